@@ -1,0 +1,223 @@
+// The ten PCI controller models libvirt knows, as data. Source: libvirt domain_addr.c
+// (virDomainPCIControllerModelToConnectType, virDomainPCIAddressBusSetModel), qemu_validate.c
+// (which <target> options each model takes) and qemu_domain_address.c (defaults); summarised in
+// shared/reference/libvirt-pci-rules.md sections 1 and 8.
+import type { ConnectType } from './connect.js';
+
+export const CONTROLLER_MODELS = [
+  'pci-root',
+  'pcie-root',
+  'pci-bridge',
+  'dmi-to-pci-bridge',
+  'pcie-root-port',
+  'pcie-switch-upstream-port',
+  'pcie-switch-downstream-port',
+  'pci-expander-bus',
+  'pcie-expander-bus',
+  'pcie-to-pci-bridge',
+] as const;
+export type ControllerModel = (typeof CONTROLLER_MODELS)[number];
+
+/** Options of `<target>` a model may carry (anything else: "Option '%s' is not valid"). */
+export type TargetOption = 'chassisNr' | 'chassis' | 'port' | 'busNr' | 'node' | 'hotplug' | 'index' | 'pcihole64' | 'memReserve';
+
+export interface ControllerSpec {
+  model: ControllerModel;
+  /** What the controller itself is on its upstream side; null for the roots (they have no address). */
+  connect: ConnectType | null;
+  /** What its own bus accepts downstream. */
+  accepts: readonly ConnectType[];
+  /** libvirt may auto-place endpoint devices on this bus (AUTOASSIGN). */
+  autoAssign: boolean;
+  /** The bus supports hotplug (HOTPLUGGABLE) unless `<target hotplug='off'/>` is set. */
+  hotpluggable: boolean;
+  /** Slots usable on its bus. */
+  slots: readonly [min: number, max: number];
+  /** Auto-placed instances may share one slot as functions (only root ports). */
+  aggregate: boolean;
+  /** It creates a bus the guest numbers (uses one of the 256 bus numbers of its PCI domain). */
+  guestBus: boolean;
+  /** Options allowed in `<target>`. */
+  targetOptions: readonly TargetOption[];
+  /** QEMU device names libvirt accepts in `<model name=…>`; the first is the default. */
+  modelNames: readonly string[];
+  /** A NUMA node may be given (`<target><node>`). */
+  numa: boolean;
+  /** The machine families that have it; undefined = any machine whose root accepts its connect type. */
+  machines?: readonly string[];
+  /** libvirt's own allocator adds it when capacity runs out (section 5.5). */
+  libvirtAutoAdds: boolean;
+}
+
+const PCI_ENDPOINT_BUS: readonly ConnectType[] = ['pci-device', 'pci-bridge'];
+const PCIE_PORT_BUS: readonly ConnectType[] = ['pcie-device', 'pcie-switch-upstream-port', 'pcie-to-pci-bridge'];
+
+export const CONTROLLERS: Record<ControllerModel, ControllerSpec> = {
+  'pci-root': {
+    model: 'pci-root',
+    connect: null,
+    accepts: ['pci-device', 'pci-bridge', 'pci-expander-bus'],
+    autoAssign: true,
+    hotpluggable: true,
+    slots: [1, 31],
+    aggregate: false,
+    guestBus: true,
+    targetOptions: ['pcihole64', 'hotplug', 'index', 'node'],
+    modelNames: ['spapr-pci-host-bridge'],
+    numa: true,
+    libvirtAutoAdds: false,
+  },
+  'pcie-root': {
+    model: 'pcie-root',
+    connect: null,
+    accepts: ['pcie-device', 'pcie-root-port', 'dmi-to-pci-bridge', 'pcie-expander-bus'],
+    autoAssign: false,
+    hotpluggable: false,
+    slots: [1, 31],
+    aggregate: false,
+    guestBus: true,
+    targetOptions: ['pcihole64'],
+    modelNames: [],
+    numa: false,
+    libvirtAutoAdds: false,
+  },
+  'pci-bridge': {
+    model: 'pci-bridge',
+    connect: 'pci-bridge',
+    accepts: PCI_ENDPOINT_BUS,
+    autoAssign: true,
+    hotpluggable: true,
+    // Slot 0 holds the bridge's SHPC controller.
+    slots: [1, 31],
+    aggregate: false,
+    guestBus: true,
+    targetOptions: ['chassisNr', 'memReserve'],
+    modelNames: ['pci-bridge'],
+    numa: false,
+    libvirtAutoAdds: true,
+  },
+  'dmi-to-pci-bridge': {
+    model: 'dmi-to-pci-bridge',
+    connect: 'dmi-to-pci-bridge',
+    accepts: PCI_ENDPOINT_BUS,
+    autoAssign: false,
+    hotpluggable: false,
+    slots: [0, 31],
+    aggregate: false,
+    guestBus: true,
+    targetOptions: [],
+    modelNames: ['i82801b11-bridge'],
+    numa: false,
+    libvirtAutoAdds: true,
+  },
+  'pcie-root-port': {
+    model: 'pcie-root-port',
+    connect: 'pcie-root-port',
+    accepts: PCIE_PORT_BUS,
+    autoAssign: true,
+    hotpluggable: true,
+    slots: [0, 0],
+    aggregate: true,
+    guestBus: true,
+    targetOptions: ['chassis', 'port', 'hotplug', 'memReserve'],
+    modelNames: ['pcie-root-port', 'ioh3420'],
+    numa: false,
+    libvirtAutoAdds: true,
+  },
+  'pcie-switch-upstream-port': {
+    model: 'pcie-switch-upstream-port',
+    connect: 'pcie-switch-upstream-port',
+    accepts: ['pcie-switch-downstream-port'],
+    autoAssign: false,
+    hotpluggable: false,
+    slots: [0, 31],
+    aggregate: false,
+    guestBus: true,
+    targetOptions: [],
+    modelNames: ['x3130-upstream'],
+    numa: false,
+    libvirtAutoAdds: false,
+  },
+  'pcie-switch-downstream-port': {
+    model: 'pcie-switch-downstream-port',
+    connect: 'pcie-switch-downstream-port',
+    accepts: PCIE_PORT_BUS,
+    autoAssign: true,
+    hotpluggable: true,
+    slots: [0, 0],
+    aggregate: false,
+    guestBus: true,
+    targetOptions: ['chassis', 'port', 'hotplug'],
+    modelNames: ['xio3130-downstream'],
+    numa: false,
+    libvirtAutoAdds: false,
+  },
+  'pci-expander-bus': {
+    model: 'pci-expander-bus',
+    connect: 'pci-expander-bus',
+    accepts: PCI_ENDPOINT_BUS,
+    autoAssign: true,
+    hotpluggable: true,
+    slots: [0, 31],
+    aggregate: false,
+    guestBus: true,
+    targetOptions: ['busNr', 'node'],
+    modelNames: ['pxb'],
+    numa: true,
+    machines: ['pc'],
+    libvirtAutoAdds: false,
+  },
+  'pcie-expander-bus': {
+    model: 'pcie-expander-bus',
+    connect: 'pcie-expander-bus',
+    accepts: ['pcie-root-port', 'dmi-to-pci-bridge'],
+    autoAssign: false,
+    hotpluggable: false,
+    slots: [0, 31],
+    aggregate: false,
+    guestBus: true,
+    targetOptions: ['busNr', 'node'],
+    modelNames: ['pxb-pcie'],
+    numa: true,
+    machines: ['q35', 'virt'],
+    libvirtAutoAdds: false,
+  },
+  'pcie-to-pci-bridge': {
+    model: 'pcie-to-pci-bridge',
+    connect: 'pcie-to-pci-bridge',
+    accepts: PCI_ENDPOINT_BUS,
+    autoAssign: true,
+    hotpluggable: true,
+    // Slot 0 holds the bridge's SHPC controller.
+    slots: [1, 31],
+    aggregate: false,
+    guestBus: true,
+    targetOptions: [],
+    modelNames: ['pcie-pci-bridge'],
+    numa: false,
+    libvirtAutoAdds: true,
+  },
+};
+
+export const ROOT_MODELS: readonly ControllerModel[] = ['pci-root', 'pcie-root'];
+export const EXPANDER_MODELS: readonly ControllerModel[] = ['pci-expander-bus', 'pcie-expander-bus'];
+
+/** Valid ranges of numeric `<target>` options (libvirt domain_validate.c). */
+export const TARGET_RANGES: Partial<Record<TargetOption, readonly [number, number]>> = {
+  chassisNr: [1, 255],
+  chassis: [0, 255],
+  port: [0, 255],
+  busNr: [1, 254],
+  index: [0, 30],
+};
+
+/** Highest controller index, and so the most buses in libvirt's model of one domain. */
+export const MAX_CONTROLLER_INDEX = 255;
+/** Guest bus numbers in one PCI domain (QEMU docs/pcie.txt section 4). */
+export const GUEST_BUS_NUMBERS = 256;
+export const SLOTS_PER_BUS = 32;
+export const FUNCTIONS_PER_SLOT = 8;
+
+export function isControllerModel(s: string): s is ControllerModel {
+  return (CONTROLLER_MODELS as readonly string[]).includes(s);
+}

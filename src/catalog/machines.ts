@@ -1,0 +1,186 @@
+// Machine types: which root bus they have, which root slots their chipset takes, and what libvirt
+// adds to every domain of the type. Source: libvirt qemu_domain_address.c
+// (qemuDomainValidateDevicePCISlotsPIIX3 / ...Q35), qemu_postparse.c (implicit devices);
+// reference sections 4.1-4.6.
+import type { ControllerModel } from './controllers.js';
+import type { DeviceKind } from './devices.js';
+
+export type MachineFamily = 'q35' | 'pc' | 'virt' | 'pseries' | 's390-ccw' | 'versatile' | 'powermac';
+
+/** A device the chipset pins to one address, or owns there. */
+export interface OwnerSelector {
+  kind: DeviceKind;
+  type?: string;
+  index?: number;
+  /** Models that make the owner; '' = no model written. */
+  models?: readonly string[];
+}
+
+export interface Reservation {
+  slot: number;
+  function: number;
+  what: string;
+  /** The device that lives there; if it has an address it must be this one. */
+  owner?: OwnerSelector;
+  /** libvirt's message when the owner is placed elsewhere. */
+  ownerMessage?: string;
+}
+
+export interface MachineSpec {
+  family: MachineFamily;
+  /** Machine names of the family, as written in `<os><type machine=…>`. */
+  names: RegExp;
+  arches: readonly string[];
+  root: Extract<ControllerModel, 'pci-root' | 'pcie-root'>;
+  /** Functions of bus 0 the chipset uses; a device there must be the owner. */
+  reserved: readonly Reservation[];
+  /** Slots libvirt prefers for a device when free (not reserved: anything may take them). */
+  preferred: readonly { slot: number; what: string }[];
+  /** Expander bus model the machine supports, if any. */
+  expander?: ControllerModel;
+  /** More than one root bus (pSeries PHBs, each its own PCI domain in the guest). */
+  multipleRoots: boolean;
+  /** Whether libvirt can give this machine's devices PCI addresses at all. */
+  pci: boolean;
+  /** The NIC model libvirt writes when an interface names none (qemuDomainDefaultNetModel). */
+  defaultNicModel: string;
+}
+
+const PIIX3_USB = ['piix3-uhci', ''] as const;
+
+export const MACHINES: readonly MachineSpec[] = [
+  {
+    family: 'q35',
+    names: /^(q35|pc-q35-[\w.]+)$/,
+    arches: ['x86_64', 'i686'],
+    root: 'pcie-root',
+    reserved: [
+      { slot: 0x1f, function: 0, what: 'the ICH9 ISA/LPC bridge' },
+      {
+        slot: 0x1f,
+        function: 2,
+        what: 'the primary SATA controller',
+        owner: { kind: 'controller', type: 'sata', index: 0 },
+        ownerMessage: 'Primary SATA controller must have PCI address 0:0:1f.2',
+      },
+      { slot: 0x1f, function: 3, what: 'the ICH9 SMBus controller' },
+    ],
+    preferred: [
+      { slot: 0x01, what: 'primary video' },
+      { slot: 0x1b, what: 'first ich9 sound device' },
+      { slot: 0x1d, what: 'first ich9 USB2 companion set' },
+      { slot: 0x1a, what: 'second ich9 USB2 companion set' },
+      { slot: 0x1e, what: 'dmi-to-pci-bridge' },
+    ],
+    expander: 'pcie-expander-bus',
+    multipleRoots: false,
+    pci: true,
+    defaultNicModel: 'rtl8139',
+  },
+  {
+    family: 'pc',
+    names: /^(pc|pc-i440fx-[\w.]+|pc-\d[\w.]*)$/,
+    arches: ['x86_64', 'i686'],
+    root: 'pci-root',
+    reserved: [
+      { slot: 0x01, function: 0, what: 'the PIIX3 ISA bridge' },
+      {
+        slot: 0x01,
+        function: 1,
+        what: 'the primary IDE controller',
+        owner: { kind: 'controller', type: 'ide', index: 0 },
+        ownerMessage: 'Primary IDE controller must have PCI address 0:0:1.1',
+      },
+      {
+        slot: 0x01,
+        function: 2,
+        what: 'the PIIX3 USB controller',
+        owner: { kind: 'controller', type: 'usb', index: 0, models: PIIX3_USB },
+        ownerMessage: 'PIIX3 USB controller at index 0 must have PCI address 0:0:1.2',
+      },
+      { slot: 0x01, function: 3, what: 'the PIIX4 ACPI/PM bridge' },
+    ],
+    preferred: [{ slot: 0x02, what: 'primary video' }],
+    expander: 'pci-expander-bus',
+    multipleRoots: false,
+    pci: true,
+    defaultNicModel: 'rtl8139',
+  },
+  {
+    family: 'virt',
+    names: /^virt(-[\w.]+)?$/,
+    arches: ['aarch64', 'armv7l', 'riscv64', 'riscv32', 'loongarch64'],
+    root: 'pcie-root',
+    reserved: [],
+    preferred: [],
+    expander: 'pcie-expander-bus',
+    multipleRoots: false,
+    pci: true,
+    defaultNicModel: 'virtio',
+  },
+  {
+    family: 'pseries',
+    names: /^pseries(-[\w.]+)?$/,
+    arches: ['ppc64', 'ppc64le'],
+    root: 'pci-root',
+    reserved: [],
+    preferred: [],
+    multipleRoots: true,
+    pci: true,
+    defaultNicModel: 'spapr-vlan',
+  },
+  {
+    family: 's390-ccw',
+    names: /^s390-ccw-virtio(-[\w.]+)?$/,
+    arches: ['s390x'],
+    root: 'pci-root',
+    reserved: [],
+    preferred: [],
+    multipleRoots: false,
+    pci: true,
+    defaultNicModel: 'virtio',
+  },
+  {
+    family: 'versatile',
+    names: /^(versatilepb|realview-eb[\w-]*)$/,
+    arches: ['aarch64', 'armv7l', 'armv6l'],
+    root: 'pci-root',
+    reserved: [],
+    preferred: [],
+    multipleRoots: false,
+    pci: true,
+    defaultNicModel: 'smc91c111',
+  },
+  {
+    family: 'powermac',
+    names: /^(mac99|g3beige)$/,
+    arches: ['ppc', 'ppc64'],
+    root: 'pci-root',
+    reserved: [],
+    preferred: [],
+    multipleRoots: false,
+    pci: true,
+    defaultNicModel: 'rtl8139',
+  },
+];
+
+/** libvirt's default machine when `<os><type>` names none (per arch). */
+export const DEFAULT_MACHINE: Readonly<Record<string, string>> = {
+  x86_64: 'pc',
+  i686: 'pc',
+  aarch64: 'virt',
+  armv7l: 'virt',
+  riscv64: 'virt',
+  loongarch64: 'virt',
+  ppc64: 'pseries',
+  ppc64le: 'pseries',
+  s390x: 's390-ccw-virtio',
+};
+
+export function findMachine(machine: string, arch: string): MachineSpec | undefined {
+  return MACHINES.find((m) => m.names.test(machine) && m.arches.includes(arch));
+}
+
+export function knownMachineNames(): string {
+  return 'q35, pc (i440fx), virt (aarch64/armv7l/riscv64/loongarch64), pseries, s390-ccw-virtio, versatilepb, mac99, g3beige';
+}

@@ -1,0 +1,64 @@
+// Every input pciplan takes besides the XML structure itself is checked by a zod schema here: the
+// placement hints of a device and the domain-wide policy. Errors become one readable line.
+import { z } from 'zod';
+import { CONTROLLER_MODELS } from '../catalog/controllers.js';
+import type { Hints } from './types.js';
+
+const yesNo = z.enum(['yes', 'no'], { error: "must be 'yes' or 'no'" });
+
+/** `<addressPreferences …/>` attributes, and the same attributes on pciplan's metadata entries. */
+export const HintAttrsSchema = z.strictObject(
+  {
+    hotplug: yesNo.optional(),
+    bus: z.enum(['pci', 'pcie'], { error: "must be 'pci' or 'pcie'" }).optional(),
+    numa: z
+      .string()
+      .regex(/^\d{1,3}$/, { error: 'must be a NUMA cell id (a whole number)' })
+      .optional(),
+    group: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: 'must be 1-64 letters, digits or _ . : -' })
+      .optional(),
+  },
+  { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown attribute ${iss.keys.map((k) => `'${k}'`).join(', ')} (known: hotplug, bus, numa, group)` : undefined) },
+);
+
+export function hintsFromAttrs(attrs: z.infer<typeof HintAttrsSchema>): Hints {
+  return {
+    ...(attrs.hotplug ? { hotplug: attrs.hotplug === 'yes' } : {}),
+    ...(attrs.bus ? { bus: attrs.bus } : {}),
+    ...(attrs.numa !== undefined ? { numa: Number(attrs.numa) } : {}),
+    ...(attrs.group ? { group: attrs.group } : {}),
+  };
+}
+
+export const PolicySchema = z.strictObject(
+  {
+    /** Default for devices with no hotplug hint; unset = as hotpluggable as libvirt makes them. */
+    hotplug: yesNo.optional(),
+    /** Free hot-pluggable PCIe ports to leave; unset = libvirt's rule (one, on new q35 domains). */
+    sparePciePorts: z.int().min(0).max(255).optional(),
+    /** Free hot-pluggable conventional PCI slots to leave. */
+    sparePciSlots: z.int().min(0).max(255 * 31).optional(),
+    /** Unrelated endpoints may be packed as functions of one slot (they then hotplug together). */
+    packFunctions: z.boolean().optional(),
+    /** Controller models pciplan may add; unset = every model the machine supports. */
+    addControllers: z.array(z.enum(CONTROLLER_MODELS)).optional(),
+  },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `unknown setting ${iss.keys.map((k) => `'${k}'`).join(', ')} (known: hotplug, sparePciePorts, sparePciSlots, packFunctions, addControllers)`
+        : undefined,
+  },
+);
+export type Policy = z.infer<typeof PolicySchema>;
+
+/** One line from a zod error: the first issue, with the path that failed. */
+export function zodMessage(err: z.ZodError): string {
+  const issue = err.issues[0];
+  if (!issue) return 'invalid';
+  const path = issue.path.length ? `${issue.path.join('.')}: ` : '';
+  const shown = 'input' in issue && issue.input !== undefined && issue.code !== 'unrecognized_keys' ? ` (got ${JSON.stringify(issue.input)})` : '';
+  return `${path}${issue.message}${shown}`;
+}

@@ -1,0 +1,101 @@
+// The domain as pciplan reasons about it. Everything here is read from the XML by parseDomain;
+// nothing here is written back except through applyLayout.
+import type { BusKind, ControllerModel, DeviceClass, DeviceKind, DeviceProps, MachineSpec } from '../catalog/index.js';
+
+export interface PciAddress {
+  domain: number;
+  bus: number;
+  slot: number;
+  function: number;
+  multifunction?: 'on' | 'off';
+}
+
+export type DeviceAddress =
+  /** No `<address>` element. */
+  | { type: 'none' }
+  /** `<address type='pci' …>`; `pci` is undefined when it asks for assignment (empty or all-zero). */
+  | { type: 'pci'; pci?: PciAddress }
+  /** Any other address type (drive, ccw, virtio-serial, spapr-vio, isa, virtio-mmio ...). */
+  | { type: 'other'; name: string };
+
+/** Placement wishes of one device (`<addressPreferences>` or pciplan's metadata). */
+export interface Hints {
+  /** true: must stay hot-pluggable; false: the guest must not be able to eject it. */
+  hotplug?: boolean;
+  bus?: BusKind;
+  numa?: number;
+  /** Devices with the same group share one slot as functions of one multifunction device. */
+  group?: string;
+}
+
+export interface ControllerTarget {
+  chassisNr?: number;
+  chassis?: number;
+  port?: number;
+  busNr?: number;
+  /** `<target><node>`: the NUMA node of an expander bus or pSeries PHB. */
+  node?: number;
+  hotplug?: 'on' | 'off';
+  /** pSeries PHB target index. */
+  index?: number;
+}
+
+export interface PciController {
+  /** Controller index = the bus number used in `<address bus=…>`. */
+  index: number;
+  model: ControllerModel;
+  /** Whether `model=` was written (libvirt fills it in from the index and machine otherwise). */
+  modelWritten: boolean;
+  modelName?: string;
+  target: ControllerTarget;
+  /** Which `<target>` options were written, by name (to report options a model does not take). */
+  targetOptions: string[];
+}
+
+export interface Device {
+  /** Position among the domain's devices, in document order. */
+  index: number;
+  kind: DeviceKind;
+  /** Name used in messages and in pciplan's metadata: kind[alias|target|mac|source|n]. */
+  id: string;
+  /** 1-based line of the device element, 0 when unknown. */
+  line: number;
+  props: DeviceProps;
+  cls: DeviceClass;
+  address: DeviceAddress;
+  hints: Hints;
+  alias?: string;
+  /** Set on `<controller type='pci'>` elements. */
+  pci?: PciController;
+  /** PCI hostdev: the host address it passes through, canonical form. */
+  hostSource?: string;
+  /** Child positions from the root element down to this device element. */
+  path: number[];
+}
+
+export interface Domain {
+  file: string;
+  name: string;
+  /** `<domain type=…>`: kvm, qemu ... */
+  virtType: string;
+  arch: string;
+  machineName: string;
+  machine: MachineSpec;
+  /** Ids of the `<cpu><numa>` cells. */
+  numaCells: number[];
+  devices: Device[];
+}
+
+/** Whether a device takes part in PCI placement at all. */
+export function isPciDevice(d: Device): boolean {
+  return d.pci !== undefined || d.cls.connect !== 'none' || (d.address.type === 'pci' && d.address.pci !== undefined);
+}
+
+export function pciControllers(domain: Domain): (Device & { pci: PciController })[] {
+  return domain.devices.filter((d): d is Device & { pci: PciController } => d.pci !== undefined);
+}
+
+export function formatAddress(a: Pick<PciAddress, 'domain' | 'bus' | 'slot' | 'function'>): string {
+  const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
+  return `${h(a.domain, 4)}:${h(a.bus, 2)}:${h(a.slot, 2)}.${a.function.toString(16)}`;
+}

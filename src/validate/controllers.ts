@@ -1,0 +1,90 @@
+// Rules about the PCI controllers themselves: indexes, the root, which machine has which model,
+// and the <target> options each model takes (libvirt qemu_validate.c, domain_validate.c,
+// qemu_postparse.c; reference sections 1b and 6).
+import { CONTROLLERS, MAX_CONTROLLER_INDEX, ROOT_MODELS, TARGET_RANGES, type TargetOption } from '../catalog/index.js';
+import { addressOf, type Topology } from '../model/topology.js';
+import { pciControllers, type Domain } from '../model/types.js';
+import { error, warning, type Problem } from './problems.js';
+
+export function checkControllers(domain: Domain, topo: Topology): Problem[] {
+  const out: Problem[] = [];
+  const seen = new Map<number, string>();
+  const multipleRoots = domain.machine.multipleRoots;
+  for (const d of pciControllers(domain)) {
+    const { index, model, target } = d.pci;
+    const spec = CONTROLLERS[model];
+    const isRoot = ROOT_MODELS.includes(model);
+    if (index < 0) {
+      out.push(error('controller-index', d, `invalid value for attribute 'index' in element 'controller': '${index}'. Expected non-negative value`));
+      continue;
+    }
+    if (index > MAX_CONTROLLER_INDEX) out.push(error('controller-index', d, `PCI controller index ${index} too high, maximum is ${MAX_CONTROLLER_INDEX}`));
+    const twin = seen.get(index);
+    if (twin) out.push(error('controller-index', d, `multiple 'pci' controllers with index '${index}' (also ${twin})`));
+    seen.set(index, d.id);
+
+    if (index === 0 && model !== domain.machine.root) {
+      out.push(
+        error('root-model', d, `the PCI controller with index='0' must be model='${domain.machine.root}' for this machine type, but model='${model}' was found instead`),
+      );
+    } else if (isRoot && index !== 0 && !(multipleRoots && model === 'pci-root')) {
+      out.push(error('controller-index', d, 'pci-root and pcie-root controllers should have index 0'));
+    } else if (isRoot && model !== domain.machine.root) {
+      out.push(error('root-model', d, `a ${model} controller does not exist on machine '${domain.machineName}' (its root is ${domain.machine.root})`));
+    }
+    if (isRoot && d.address.type !== 'none') out.push(error('root-address', d, 'pci-root and pcie-root controllers should not have an address'));
+
+    if (spec.machines && !spec.machines.includes(domain.machine.family)) {
+      out.push(
+        error(
+          'controller-machine',
+          d,
+          model === 'pci-expander-bus'
+            ? 'pci-expander-bus controllers are only supported on 440fx-based machinetypes'
+            : `${model} controllers are not supported with this machine type`,
+        ),
+      );
+    }
+
+    for (const option of d.pci.targetOptions) {
+      // pSeries PHBs take index and node; on other machines pci-root takes neither.
+      const allowed =
+        spec.targetOptions.includes(option as TargetOption) &&
+        !(model === 'pci-root' && (option === 'index' || option === 'node') && !multipleRoots);
+      if (!allowed) out.push(error('controller-option', d, `option '${option}' is not valid for PCI controller with index '${index}', model '${model}'`));
+    }
+    for (const [option, [lo, hi]] of Object.entries(TARGET_RANGES) as [TargetOption, [number, number]][]) {
+      const v = (target as Record<string, number | undefined>)[option];
+      if (v !== undefined && (v < lo || v > hi)) {
+        out.push(error('controller-option', d, `PCI controller ${option} '${v}' out of range - must be ${lo}-${hi}`));
+      }
+    }
+    if (target.node !== undefined) {
+      if (index === 0) out.push(error('numa-node', d, "the PCI controller with index=0 can't be associated with a NUMA node"));
+      else if (!domain.numaCells.includes(target.node)) {
+        out.push(
+          error(
+            'numa-node',
+            d,
+            `${model} with index ${index} is configured for a NUMA node (${target.node}) not present in the domain's <cpu><numa> array (${domain.numaCells.length})`,
+          ),
+        );
+      }
+    }
+    const at = addressOf(d);
+    if (model === 'pci-bridge' && at && index <= at.bus) {
+      out.push(
+        error('bridge-index', d, `PCI controller at index ${index} has bus='0x${at.bus.toString(16).padStart(2, '0')}', but index must be larger than bus`),
+      );
+    }
+  }
+
+  // libvirt fills gaps in the index sequence with default controllers; a layout that relies on
+  // that is incomplete as written.
+  for (let i = 1; i < topo.nbuses; i++) {
+    if (!topo.buses.has(i) && i <= MAX_CONTROLLER_INDEX) {
+      out.push(warning('index-gap', undefined, `no PCI controller has index ${i} (libvirt fills the gap with a default controller)`));
+    }
+  }
+  return out;
+}

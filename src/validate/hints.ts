@@ -1,0 +1,138 @@
+// Whether placement hints and the policy are honoured by the addresses as written. A hint on a
+// device without an address is a requirement for the allocator, not a validation failure.
+import { FUNCTIONS_PER_SLOT } from '../catalog/index.js';
+import type { Policy } from '../model/schemas.js';
+import { addressOf, ancestry, busHotpluggable, busKind, slotKey, type Bus, type Topology } from '../model/topology.js';
+import { formatAddress, type Device, type Domain } from '../model/types.js';
+import { isOwner } from './addresses.js';
+import { error, type Problem } from './problems.js';
+
+/** Devices the chipset or their class pins to bus 0: hotplug policy does not apply to them. */
+function pinned(d: Device, domain: Domain): boolean {
+  return d.cls.integrated || domain.machine.reserved.some((r) => r.owner && isOwner(d, r.owner));
+}
+
+const place = (bus: Bus) => `${bus.ctrl.model} (index ${bus.index}${bus.ctrl.target.hotplug === 'off' ? ", hotplug='off'" : ''})`;
+
+export function checkHints(domain: Domain, topo: Topology, policy: Policy): Problem[] {
+  const out: Problem[] = [];
+  for (const d of domain.devices) {
+    if (d.pci) continue;
+    const h = d.hints;
+    if (h.numa !== undefined && !domain.numaCells.includes(h.numa)) {
+      out.push(error('hint-numa', d, `asks for NUMA node ${h.numa}, which is not in <cpu><numa> (cells: ${domain.numaCells.join(', ') || 'none'})`));
+    }
+    if (h.bus === 'pcie' && domain.machine.root !== 'pcie-root') {
+      out.push(error('hint-bus', d, `asks for bus='pcie' but machine '${domain.machineName}' has no PCI Express root`));
+    } else if (h.bus === 'pcie' && d.cls.connect === 'pci') {
+      out.push(error('hint-bus', d, `asks for bus='pcie' but ${d.kind} model '${d.props.model ?? ''}' is a conventional PCI device`));
+    }
+    const a = addressOf(d);
+    const bus = a && topo.buses.get(a.bus);
+    if (!a || !bus) continue;
+    const hotplug = h.hotplug ?? (policy.hotplug && !pinned(d, domain) ? policy.hotplug === 'yes' : undefined);
+    const why = h.hotplug !== undefined ? 'hotplug' : 'the policy default hotplug';
+    if (hotplug === true && !busHotpluggable(bus)) {
+      out.push(error('hint-hotplug', d, `${why}=yes, but ${formatAddress(a)} is on ${place(bus)}, where the guest cannot hotplug`));
+    }
+    if (hotplug === false && busHotpluggable(bus)) {
+      out.push(
+        error(
+          'hint-hotplug',
+          d,
+          `${why}=no, but ${formatAddress(a)} is on ${place(bus)}, where the guest can eject it (use pcie.0 or a port with hotplug='off')`,
+        ),
+      );
+    }
+    if (h.numa !== undefined && domain.numaCells.includes(h.numa)) {
+      const chain = ancestry(topo, a.bus);
+      const numaBus = chain.find((b) => b.ctrl.target.node !== undefined);
+      if (numaBus?.ctrl.target.node !== h.numa) {
+        out.push(
+          error(
+            'hint-numa',
+            d,
+            numaBus
+              ? `asks for NUMA node ${h.numa} but sits under ${numaBus.device.id}, which is on node ${numaBus.ctrl.target.node}`
+              : `asks for NUMA node ${h.numa} but is not under an expander bus with <node>${h.numa}</node>`,
+          ),
+        );
+      }
+    }
+    if (h.bus && busKind(bus) !== h.bus) {
+      out.push(error('hint-bus', d, `asks for bus='${h.bus}' but ${formatAddress(a)} is a ${busKind(bus) ?? 'non-endpoint'} slot on ${place(bus)}`));
+    }
+  }
+  out.push(...checkGroups(domain));
+  return out;
+}
+
+function checkGroups(domain: Domain): Problem[] {
+  const out: Problem[] = [];
+  const groups = new Map<string, Device[]>();
+  for (const d of domain.devices) {
+    if (d.hints.group === undefined) continue;
+    groups.set(d.hints.group, [...(groups.get(d.hints.group) ?? []), d]);
+  }
+  for (const [name, members] of groups) {
+    const first = members[0]!;
+    if (members.length > FUNCTIONS_PER_SLOT) {
+      out.push(error('hint-group', first, `group '${name}' has ${members.length} devices; one slot has ${FUNCTIONS_PER_SLOT} functions`));
+      continue;
+    }
+    const placed = members.filter((m) => addressOf(m));
+    if (placed.length === 0) continue;
+    const slots = new Set(placed.map((m) => slotKey(addressOf(m)!)));
+    if (slots.size > 1 || placed.length < members.length) {
+      out.push(error('hint-group', first, `group '${name}' (${members.map((m) => m.id).join(', ')}) must share one slot; its devices are at ${members.map((m) => (addressOf(m) ? formatAddress(addressOf(m)!) : 'no address')).join(', ')}`));
+      continue;
+    }
+    const f0 = addressOf(first)!;
+    if (f0.function !== 0) {
+      out.push(error('hint-group', first, `group '${name}': the first device in document order must be function 0, but ${first.id} is at ${formatAddress(f0)}`));
+    }
+  }
+  return out;
+}
+
+/** Free hot-pluggable PCIe ports and conventional PCI slots, as the policy counts them. */
+export function spareCapacity(domain: Domain, topo: Topology): { pciePorts: number; pciSlots: number } {
+  const usedBus = new Set<number>();
+  const usedSlot = new Set<string>();
+  for (const d of domain.devices) {
+    const a = addressOf(d);
+    if (!a) continue;
+    usedBus.add(a.bus);
+    usedSlot.add(slotKey(a));
+  }
+  let pciePorts = 0;
+  let pciSlots = 0;
+  for (const bus of topo.buses.values()) {
+    if (!busHotpluggable(bus)) continue;
+    if (bus.spec.aggregate || bus.ctrl.model === 'pcie-switch-downstream-port') {
+      if (!usedBus.has(bus.index)) pciePorts++;
+    } else if (busKind(bus) === 'pci') {
+      const [min, max] = bus.spec.slots;
+      for (let s = min; s <= max; s++) {
+        const reserved = bus.index === 0 && domain.machine.reserved.some((r) => r.slot === s);
+        if (!reserved && !usedSlot.has(`${bus.index}:${s}`)) pciSlots++;
+      }
+    }
+  }
+  return { pciePorts, pciSlots };
+}
+
+export function checkPolicySpares(domain: Domain, topo: Topology, policy: Policy): Problem[] {
+  if (policy.sparePciePorts === undefined && policy.sparePciSlots === undefined) return [];
+  const unassigned = domain.devices.some((d) => d.address.type === 'pci' && !d.address.pci);
+  if (unassigned) return [];
+  const have = spareCapacity(domain, topo);
+  const out: Problem[] = [];
+  if (policy.sparePciePorts !== undefined && have.pciePorts < policy.sparePciePorts) {
+    out.push(error('policy-spares', undefined, `the policy asks for ${policy.sparePciePorts} free hot-pluggable PCIe ports; the layout leaves ${have.pciePorts}`));
+  }
+  if (policy.sparePciSlots !== undefined && have.pciSlots < policy.sparePciSlots) {
+    out.push(error('policy-spares', undefined, `the policy asks for ${policy.sparePciSlots} free hot-pluggable PCI slots; the layout leaves ${have.pciSlots}`));
+  }
+  return out;
+}
