@@ -79,7 +79,7 @@ export const DEVICE_RULES: readonly DeviceRule[] = [
   { kind: 'controller', when: { type: ['usb'] }, connect: 'pci', why: 'uhci, ehci, ohci and the default (-usb) model' },
   { kind: 'controller', when: { type: ['ide'] }, connect: 'pci' },
   { kind: 'controller', when: { type: ['scsi'], model: ['virtio-scsi', 'virtio-non-transitional', ''] }, connect: 'virtio' },
-  { kind: 'controller', when: { type: ['scsi'], model: ['ncr53c90'] }, connect: 'none' },
+  { kind: 'controller', when: { type: ['scsi'], model: ['ncr53c90', 'ibmvscsi'] }, connect: 'none', why: 'ibmvscsi is a spapr-vio device' },
   { kind: 'controller', when: { type: ['scsi'] }, connect: 'pci' },
   { kind: 'controller', when: { type: ['virtio-serial'], model: TRANSITIONAL }, connect: 'pci' },
   { kind: 'controller', when: { type: ['virtio-serial'] }, connect: 'virtio' },

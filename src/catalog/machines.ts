@@ -42,9 +42,26 @@ export interface MachineSpec {
   multipleRoots: boolean;
   /** Whether libvirt can give this machine's devices PCI addresses at all. */
   pci: boolean;
-  /** The NIC model libvirt writes when an interface names none (qemuDomainDefaultNetModel). */
-  defaultNicModel: string;
+  /**
+   * Models libvirt fills in when a device names none (qemuDomainDefaultNetModel, the default
+   * video/USB/SCSI/panic models; they depend on arch and QEMU's capabilities: these are the ones
+   * libvirt 11.3 chose with current QEMU, as its own tests show). '' = no default.
+   */
+  defaults: DeviceDefaults;
+  /** Per-arch differences from `defaults`. */
+  archDefaults?: Readonly<Record<string, Partial<DeviceDefaults>>>;
 }
+
+export interface DeviceDefaults {
+  nic: string;
+  video: string;
+  /** A <controller type='usb'> written without a model. */
+  usb: string;
+  scsi: string;
+  panic: string;
+}
+
+const X86_DEFAULTS: DeviceDefaults = { nic: 'rtl8139', video: 'cirrus', usb: 'piix3-uhci', scsi: 'lsilogic', panic: 'isa' };
 
 const PIIX3_USB = ['piix3-uhci', ''] as const;
 
@@ -75,7 +92,7 @@ export const MACHINES: readonly MachineSpec[] = [
     expander: 'pcie-expander-bus',
     multipleRoots: false,
     pci: true,
-    defaultNicModel: 'rtl8139',
+    defaults: X86_DEFAULTS,
   },
   {
     family: 'pc',
@@ -104,7 +121,7 @@ export const MACHINES: readonly MachineSpec[] = [
     expander: 'pci-expander-bus',
     multipleRoots: false,
     pci: true,
-    defaultNicModel: 'rtl8139',
+    defaults: X86_DEFAULTS,
   },
   {
     family: 'virt',
@@ -116,7 +133,11 @@ export const MACHINES: readonly MachineSpec[] = [
     expander: 'pcie-expander-bus',
     multipleRoots: false,
     pci: true,
-    defaultNicModel: 'virtio',
+    defaults: { nic: 'virtio', video: 'virtio', usb: 'qemu-xhci', scsi: 'lsilogic', panic: 'pvpanic' },
+    archDefaults: {
+      riscv64: { usb: 'piix3-uhci', panic: '' },
+      loongarch64: { scsi: 'virtio-scsi', panic: '' },
+    },
   },
   {
     family: 'pseries',
@@ -127,7 +148,7 @@ export const MACHINES: readonly MachineSpec[] = [
     preferred: [],
     multipleRoots: true,
     pci: true,
-    defaultNicModel: 'spapr-vlan',
+    defaults: { nic: 'spapr-vlan', video: 'vga', usb: 'pci-ohci', scsi: 'ibmvscsi', panic: 'pseries' },
   },
   {
     family: 's390-ccw',
@@ -138,7 +159,7 @@ export const MACHINES: readonly MachineSpec[] = [
     preferred: [],
     multipleRoots: false,
     pci: true,
-    defaultNicModel: 'virtio',
+    defaults: { nic: 'virtio', video: 'virtio', usb: 'none', scsi: 'virtio-scsi', panic: 's390' },
   },
   {
     family: 'versatile',
@@ -149,7 +170,7 @@ export const MACHINES: readonly MachineSpec[] = [
     preferred: [],
     multipleRoots: false,
     pci: true,
-    defaultNicModel: 'smc91c111',
+    defaults: { nic: 'smc91c111', video: 'vga', usb: 'pci-ohci', scsi: 'lsilogic', panic: '' },
   },
   {
     family: 'powermac',
@@ -160,7 +181,7 @@ export const MACHINES: readonly MachineSpec[] = [
     preferred: [],
     multipleRoots: false,
     pci: true,
-    defaultNicModel: 'rtl8139',
+    defaults: { nic: 'rtl8139', video: 'vga', usb: 'pci-ohci', scsi: 'lsilogic', panic: '' },
   },
 ];
 
@@ -183,4 +204,9 @@ export function findMachine(machine: string, arch: string): MachineSpec | undefi
 
 export function knownMachineNames(): string {
   return 'q35, pc (i440fx), virt (aarch64/armv7l/riscv64/loongarch64), pseries, s390-ccw-virtio, versatilepb, mac99, g3beige';
+}
+
+export function deviceDefault(machine: MachineSpec, arch: string, what: keyof DeviceDefaults): string | undefined {
+  const v = machine.archDefaults?.[arch]?.[what] ?? machine.defaults[what];
+  return v === '' ? undefined : v;
 }

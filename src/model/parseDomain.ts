@@ -5,6 +5,7 @@ import {
   classifyDevice,
   DEFAULT_MACHINE,
   DEVICE_KINDS,
+  deviceDefault,
   findMachine,
   isControllerModel,
   knownMachineNames,
@@ -67,7 +68,7 @@ export function readDomain(doc: XmlDocument, file: string): Domain {
       const kind = el.name as DeviceKind;
       const n = (perKind.get(kind) ?? 0) + 1;
       perKind.set(kind, n);
-      devices.push(readDevice(el, kind, n, devices.length, [devicesPos, pos], machine, file));
+      devices.push(readDevice(el, kind, n, devices.length, [devicesPos, pos], machine, arch, file));
     });
   }
   assignControllerIndexes(devices, machine);
@@ -97,7 +98,8 @@ export function readDomain(doc: XmlDocument, file: string): Domain {
   return domain;
 }
 
-function readProps(el: XmlElement, kind: DeviceKind, machine: MachineSpec): DeviceProps {
+function readProps(el: XmlElement, kind: DeviceKind, machine: MachineSpec, arch: string): DeviceProps {
+  const dflt = (what: Parameters<typeof deviceDefault>[2]) => deviceDefault(machine, arch, what);
   const a = (name: string) => attr(el, name);
   const child = (name: string, key: string) => {
     const c = firstElement(el, name);
@@ -115,20 +117,27 @@ function readProps(el: XmlElement, kind: DeviceKind, machine: MachineSpec): Devi
       break;
     case 'interface':
       set('type', a('type'));
-      set('model', child('model', 'type') ?? (a('type') === 'hostdev' ? undefined : machine.defaultNicModel));
+      set('model', child('model', 'type') ?? (a('type') === 'hostdev' ? undefined : dflt('nic')));
       break;
-    case 'controller':
-      set('type', a('type'));
-      set('model', a('model'));
+    case 'controller': {
+      const type = a('type');
+      set('type', type);
+      set('model', a('model') ?? (type === 'usb' ? dflt('usb') : type === 'scsi' ? dflt('scsi') : undefined));
       break;
+    }
     case 'hostdev':
       set('sub', a('mode'));
       set('type', a('type'));
       set('model', a('model'));
       break;
     case 'video':
+      set('model', child('model', 'type') ?? dflt('video'));
+      break;
     case 'shmem':
       set('model', child('model', 'type'));
+      break;
+    case 'panic':
+      set('model', a('model') ?? dflt('panic'));
       break;
     case 'input':
       set('type', a('type'));
@@ -291,10 +300,11 @@ function readDevice(
   index: number,
   path: number[],
   machine: MachineSpec,
+  arch: string,
   file: string,
 ): Device {
   const family = machine.family;
-  const props = readProps(el, kind, machine);
+  const props = readProps(el, kind, machine, arch);
   const aliasEl = firstElement(el, 'alias');
   const alias = aliasEl ? attr(aliasEl, 'name') : undefined;
   const id = deviceName(el, kind, n, alias, props);

@@ -91,6 +91,12 @@ export function isPciDevice(d: Device): boolean {
   return d.pci !== undefined || d.cls.connect !== 'none' || (d.address.type === 'pci' && d.address.pci !== undefined);
 }
 
+/** A device that should carry a PCI address once the layout is complete (roots never do). */
+export function needsPciAddress(d: Device): boolean {
+  if (d.pci) return d.pci.model !== 'pci-root' && d.pci.model !== 'pcie-root';
+  return d.cls.connect !== 'none' && d.address.type !== 'other';
+}
+
 export function pciControllers(domain: Domain): (Device & { pci: PciController })[] {
   return domain.devices.filter((d): d is Device & { pci: PciController } => d.pci !== undefined);
 }

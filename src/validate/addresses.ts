@@ -3,7 +3,7 @@
 // reservations of qemu_domain_address.c; reference sections 2.3, 2.4, 4 and 6).
 import { busAccepts, CONNECT_TYPE_WORDING, FUNCTIONS_PER_SLOT, type OwnerSelector } from '../catalog/index.js';
 import { addressOf, connectTypeOf, fnKey, slotKey, type Topology } from '../model/topology.js';
-import { formatAddress, isPciDevice, type Device, type Domain, type PciAddress } from '../model/types.js';
+import { formatAddress, needsPciAddress, type Device, type Domain, type PciAddress } from '../model/types.js';
 import { error, problem, warning, type Problem } from './problems.js';
 
 const hex = (n: number, w = 2) => `0x${n.toString(16).padStart(w, '0')}`;
@@ -51,7 +51,7 @@ export function checkAddresses(domain: Domain, topo: Topology): Problem[] {
 
     const a = addressOf(d);
     if (!a) {
-      if (isPciDevice(d) && d.address.type !== 'other' && !(d.pci && (d.pci.model === 'pci-root' || d.pci.model === 'pcie-root'))) {
+      if (needsPciAddress(d)) {
         out.push(problem('note', 'unassigned', d, 'has no PCI address yet'));
       }
       continue;

@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// The pciplan command line. Every failure ends as one line on stderr and an exit code:
+// 0 success, 1 invalid input or no layout, 2 unreadable input or bad usage; never a stack trace.
+import { readFileSync } from 'node:fs';
+import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
+import { PciplanError } from '../errors.js';
+import { subCommands } from './commands/index.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export const main = defineCommand({
+  meta: {
+    name: 'pciplan',
+    version: pkg.version,
+    description: 'Plan the PCI topology of libvirt domains: addresses for every device, only the controllers needed',
+  },
+  subCommands,
+});
+
+type AnyCommand = CommandDef<ArgsDef>;
+
+async function resolve<T>(v: T | (() => T | Promise<T>) | Promise<T> | undefined): Promise<T | undefined> {
+  return typeof v === 'function' ? await (v as () => T | Promise<T>)() : await v;
+}
+
+/** The subcommand named in rawArgs (first non-option word), if any. */
+async function findSubCommand(rawArgs: string[]): Promise<{ name: string; cmd: AnyCommand } | undefined> {
+  const name = rawArgs.find((a) => !a.startsWith('-'));
+  const subs = await resolve(main.subCommands);
+  const cmd = name ? await resolve(subs?.[name]) : undefined;
+  return name && cmd ? { name, cmd: cmd as AnyCommand } : undefined;
+}
+
+/** citty ignores options it does not know; a typo should not silently change what runs. */
+async function checkOptions(cmd: AnyCommand, rawArgs: string[]): Promise<void> {
+  const defs = (await resolve(cmd.args)) ?? {};
+  const known = new Set<string>();
+  for (const [name, def] of Object.entries(defs)) {
+    known.add(name);
+    for (const a of [(def as { alias?: string | string[] }).alias ?? []].flat()) known.add(a);
+    if (def.type === 'boolean') known.add(`no-${name}`);
+  }
+  for (const arg of rawArgs) {
+    if (arg === '--') break;
+    if (arg === '-' || !arg.startsWith('-')) continue;
+    const name = arg.replace(/^--?/, '').split('=')[0]!;
+    if (!known.has(name)) throw new PciplanError('input', `unknown option '${arg.split('=')[0]}' (see --help)`);
+  }
+}
+
+export async function run(rawArgs: string[]): Promise<number> {
+  try {
+    const sub = await findSubCommand(rawArgs);
+    if (rawArgs.includes('--help') || rawArgs.includes('-h') || rawArgs.length === 0) {
+      process.stdout.write(`${await renderUsage(sub?.cmd ?? main, sub ? main : undefined)}\n`);
+      return 0;
+    }
+    if (rawArgs[0] === '--version' || rawArgs[0] === '-v') {
+      process.stdout.write(`${pkg.version}\n`);
+      return 0;
+    }
+    if (!sub) throw new PciplanError('input', `unknown command '${rawArgs[0]}' (commands: ${Object.keys((await resolve(main.subCommands)) ?? {}).join(', ')})`);
+    await checkOptions(sub.cmd, rawArgs.slice(rawArgs.indexOf(sub.name) + 1));
+    await runCommand(main, { rawArgs });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    return report(e);
+  }
+}
+
+function report(e: unknown): number {
+  const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
+  if (e instanceof PciplanError) {
+    process.stderr.write(`pciplan: ${oneLine(e.message)}\n`);
+    return e.exitCode;
+  }
+  if (e instanceof Error && e.name === 'CLIError') {
+    // citty's usage errors (missing argument, bad enum value); strip its colour codes.
+    process.stderr.write(`pciplan: ${oneLine(e.message.replace(/\u001b\[[0-9;]*m/g, ''))} (see --help)\n`);
+    return 2;
+  }
+  process.stderr.write(`pciplan: internal error: ${oneLine(e instanceof Error ? e.message : String(e))} (please report this with the input that caused it)\n`);
+  return 70;
+}
+
+// Run when executed as the CLI (not when imported by tests).
+const invokedAs = process.argv[1] ? new URL(`file://${process.argv[1]}`).pathname : '';
+if (invokedAs.endsWith('/cli/main.js') || invokedAs.endsWith('/cli/main.ts') || invokedAs.endsWith('/pciplan')) {
+  run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,39 @@
+// Options shared by several commands, and how they become a Policy.
+import type { ArgsDef } from 'citty';
+import { inputError } from '../errors.js';
+import { PolicySchema, zodMessage, type Policy } from '../model/schemas.js';
+import { readPolicyFile } from './io.js';
+
+export const policyArgs = {
+  policy: { type: 'string', description: 'Policy file (JSON): defaults for hotplug, spare ports and slots, packing', valueHint: 'FILE' },
+  hotplug: { type: 'enum', options: ['yes', 'no'], description: 'Default hotplug requirement for devices without a hint' },
+  'spare-pcie-ports': { type: 'string', description: 'Free hot-pluggable PCIe ports to leave', valueHint: 'N' },
+  'spare-pci-slots': { type: 'string', description: 'Free hot-pluggable legacy PCI slots to leave', valueHint: 'N' },
+  'pack-functions': { type: 'boolean', description: 'Allow unrelated endpoints to share a slot as functions' },
+} satisfies ArgsDef;
+
+export function formatArg<const F extends string>(formats: F[], fallback: F) {
+  return { type: 'enum' as const, options: formats, default: fallback, description: `Output format: ${formats.join(', ')}` };
+}
+
+function count(raw: unknown, flag: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const s = String(raw);
+  if (!/^\d+$/.test(s)) throw inputError(undefined, `--${flag} must be a whole number, got '${s}'`);
+  return Number(s);
+}
+
+/** The policy file, overridden by the flags given on the command line. */
+export function resolvePolicy(args: Record<string, unknown>): Policy {
+  const base = typeof args.policy === 'string' ? readPolicyFile(args.policy) : {};
+  const merged = {
+    ...base,
+    ...(args.hotplug !== undefined ? { hotplug: args.hotplug } : {}),
+    ...(args['spare-pcie-ports'] !== undefined ? { sparePciePorts: count(args['spare-pcie-ports'], 'spare-pcie-ports') } : {}),
+    ...(args['spare-pci-slots'] !== undefined ? { sparePciSlots: count(args['spare-pci-slots'], 'spare-pci-slots') } : {}),
+    ...(args['pack-functions'] !== undefined ? { packFunctions: Boolean(args['pack-functions']) } : {}),
+  };
+  const parsed = PolicySchema.safeParse(merged);
+  if (!parsed.success) throw inputError(undefined, `policy: ${zodMessage(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,117 @@
+// Domain + layout -> a new XML document. The only changes: <address> elements of the devices the
+// layout places, the controllers it adds (inserted where libvirt keeps controllers: grouped by
+// type, by index), and hints moved from the devices into pciplan's metadata. Nothing else of the
+// user's document moves.
+import { appendChild, insertAfter } from '../xml/edit.js';
+import { attr, cloneDocument, elements, firstElement, newElement, rootElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
+import type { ControllerModel } from '../catalog/index.js';
+import { moveHintsToMetadata } from './hints.js';
+import type { ControllerTarget, Domain, PciAddress } from './types.js';
+
+export interface NewController {
+  index: number;
+  model: ControllerModel;
+  modelName?: string;
+  target?: ControllerTarget;
+  /** Roots take no address. */
+  address?: PciAddress;
+}
+
+export interface Layout {
+  /** New addresses by device index (Device.index). Devices not listed keep what they have. */
+  addresses: ReadonlyMap<number, PciAddress>;
+  added: readonly NewController[];
+}
+
+const hex = (n: number, width: number) => `0x${n.toString(16).padStart(width, '0')}`;
+
+function addressAttrs(a: PciAddress): [string, string][] {
+  const attrs: [string, string][] = [
+    ['type', 'pci'],
+    ['domain', hex(a.domain, 4)],
+    ['bus', hex(a.bus, 2)],
+    ['slot', hex(a.slot, 2)],
+    ['function', hex(a.function, 1)],
+  ];
+  if (a.multifunction) attrs.push(['multifunction', a.multifunction]);
+  return attrs;
+}
+
+function setAddress(device: XmlElement, a: PciAddress): void {
+  const existing = firstElement(device, 'address');
+  if (existing) {
+    existing.attrs = addressAttrs(a);
+    return;
+  }
+  appendChild(device, newElement('address', addressAttrs(a)));
+}
+
+function controllerElement(c: NewController): XmlElement {
+  const children: XmlElement[] = [];
+  if (c.modelName) children.push(newElement('model', [['name', c.modelName]]));
+  const t = c.target ?? {};
+  const targetAttrs: [string, string][] = [];
+  if (t.chassisNr !== undefined) targetAttrs.push(['chassisNr', String(t.chassisNr)]);
+  if (t.chassis !== undefined) targetAttrs.push(['chassis', String(t.chassis)]);
+  if (t.port !== undefined) targetAttrs.push(['port', `0x${t.port.toString(16)}`]);
+  if (t.busNr !== undefined) targetAttrs.push(['busNr', String(t.busNr)]);
+  if (t.hotplug !== undefined) targetAttrs.push(['hotplug', t.hotplug]);
+  if (targetAttrs.length || t.node !== undefined) {
+    children.push(newElement('target', targetAttrs, t.node !== undefined ? [newElement('node', [], [{ type: 'text', raw: String(t.node) }])] : []));
+  }
+  if (c.address) children.push(newElement('address', addressAttrs(c.address)));
+  return newElement('controller', [['type', 'pci'], ['index', String(c.index)], ['model', c.model]], children);
+}
+
+/** libvirt keeps controllers sorted by type (in this order), then index (virDomainControllerInsert). */
+const CONTROLLER_TYPE_ORDER = ['ide', 'fdc', 'scsi', 'sata', 'virtio-serial', 'ccid', 'usb', 'pci', 'xenbus', 'isa', 'nvme'];
+const PCI_RANK = CONTROLLER_TYPE_ORDER.indexOf('pci');
+
+/** Where a new PCI controller with this index goes among the children of <devices>. */
+function insertionPoint(devices: XmlElement, index: number): XmlElement | null {
+  const controllers = elements(devices, 'controller');
+  const rank = (el: XmlElement) => {
+    const r = CONTROLLER_TYPE_ORDER.indexOf(attr(el, 'type') ?? '');
+    return r === -1 ? CONTROLLER_TYPE_ORDER.length : r;
+  };
+  let after: XmlElement | undefined;
+  for (const el of controllers) {
+    const r = rank(el);
+    const i = Number(attr(el, 'index') ?? 0);
+    if (r < PCI_RANK || (r === PCI_RANK && i < index)) after = el;
+  }
+  if (after) return after;
+  // Before the first controller of a later type: after whatever precedes it.
+  const first = controllers[0];
+  if (first) {
+    const pos = devices.children.indexOf(first);
+    const prev = devices.children.slice(0, pos).reverse().find((c): c is XmlElement => c.type === 'element');
+    return prev ?? null;
+  }
+  // No controllers: libvirt writes them after the disks, the disks after the emulator.
+  return [...elements(devices, 'disk')].pop() ?? firstElement(devices, 'emulator') ?? null;
+}
+
+export function applyLayout(doc: XmlDocument, domain: Domain, layout: Layout): XmlDocument {
+  const out = cloneDocument(doc);
+  const root = rootElement(out);
+  // Resolve every device element before anything is inserted (insertions shift positions).
+  const deviceEls = domain.devices.map((d) => {
+    const parent = root.children[d.path[0]!] as XmlElement;
+    return parent.children[d.path[1]!] as XmlElement;
+  });
+  for (const [index, address] of layout.addresses) setAddress(deviceEls[index]!, address);
+
+  if (layout.added.length) {
+    let devices = firstElement(root, 'devices');
+    if (!devices) {
+      devices = newElement('devices');
+      appendChild(root, devices);
+    }
+    for (const c of [...layout.added].sort((x, y) => x.index - y.index)) {
+      insertAfter(devices, insertionPoint(devices, c.index), controllerElement(c));
+    }
+  }
+  moveHintsToMetadata(root, domain.devices, deviceEls);
+  return out;
+}
