@@ -38,7 +38,7 @@ export function readPolicyFile(path: string): Policy {
     throw inputError(path, `not valid JSON: ${(e as Error).message}`);
   }
   const parsed = PolicySchema.safeParse(json);
-  if (!parsed.success) throw inputError(path, `policy: ${zodMessage(parsed.error)}`);
+  if (!parsed.success) throw inputError(path, `policy: ${zodMessage(parsed.error, json)}`);
   return parsed.data;
 }
 

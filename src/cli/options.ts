@@ -34,6 +34,6 @@ export function resolvePolicy(args: Record<string, unknown>): Policy {
     ...(args['pack-functions'] !== undefined ? { packFunctions: Boolean(args['pack-functions']) } : {}),
   };
   const parsed = PolicySchema.safeParse(merged);
-  if (!parsed.success) throw inputError(undefined, `policy: ${zodMessage(parsed.error)}`);
+  if (!parsed.success) throw inputError(undefined, `policy: ${zodMessage(parsed.error, merged)}`);
   return parsed.data;
 }

@@ -22,14 +22,17 @@ function attrsRecord(el: XmlElement): Record<string, string> {
 
 function parseHintAttrs(record: Record<string, string>, where: Where, element: string): Hints {
   const parsed = HintAttrsSchema.safeParse(record);
-  if (!parsed.success) throw inputError(where.at, `${where.what}: <${element}>: ${zodMessage(parsed.error)}`);
+  if (!parsed.success) throw inputError(where.at, `${where.what}: <${element}>: ${zodMessage(parsed.error, record)}`);
   return hintsFromAttrs(parsed.data);
 }
 
 export function readElementHints(device: XmlElement, where: Where): Hints {
   const els = elements(device, HINTS_ELEMENT);
   if (els.length > 1) throw inputError(where.at, `${where.what}: more than one <${HINTS_ELEMENT}>`);
-  return els[0] ? parseHintAttrs(attrsRecord(els[0]), where, HINTS_ELEMENT) : {};
+  const el = els[0];
+  if (!el) return {};
+  const at = el.line ? where.at.replace(/:\d+$/, '') + `:${el.line}` : where.at;
+  return parseHintAttrs(attrsRecord(el), { ...where, at }, HINTS_ELEMENT);
 }
 
 /** The element under <metadata> that holds pciplan's hints, with the prefix it is written with. */

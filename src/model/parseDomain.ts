@@ -231,6 +231,8 @@ function dedupeIds(devices: Device[]): void {
 function readAddress(el: XmlElement, where: Where): DeviceAddress {
   const a = firstElement(el, 'address');
   if (!a) return { type: 'none' };
+  // Point at the <address> line itself: that is where the fault is.
+  where = { ...where, at: a.line ? where.at.replace(/:\d+$/, '') + `:${a.line}` : where.at };
   const type = attr(a, 'type');
   if (!type) throw inputError(where.at, `${where.what}: <address> has no type`);
   if (type !== 'pci') return { type: 'other', name: type };

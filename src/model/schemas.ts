@@ -54,11 +54,13 @@ export const PolicySchema = z.strictObject(
 );
 export type Policy = z.infer<typeof PolicySchema>;
 
-/** One line from a zod error: the first issue, with the path that failed. */
-export function zodMessage(err: z.ZodError): string {
+/** One line from a zod error: the first issue, the path that failed and the value found there. */
+export function zodMessage(err: z.ZodError, data?: unknown): string {
   const issue = err.issues[0];
   if (!issue) return 'invalid';
   const path = issue.path.length ? `${issue.path.join('.')}: ` : '';
-  const shown = 'input' in issue && issue.input !== undefined && issue.code !== 'unrecognized_keys' ? ` (got ${JSON.stringify(issue.input)})` : '';
+  let value: unknown = data;
+  for (const key of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  const shown = issue.path.length && value !== undefined ? ` (got ${JSON.stringify(value)})` : '';
   return `${path}${issue.message}${shown}`;
 }

@@ -50,7 +50,11 @@ function writeElement(el: XmlElement, quote: "'" | '"', out: string[]): void {
 export function writeXml(doc: XmlDocument): string {
   const out: string[] = [];
   let doctypeWritten = !doc.doctype;
+  let prev: XmlNode | undefined;
   for (const node of doc.nodes) {
+    // The parser drops some whitespace between top-level nodes; a line break is what was there.
+    if (prev && prev.type !== 'text' && node.type !== 'text') out.push('\n');
+    prev = node;
     // The doctype stands where the parser dropped it: after the declaration, before the root.
     if (!doctypeWritten && node.type === 'element') {
       out.push(doc.doctype!, '\n');

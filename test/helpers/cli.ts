@@ -1,0 +1,17 @@
+// Runs the built CLI (dist/, built by `npm test`'s pretest step) as a user would.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO } from './corpus.js';
+
+export const CLI = join(REPO, 'dist', 'src', 'cli', 'main.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function pciplan(args: string[], input?: string): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
