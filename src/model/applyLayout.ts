@@ -63,33 +63,23 @@ function controllerElement(c: NewController): XmlElement {
   return newElement('controller', [['type', 'pci'], ['index', String(c.index)], ['model', c.model]], children);
 }
 
-/** libvirt keeps controllers sorted by type (in this order), then index (virDomainControllerInsert). */
-const CONTROLLER_TYPE_ORDER = ['ide', 'fdc', 'scsi', 'sata', 'virtio-serial', 'ccid', 'usb', 'pci', 'xenbus', 'isa', 'nvme'];
-const PCI_RANK = CONTROLLER_TYPE_ORDER.indexOf('pci');
-
-/** Where a new PCI controller with this index goes among the children of <devices>. */
+/**
+ * Where libvirt puts a new controller (virDomainControllerInsert): after the last one of its type
+ * with a lower index, else before the first of its type with a higher index, else after all
+ * controllers; a domain with none gets its controllers after the disks.
+ */
 function insertionPoint(devices: XmlElement, index: number): XmlElement | null {
   const controllers = elements(devices, 'controller');
-  const rank = (el: XmlElement) => {
-    const r = CONTROLLER_TYPE_ORDER.indexOf(attr(el, 'type') ?? '');
-    return r === -1 ? CONTROLLER_TYPE_ORDER.length : r;
-  };
-  let after: XmlElement | undefined;
-  for (const el of controllers) {
-    const r = rank(el);
-    const i = Number(attr(el, 'index') ?? 0);
-    if (r < PCI_RANK || (r === PCI_RANK && i < index)) after = el;
+  const pci = controllers.filter((el) => attr(el, 'type') === 'pci');
+  const idx = (el: XmlElement) => Number(attr(el, 'index') ?? Number.NaN);
+  const lower = pci.filter((el) => idx(el) < index).pop();
+  if (lower) return lower;
+  const higher = pci.find((el) => idx(el) > index);
+  if (higher) {
+    const pos = devices.children.indexOf(higher);
+    return devices.children.slice(0, pos).reverse().find((c): c is XmlElement => c.type === 'element') ?? null;
   }
-  if (after) return after;
-  // Before the first controller of a later type: after whatever precedes it.
-  const first = controllers[0];
-  if (first) {
-    const pos = devices.children.indexOf(first);
-    const prev = devices.children.slice(0, pos).reverse().find((c): c is XmlElement => c.type === 'element');
-    return prev ?? null;
-  }
-  // No controllers: libvirt writes them after the disks, the disks after the emulator.
-  return [...elements(devices, 'disk')].pop() ?? firstElement(devices, 'emulator') ?? null;
+  return controllers.pop() ?? elements(devices, 'disk').pop() ?? firstElement(devices, 'emulator') ?? null;
 }
 
 export function applyLayout(doc: XmlDocument, domain: Domain, layout: Layout): XmlDocument {
