@@ -24,6 +24,8 @@ export interface Reservation {
   owner?: OwnerSelector;
   /** libvirt's message when the owner is placed elsewhere. */
   ownerMessage?: string;
+  /** The function is taken only when the owner exists (QEMU creates the device only then). */
+  onlyWithOwner?: true;
 }
 
 export interface MachineSpec {
@@ -114,6 +116,7 @@ export const MACHINES: readonly MachineSpec[] = [
         what: 'the PIIX3 USB controller',
         owner: { kind: 'controller', type: 'usb', index: 0, models: PIIX3_USB },
         ownerMessage: 'PIIX3 USB controller at index 0 must have PCI address 0:0:1.2',
+        onlyWithOwner: true,
       },
       { slot: 0x01, function: 3, what: 'the PIIX4 ACPI/PM bridge' },
     ],

@@ -29,7 +29,8 @@ export function isOwner(d: Device, owner: OwnerSelector): boolean {
 export function checkAddresses(domain: Domain, topo: Topology): Problem[] {
   const out: Problem[] = [];
   const taken = new Map<string, Device>();
-  const reserved = domain.machine.reserved;
+  // A reservation whose device is absent (pc's PIIX3 USB function without that controller) is free.
+  const reserved = domain.machine.reserved.filter((r) => !r.onlyWithOwner || domain.devices.some((d) => isOwner(d, r.owner!)));
 
   for (const d of domain.devices) {
     if (d.cls.addressRule === 'mirror') continue;

@@ -27,7 +27,7 @@ describe('pciplan validate', () => {
     const r = pciplan(['validate', bad]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^LINE\s+LEVEL\s+DEVICE\s+RULE\s+PROBLEM\n/);
-    expect(r.stdout).toMatch(/\n22\s+error\s+disk\[vdb\]\s+duplicate-address\s+attempted double use of PCI Address 0000:01:00\.0 \(also used by disk\[vda\]\)\n/);
+    expect(r.stdout).toMatch(/\n21\s+error\s+disk\[vdb\]\s+duplicate-address\s+attempted double use of PCI Address 0000:01:00\.0 \(also used by disk\[vda\]\)\n/);
     expect(r.stdout).toMatch(/invalid \(1 error, 0 warnings\)\n$/);
   });
 
@@ -37,7 +37,7 @@ describe('pciplan validate', () => {
     const json = JSON.parse(r.stdout);
     expect(json).toMatchObject({ machine: 'q35', family: 'q35', valid: false });
     expect(json.problems).toEqual([
-      { severity: 'error', rule: 'duplicate-address', device: 'disk[vdb]', line: 22, message: 'attempted double use of PCI Address 0000:01:00.0 (also used by disk[vda])' },
+      { severity: 'error', rule: 'duplicate-address', device: 'disk[vdb]', line: 21, message: 'attempted double use of PCI Address 0000:01:00.0 (also used by disk[vda])' },
     ]);
   });
 

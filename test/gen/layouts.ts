@@ -210,7 +210,6 @@ function reservedRootSlot(machine: Machine): number | undefined {
 
 const EXPANDERS: ReadonlySet<CtrlModel> = new Set(['pcie-expander-bus', 'pci-expander-bus']);
 const PORTS: ReadonlySet<CtrlModel> = new Set(['pcie-root-port', 'pcie-switch-downstream-port']);
-const PCI_BRIDGES: ReadonlySet<CtrlModel> = new Set(['pci-bridge', 'pcie-to-pci-bridge', 'dmi-to-pci-bridge']);
 
 // ---------------------------------------------------------------------------
 // Builder
@@ -423,6 +422,12 @@ class Builder {
     return [lead, ...Array.from({ length: n - 1 }, () => this.rng.pick(mates))];
   }
 
+  /** A random non-singleton device type with the given plug. */
+  mateFor(plug: Plug): DevType {
+    const options = this.deviceTypes().filter((t) => !SINGLETONS.has(t) && this.plugOf(t) === plug);
+    return options.length > 0 ? this.rng.pick(options) : 'disk';
+  }
+
   /** Controllers in a subtree (the expander itself excluded). */
   descendants(index: number): Ctrl[] {
     const kids = this.ctrls.filter((c) => c.addr.bus === index && c.index !== index);
@@ -564,7 +569,7 @@ const faultFns: Record<FaultName, FaultFn> = {
     const plug = b.plugOf(d.type);
     const targets = b.items().filter((it) => it !== d && b.spec(it.addr.bus)?.accepts.has(plug));
     if (targets.length === 0) {
-      const other = b.placeDev(d.type === 'disk' ? 'disk' : 'disk');
+      const other = b.placeDev(b.mateFor(plug));
       if (!other) return false;
       targets.push(other);
     }
@@ -581,8 +586,7 @@ const faultFns: Record<FaultName, FaultFn> = {
   'multifunction-off-with-functions': (b) => {
     const d = someLoneDevice(b, (x) => !SINGLETONS.has(x.type));
     if (!d) return false;
-    const mate = b.groupTypes(2).find((t) => b.plugOf(t) === b.plugOf(d.type)) ?? d.type;
-    b.addDev(mate, { bus: d.addr.bus, slot: d.addr.slot, fn: b.rng.int(1, 7) });
+    b.addDev(b.mateFor(b.plugOf(d.type)), { bus: d.addr.bus, slot: d.addr.slot, fn: b.rng.int(1, 7) });
     d.addr.multifunction = 'off';
     return true;
   },
@@ -793,7 +797,7 @@ interface Counters {
   usb: number;
 }
 
-function devXml(d: Dev, n: Counters, arch: string): string[] {
+function devXml(d: Dev, n: Counters): string[] {
   const addr = addressXml(d.addr);
   const net = (model: string): string[] => {
     const mac = `52:54:00:00:${hex(n.mac >> 8, 2).slice(2)}:${hex(n.mac & 0xff, 2).slice(2)}`;
@@ -837,7 +841,6 @@ function devXml(d: Dev, n: Counters, arch: string): string[] {
     case 'watchdog':
       return element(`<watchdog model='i6300esb' action='reset'>`, [addr], '</watchdog>');
     case 'iommu':
-      void arch;
       return element(`<iommu model='virtio'>`, [addr], '</iommu>');
   }
 }
@@ -876,7 +879,7 @@ function render(b: Builder, name: string): string {
   const devices: string[] = [`<emulator>/usr/bin/qemu-system-${arch}</emulator>`];
   const counters: Counters = { disk: 0, mac: 0, scsi: 0, usb: 0 };
   const devs = [...b.devs].sort((x, y) => DEV_ORDER.indexOf(x.type) - DEV_ORDER.indexOf(y.type));
-  for (const d of devs) devices.push(...devXml(d, counters, arch));
+  for (const d of devs) devices.push(...devXml(d, counters));
   // Nothing may be left for libvirt to place: no implicit USB controller or balloon.
   if (counters.usb === 0) devices.push(`<controller type='usb' index='0' model='none'/>`);
   devices.push(`<controller type='pci' index='0' model='${b.pcie ? 'pcie-root' : 'pci-root'}'/>`);

@@ -80,7 +80,8 @@ function checkAvailability(): { ok: boolean; reason?: string } {
     availability = { ok: false, reason: 'virsh not found (apt-get install libvirt-clients libvirt-daemon-driver-qemu)' };
     return availability;
   }
-  const probeRoot = mkdtempSync(join(tmpdir(), 'pciplan-virsh-probe-'));
+  // Next to the real root rather than in $TMPDIR: the root goes into a URI.
+  const probeRoot = mkdtempSync(`${LIBVIRT_ORACLE_ROOT}.probe-`);
   try {
     mkdirSync(join(probeRoot, 'etc'), { recursive: true });
     writeFileSync(join(probeRoot, 'etc', 'qemu.conf'), QEMU_CONF);
@@ -224,7 +225,8 @@ function defineError(err: string, uniqueName: string, originalName: string): str
  * Defines each domain with real libvirt and returns `dumpxml --inactive` (the
  * domain as libvirt completed it) or libvirt's error on one line.
  */
-export async function defineBatch(domains: string[]): Promise<DefineResult[]> {
+export async function defineBatch(domains: string[], opts: { validate?: boolean } = {}): Promise<DefineResult[]> {
+  const define = opts.validate ? 'define --validate' : 'define';
   return inChunks(domains, async (chunk) => {
     // Unique names: a batch may repeat a name, and a killed run may have left
     // a definition behind. The original name is put back in the results.
@@ -242,7 +244,7 @@ export async function defineBatch(domains: string[]): Promise<DefineResult[]> {
           const groups = renamed.map((r, i) =>
             // Without a <name>, define fails by itself and the other two
             // commands fail harmlessly.
-            `define ${paths[i]}; dumpxml --inactive ${r.unique}; undefine ${r.unique}`,
+            `${define} '${paths[i]}'; dumpxml --inactive ${r.unique}; undefine ${r.unique}`,
           );
           const parts = await runGroups(groups);
           return parts.map((p, i): DefineResult => {
@@ -260,21 +262,118 @@ export async function defineBatch(domains: string[]): Promise<DefineResult[]> {
 }
 
 /**
+ * NIC stand-ins for domxml-to-native.
+ *
+ * libvirt 9 rebuilds EVERY interface as a fresh tap-backed definition when it
+ * prints a command line. That has two consequences, both bad for an oracle:
+ *  - the interface's explicit PCI address is dropped and the NIC is
+ *    auto-placed, so the printed layout is not the one the domain would run
+ *    with (define/start keep the address);
+ *  - libvirt really creates the tap: it opens /dev/net/tun, brings up a
+ *    host-visible vnetN and runs `tc` (~20 ms per NIC; fails without
+ *    /dev/net/tun or CAP_NET_ADMIN).
+ * So each interface with an explicit PCI address is swapped for a virtio-rng
+ * at the same address with a user alias (libvirt uses it as the QEMU id), and
+ * that -device line is turned back into the NIC afterwards. The rng has the
+ * NIC's connect class (PCIe: model virtio; conventional PCI:
+ * virtio-transitional), because the class decides which controllers libvirt
+ * adds when an address names a bus that does not exist yet. Interfaces without an address are
+ * left to libvirt: their model decides where libvirt would auto-place them.
+ */
+interface NicStandIn {
+  alias: string;
+  driver: string;
+  mac?: string;
+}
+
+/** QEMU device names for libvirt NIC models; other models pass through unchanged. */
+const NIC_DRIVERS: Record<string, string> = {
+  virtio: 'virtio-net-pci',
+  'virtio-transitional': 'virtio-net-pci-transitional',
+  'virtio-non-transitional': 'virtio-net-pci-non-transitional',
+};
+
+/** NIC models libvirt treats as PCI Express on PCIe machines; all others are conventional PCI. */
+const PCIE_NIC_MODELS: ReadonlySet<string> = new Set(['virtio', 'virtio-non-transitional', 'e1000e', 'igb']);
+
+const attr = (text: string, name: string): string | undefined =>
+  new RegExp(`\\b${name}=(['"])(.*?)\\1`).exec(text)?.[2];
+
+function standInNics(xml: string): { xml: string; nics: NicStandIn[] } {
+  const nics: NicStandIn[] = [];
+  const out = xml.replace(/<interface\b([^>]*)>([\s\S]*?)<\/interface>/g, (whole, attrs: string, body: string) => {
+    const type = attr(attrs, 'type');
+    const model = /<model\b[^>]*>/.exec(body)?.[0];
+    const address = /<address\b[^>]*\btype=(['"])pci\1[^>]*\/>/.exec(body)?.[0];
+    // hostdev/vhostuser/vdpa interfaces are not turned into taps.
+    if (!model || !address || type === 'hostdev' || type === 'vhostuser' || type === 'vdpa') return whole;
+    const modelType = attr(model, 'type');
+    const bus = Number(attr(address, 'bus') ?? 0);
+    const slot = Number(attr(address, 'slot') ?? 0);
+    if (!modelType || (bus === 0 && slot === 0)) return whole; // empty address = auto
+    const alias = `ua-pciplan-nic${nics.length}`;
+    const mac = /<mac\b[^>]*>/.exec(body)?.[0];
+    const nic: NicStandIn = { alias, driver: NIC_DRIVERS[modelType] ?? modelType };
+    const macAddr = mac ? attr(mac, 'address') : undefined;
+    if (macAddr) nic.mac = macAddr;
+    nics.push(nic);
+    const rngModel = PCIE_NIC_MODELS.has(modelType) ? 'virtio' : 'virtio-transitional';
+    return `<rng model='${rngModel}'><backend model='builtin'/><alias name='${alias}'/>${address}</rng>`;
+  });
+  return { xml: out, nics };
+}
+
+/** Turns the stand-ins' rng object/device pairs back into NIC netdev/device pairs. */
+function restoreNics(argv: string[], nics: NicStandIn[]): string[] {
+  if (nics.length === 0) return argv;
+  const byAlias = new Map(nics.map((n) => [n.alias, n]));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const opt = argv[i]!;
+    const value = argv[i + 1];
+    if ((opt === '-object' || opt === '-device') && value?.startsWith('{')) {
+      const props = JSON.parse(value) as Record<string, unknown>;
+      const id = String(props.id ?? '');
+      if (opt === '-object' && byAlias.has(id.replace(/^obj/, ''))) {
+        i++;
+        continue;
+      }
+      const nic = byAlias.get(id);
+      if (opt === '-device' && nic) {
+        const { driver: _d, rng: _r, id: _i, ...placement } = props;
+        const netdev = `hostnet-${nic.alias}`;
+        out.push('-netdev', JSON.stringify({ type: 'user', id: netdev }));
+        out.push('-device', JSON.stringify({ driver: nic.driver, netdev, id: nic.alias, ...(nic.mac ? { mac: nic.mac } : {}), ...placement }));
+        i++;
+        continue;
+      }
+    }
+    out.push(opt);
+  }
+  return out;
+}
+
+/**
  * `domxml-to-native qemu-argv` for each domain: the QEMU command line libvirt
  * would run (emulator first, environment assignments dropped), or the error.
+ * Addressed NICs go through the stand-in above and come back with a
+ * `-netdev {"type":"user"}` backend instead of libvirt's tap.
  */
 export async function domxmlToNative(domains: string[]): Promise<NativeResult[]> {
-  return inChunks(domains, (chunk) =>
-    withTempFiles(chunk, (paths) =>
-      withLock(LOCK_DIR, async () => {
-        await prepareRoot();
-        const parts = await runGroups(paths.map((p) => `domxml-to-native qemu-argv --xml ${p}`));
-        return parts.map((p): NativeResult => {
-          const line = p.out.trim();
-          if (line.length > 0) return { ok: true, argv: stripEnvAssignments(shellSplit(line)) };
-          return { ok: false, error: oneLine(p.err) || 'domxml-to-native printed nothing' };
-        });
-      }),
+  const prepared = domains.map(standInNics);
+  return inChunks(prepared, (chunk) =>
+    withTempFiles(
+      chunk.map((p) => p.xml),
+      (paths) =>
+        withLock(LOCK_DIR, async () => {
+          await prepareRoot();
+          const parts = await runGroups(paths.map((p) => `domxml-to-native qemu-argv --xml '${p}'`));
+          return parts.map((p, i): NativeResult => {
+            const line = p.out.trim();
+            if (line.length > 0) return { ok: true, argv: restoreNics(stripEnvAssignments(shellSplit(line)), chunk[i]!.nics) };
+            return { ok: false, error: oneLine(p.err) || 'domxml-to-native printed nothing' };
+          });
+        }),
     ),
   );
 }
