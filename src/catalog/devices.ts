@@ -32,6 +32,8 @@ export interface DeviceProps {
   sub?: string;
   /** Controller index, for the chipset devices that are bound to index 0. */
   index?: number;
+  /** Disk target name (vda ...): libvirt keeps disks sorted by it, which decides their order. */
+  dev?: string;
 }
 
 export interface DeviceRule {

@@ -7,6 +7,29 @@ import type { DeviceKind } from './devices.js';
 
 export type MachineFamily = 'q35' | 'pc' | 'virt' | 'pseries' | 's390-ccw' | 'versatile' | 'powermac';
 
+export type PreferredDevice = 'primary-video' | 'ich9-sound' | 'usb2-companions' | 'dmi-to-pci-bridge';
+
+export interface Preference {
+  slot: number;
+  what: string;
+  device: PreferredDevice;
+}
+
+export interface Implicit {
+  /** The root controller at index 0 (always). */
+  root: true;
+  /** Model of the USB controller added when the domain has none; '' = none added. */
+  usb: string;
+  /** q35's SATA controller at 00:1f.2. */
+  sata: boolean;
+  /** A virtio memballoon when no <memballoon> is written. */
+  memballoon: boolean;
+  /** Arches of the family that get no default memballoon (libvirt adds none on ARM). */
+  noMemballoonArches?: readonly string[];
+  /** A video device of the default model when <graphics> is given without <video>. */
+  videoWithGraphics: boolean;
+}
+
 /** A device the chipset pins to one address, or owns there. */
 export interface OwnerSelector {
   kind: DeviceKind;
@@ -36,8 +59,10 @@ export interface MachineSpec {
   root: Extract<ControllerModel, 'pci-root' | 'pcie-root'>;
   /** Functions of bus 0 the chipset uses; a device there must be the owner. */
   reserved: readonly Reservation[];
-  /** Slots libvirt prefers for a device when free (not reserved: anything may take them). */
-  preferred: readonly { slot: number; what: string }[];
+  /** Slots of bus 0 libvirt gives a device when the slot is free (not reserved: anything may take them). */
+  preferred: readonly Preference[];
+  /** Devices libvirt adds to every domain of the machine that lacks them (qemuDomainDefAddDefaultDevices). */
+  implicit: Implicit;
   /** Expander bus model the machine supports, if any. */
   expander?: ControllerModel;
   /** More than one root bus (pSeries PHBs, each its own PCI domain in the guest). */
@@ -85,12 +110,13 @@ export const MACHINES: readonly MachineSpec[] = [
       { slot: 0x1f, function: 3, what: 'the ICH9 SMBus controller' },
     ],
     preferred: [
-      { slot: 0x01, what: 'primary video' },
-      { slot: 0x1b, what: 'first ich9 sound device' },
-      { slot: 0x1d, what: 'first ich9 USB2 companion set' },
-      { slot: 0x1a, what: 'second ich9 USB2 companion set' },
-      { slot: 0x1e, what: 'dmi-to-pci-bridge' },
+      { slot: 0x01, what: 'primary video', device: 'primary-video' },
+      { slot: 0x1d, what: 'first ich9 USB2 companion set', device: 'usb2-companions' },
+      { slot: 0x1a, what: 'second ich9 USB2 companion set', device: 'usb2-companions' },
+      { slot: 0x1e, what: 'dmi-to-pci-bridge', device: 'dmi-to-pci-bridge' },
+      { slot: 0x1b, what: 'first ich9 sound device', device: 'ich9-sound' },
     ],
+    implicit: { root: true, usb: 'qemu-xhci', sata: true, memballoon: true, videoWithGraphics: true },
     expander: 'pcie-expander-bus',
     multipleRoots: false,
     pci: true,
@@ -120,7 +146,8 @@ export const MACHINES: readonly MachineSpec[] = [
       },
       { slot: 0x01, function: 3, what: 'the PIIX4 ACPI/PM bridge' },
     ],
-    preferred: [{ slot: 0x02, what: 'primary video' }],
+    preferred: [{ slot: 0x02, what: 'primary video', device: 'primary-video' }],
+    implicit: { root: true, usb: 'piix3-uhci', sata: false, memballoon: true, videoWithGraphics: true },
     expander: 'pci-expander-bus',
     multipleRoots: false,
     pci: true,
@@ -133,6 +160,7 @@ export const MACHINES: readonly MachineSpec[] = [
     root: 'pcie-root',
     reserved: [],
     preferred: [],
+    implicit: { root: true, usb: '', sata: false, memballoon: true, noMemballoonArches: ['aarch64', 'armv7l'], videoWithGraphics: true },
     expander: 'pcie-expander-bus',
     multipleRoots: false,
     pci: true,
@@ -149,6 +177,7 @@ export const MACHINES: readonly MachineSpec[] = [
     root: 'pci-root',
     reserved: [],
     preferred: [],
+    implicit: { root: true, usb: 'pci-ohci', sata: false, memballoon: true, videoWithGraphics: true },
     multipleRoots: true,
     pci: true,
     defaults: { nic: 'spapr-vlan', video: 'vga', usb: 'pci-ohci', scsi: 'ibmvscsi', panic: 'pseries' },
@@ -160,6 +189,7 @@ export const MACHINES: readonly MachineSpec[] = [
     root: 'pci-root',
     reserved: [],
     preferred: [],
+    implicit: { root: true, usb: '', sata: false, memballoon: true, videoWithGraphics: false },
     multipleRoots: false,
     pci: true,
     defaults: { nic: 'virtio', video: 'virtio', usb: 'none', scsi: 'virtio-scsi', panic: 's390' },
@@ -171,6 +201,7 @@ export const MACHINES: readonly MachineSpec[] = [
     root: 'pci-root',
     reserved: [],
     preferred: [],
+    implicit: { root: true, usb: 'pci-ohci', sata: false, memballoon: false, videoWithGraphics: true },
     multipleRoots: false,
     pci: true,
     defaults: { nic: 'smc91c111', video: 'vga', usb: 'pci-ohci', scsi: 'lsilogic', panic: '' },
@@ -182,6 +213,7 @@ export const MACHINES: readonly MachineSpec[] = [
     root: 'pci-root',
     reserved: [],
     preferred: [],
+    implicit: { root: true, usb: 'pci-ohci', sata: false, memballoon: true, videoWithGraphics: true },
     multipleRoots: false,
     pci: true,
     defaults: { nic: 'rtl8139', video: 'vga', usb: 'pci-ohci', scsi: 'lsilogic', panic: '' },

@@ -2,7 +2,7 @@
 // layout places, the controllers it adds (inserted where libvirt keeps controllers: grouped by
 // type, by index), and hints moved from the devices into pciplan's metadata. Nothing else of the
 // user's document moves.
-import { appendChild, insertAfter } from '../xml/edit.js';
+import { appendChild, insertAfter, ownIndent } from '../xml/edit.js';
 import { attr, cloneDocument, elements, firstElement, newElement, rootElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
 import type { ControllerModel } from '../catalog/index.js';
 import { moveHintsToMetadata } from './hints.js';
@@ -21,7 +21,16 @@ export interface Layout {
   /** New addresses by device index (Device.index). Devices not listed keep what they have. */
   addresses: ReadonlyMap<number, PciAddress>;
   added: readonly NewController[];
+  /** Devices libvirt would add by itself (USB, SATA, balloon ...), written out with their address. */
+  implicit?: readonly { element: XmlElement; address?: PciAddress }[];
 }
+
+/** The order libvirt writes device kinds in (virDomainDefFormatInternal). */
+const DEVICE_ORDER = [
+  'emulator', 'disk', 'controller', 'lease', 'filesystem', 'interface', 'smartcard', 'serial', 'parallel', 'console',
+  'channel', 'input', 'tpm', 'graphics', 'sound', 'audio', 'video', 'hostdev', 'redirdev', 'redirfilter', 'hub',
+  'watchdog', 'memballoon', 'rng', 'nvram', 'panic', 'shmem', 'memory', 'iommu', 'vsock', 'crypto', 'pstore',
+];
 
 const hex = (n: number, width: number) => `0x${n.toString(16).padStart(width, '0')}`;
 
@@ -37,13 +46,13 @@ function addressAttrs(a: PciAddress): [string, string][] {
   return attrs;
 }
 
-function setAddress(device: XmlElement, a: PciAddress): void {
+function setAddress(parent: XmlElement, device: XmlElement, a: PciAddress): void {
   const existing = firstElement(device, 'address');
   if (existing) {
     existing.attrs = addressAttrs(a);
     return;
   }
-  appendChild(device, newElement('address', addressAttrs(a)));
+  appendChild(device, newElement('address', addressAttrs(a)), '  ', ownIndent(parent, device));
 }
 
 function controllerElement(c: NewController): XmlElement {
@@ -68,9 +77,9 @@ function controllerElement(c: NewController): XmlElement {
  * with a lower index, else before the first of its type with a higher index, else after all
  * controllers; a domain with none gets its controllers after the disks.
  */
-function insertionPoint(devices: XmlElement, index: number): XmlElement | null {
+function insertionPoint(devices: XmlElement, type: string, index: number): XmlElement | null {
   const controllers = elements(devices, 'controller');
-  const pci = controllers.filter((el) => attr(el, 'type') === 'pci');
+  const pci = controllers.filter((el) => attr(el, 'type') === type);
   const idx = (el: XmlElement) => Number(attr(el, 'index') ?? Number.NaN);
   const lower = pci.filter((el) => idx(el) < index).pop();
   if (lower) return lower;
@@ -82,24 +91,42 @@ function insertionPoint(devices: XmlElement, index: number): XmlElement | null {
   return controllers.pop() ?? elements(devices, 'disk').pop() ?? firstElement(devices, 'emulator') ?? null;
 }
 
+/** A new device of another kind goes after the last device that libvirt writes before its kind. */
+function kindInsertionPoint(devices: XmlElement, kind: string): XmlElement | null {
+  const rank = DEVICE_ORDER.indexOf(kind);
+  const before = elements(devices).filter((el) => {
+    const r = DEVICE_ORDER.indexOf(el.name);
+    return r !== -1 && r <= rank;
+  });
+  return before.pop() ?? null;
+}
+
 export function applyLayout(doc: XmlDocument, domain: Domain, layout: Layout): XmlDocument {
   const out = cloneDocument(doc);
   const root = rootElement(out);
   // Resolve every device element before anything is inserted (insertions shift positions).
-  const deviceEls = domain.devices.map((d) => {
-    const parent = root.children[d.path[0]!] as XmlElement;
-    return parent.children[d.path[1]!] as XmlElement;
-  });
-  for (const [index, address] of layout.addresses) setAddress(deviceEls[index]!, address);
+  const devicesEl = domain.devices.length ? (root.children[domain.devices[0]!.path[0]!] as XmlElement) : undefined;
+  const deviceEls = domain.devices.map((d) => devicesEl!.children[d.path[1]!] as XmlElement);
+  for (const [index, address] of layout.addresses) setAddress(devicesEl!, deviceEls[index]!, address);
 
-  if (layout.added.length) {
+  const implicit = layout.implicit ?? [];
+  if (layout.added.length || implicit.length) {
     let devices = firstElement(root, 'devices');
     if (!devices) {
       devices = newElement('devices');
       appendChild(root, devices);
     }
+    for (const { element, address } of implicit) {
+      const el = structuredClone(element);
+      if (address) el.children.push(newElement('address', addressAttrs(address)));
+      const at =
+        el.name === 'controller'
+          ? insertionPoint(devices, attr(el, 'type') ?? '', Number(attr(el, 'index') ?? 0))
+          : kindInsertionPoint(devices, el.name);
+      insertAfter(devices, at, el);
+    }
     for (const c of [...layout.added].sort((x, y) => x.index - y.index)) {
-      insertAfter(devices, insertionPoint(devices, c.index), controllerElement(c));
+      insertAfter(devices, insertionPoint(devices, 'pci', c.index), controllerElement(c));
     }
   }
   moveHintsToMetadata(root, domain.devices, deviceEls);

@@ -112,6 +112,7 @@ function readProps(el: XmlElement, kind: DeviceKind, machine: MachineSpec, arch:
   switch (kind) {
     case 'disk':
       set('bus', child('target', 'bus'));
+      set('dev', child('target', 'dev'));
       set('model', a('model'));
       set('type', a('type'));
       break;
@@ -182,6 +183,8 @@ function deviceName(el: XmlElement, kind: DeviceKind, n: number, alias: string |
   return `${kind}[${key ?? n}]`;
 }
 
+const USB2_MODELS = new Set(['ich9-ehci1', 'ich9-uhci1', 'ich9-uhci2', 'ich9-uhci3']);
+
 /** Marks a controller written without an index until assignControllerIndexes gives it one. */
 const AUTO_INDEX = Number.NaN;
 
@@ -197,12 +200,21 @@ function assignControllerIndexes(devices: Device[], machine: MachineSpec): void 
     const type = d.props.type ?? '';
     used.set(type, (used.get(type) ?? new Set()).add(d.props.index!));
   }
+  let previousUsb: Device | undefined;
   for (const d of controllers) {
-    if (!Number.isNaN(d.props.index)) continue;
     const type = d.props.type ?? '';
+    const prev = previousUsb;
+    if (type === 'usb') previousUsb = d;
+    if (!Number.isNaN(d.props.index)) continue;
     const taken = used.get(type) ?? new Set<number>();
     let i = 0;
     while (taken.has(i)) i++;
+    // A USB2 companion joins the set of the USB2 controller just before it, unless that set already
+    // has its model (then it starts a new set).
+    const setOf = (x: Device) => controllers.filter((c) => c.props.type === 'usb' && c.props.index === x.props.index);
+    if (type === 'usb' && USB2_MODELS.has(d.props.model ?? '') && prev && USB2_MODELS.has(prev.props.model ?? '')) {
+      if (!setOf(prev).some((c) => c.props.model === d.props.model)) i = prev.props.index!;
+    }
     used.set(type, taken.add(i));
     d.props.index = i;
     if (d.pci) {
@@ -295,7 +307,8 @@ function readController(el: XmlElement, machine: MachineSpec, where: Where): Pci
   };
 }
 
-function readDevice(
+/** One device element -> Device. `n` is its ordinal among its kind, `index` its position among all devices. */
+export function readDevice(
   el: XmlElement,
   kind: DeviceKind,
   n: number,

@@ -4,15 +4,21 @@ import type { XmlElement, XmlNode } from './tree.js';
 
 const lastLine = (raw: string) => raw.slice(raw.lastIndexOf('\n') + 1);
 
+/** The indentation `el` itself has inside `parent` (the whitespace line before it). */
+export function ownIndent(parent: XmlElement, el: XmlNode): string | undefined {
+  const prev = parent.children[parent.children.indexOf(el) - 1];
+  return prev?.type === 'text' && prev.raw.includes('\n') ? lastLine(prev.raw) : undefined;
+}
+
 /** Indentation of the children of `parent`, read from the whitespace before its elements. */
-export function childIndent(parent: XmlElement, step: string): string {
+export function childIndent(parent: XmlElement, step: string, parentIndent?: string): string {
   for (let i = 1; i < parent.children.length; i++) {
     const prev = parent.children[i - 1]!;
     if (parent.children[i]!.type !== 'text' && prev.type === 'text' && prev.raw.includes('\n')) return lastLine(prev.raw);
   }
   const last = parent.children[parent.children.length - 1];
   if (last?.type === 'text' && last.raw.includes('\n')) return lastLine(last.raw) + step;
-  return step;
+  return (parentIndent ?? '') + step;
 }
 
 /** Give a fresh subtree (one pciplan created) line breaks and indentation. */
@@ -27,13 +33,16 @@ function layout(el: XmlElement, indent: string, step: string): void {
   el.children.push({ type: 'text', raw: `\n${indent}` });
 }
 
-/** Insert `el` after the node `ref` (or as the first child when ref is null). */
-export function insertAfter(parent: XmlElement, ref: XmlNode | null, el: XmlElement, step = '  '): void {
-  const indent = childIndent(parent, step);
+/**
+ * Insert `el` after the node `ref` (or as the first child when ref is null). `parentIndent` is the
+ * parent's own indentation, needed when the parent has no children to learn it from.
+ */
+export function insertAfter(parent: XmlElement, ref: XmlNode | null, el: XmlElement, step = '  ', parentIndent?: string): void {
+  const indent = childIndent(parent, step, parentIndent);
   layout(el, indent, step);
   const hasElements = parent.children.some((c) => c.type !== 'text');
   if (!hasElements) {
-    const closing = parent.children.length ? lastLine((parent.children[parent.children.length - 1] as { raw: string }).raw) : indent.slice(step.length);
+    const closing = parent.children.length ? lastLine((parent.children[parent.children.length - 1] as { raw: string }).raw) : (parentIndent ?? '');
     parent.children = [{ type: 'text', raw: `\n${indent}` }, el, { type: 'text', raw: `\n${closing}` }];
     return;
   }
@@ -48,9 +57,9 @@ export function insertAfter(parent: XmlElement, ref: XmlNode | null, el: XmlElem
   parent.children.splice(i + 1, 0, { type: 'text', raw: `\n${indent}` }, el);
 }
 
-export function appendChild(parent: XmlElement, el: XmlElement, step = '  '): void {
+export function appendChild(parent: XmlElement, el: XmlElement, step = '  ', parentIndent?: string): void {
   const last = [...parent.children].reverse().find((c) => c.type !== 'text') ?? null;
-  insertAfter(parent, last, el, step);
+  insertAfter(parent, last, el, step, parentIndent);
 }
 
 /** Remove an element together with the whitespace that indented it. */

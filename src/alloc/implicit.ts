@@ -1,0 +1,111 @@
+// The devices libvirt adds to a domain before it assigns addresses (qemu_postparse.c and
+// virDomainDefAddImplicitDevices): the root bus, the machine's default USB controller, q35's SATA,
+// a virtio memballoon, a virtio-serial controller for virtio consoles and channels, and the drive
+// controllers (ide, scsi, sata) that disks refer to. pciplan adds them itself, with addresses, so
+// that libvirt finds nothing left to place.
+import { deviceDefault } from '../catalog/index.js';
+import { readDevice } from '../model/parseDomain.js';
+import type { Device, Domain } from '../model/types.js';
+import { attr, childPath, newElement, type XmlElement } from '../xml/tree.js';
+
+export interface ImplicitDevice {
+  element: XmlElement;
+  device: Device;
+}
+
+function controllerEl(type: string, index: number, model?: string): XmlElement {
+  return newElement('controller', [['type', type], ['index', String(index)], ...(model ? ([['model', model]] as [string, string][]) : [])]);
+}
+
+/** Drive controllers the disks name in their <address type='drive' controller=…> (or imply). */
+function driveControllers(domain: Domain, elements: (XmlElement | undefined)[]): [type: string, index: number][] {
+  const need: [string, number][] = [];
+  domain.devices.forEach((d, i) => {
+    if (d.kind !== 'disk') return;
+    const bus = d.props.bus;
+    const type = bus === 'ide' ? 'ide' : bus === 'scsi' ? 'scsi' : bus === 'sata' ? 'sata' : undefined;
+    if (!type) return;
+    const el = elements[i];
+    const address = el ? childPath(el, 'address') : undefined;
+    const index = address && attr(address, 'type') === 'drive' ? Number(attr(address, 'controller') ?? 0) : 0;
+    if (!need.some(([t, x]) => t === type && x === index)) need.push([type, index]);
+  });
+  return need;
+}
+
+/** Ports a virtio-serial controller has when it does not say (QEMU's default). */
+const VIRTIO_SERIAL_PORTS = 31;
+
+/**
+ * virtio-serial controllers for virtio consoles and channels: those their addresses name, and
+ * more while the ports of the existing ones do not suffice (virDomainDefMaybeAddVirtioSerialController).
+ */
+function virtioSerialControllers(domain: Domain, deviceEls: (XmlElement | undefined)[]): XmlElement[] {
+  const existing = new Map<number, number>();
+  domain.devices.forEach((d, i) => {
+    if (d.kind === 'controller' && d.props.type === 'virtio-serial') {
+      existing.set(d.props.index ?? 0, Number(attr(deviceEls[i]!, 'ports') ?? VIRTIO_SERIAL_PORTS));
+    }
+  });
+  const named = new Set<number>();
+  let ports = 0;
+  domain.devices.forEach((d, i) => {
+    if (d.kind !== 'console' && d.kind !== 'channel') return;
+    const el = deviceEls[i];
+    const target = el ? childPath(el, 'target') : undefined;
+    if (!target || attr(target, 'type') !== 'virtio') return;
+    ports++;
+    const address = childPath(el!, 'address');
+    if (address && attr(address, 'type') === 'virtio-serial') named.add(Number(attr(address, 'controller') ?? 0));
+  });
+  const out: XmlElement[] = [];
+  const indexes = new Set(existing.keys());
+  for (const index of [...named].sort((a, b) => a - b)) {
+    if (indexes.has(index)) continue;
+    indexes.add(index);
+    existing.set(index, VIRTIO_SERIAL_PORTS);
+    out.push(controllerEl('virtio-serial', index));
+  }
+  let capacity = [...existing.values()].reduce((a, b) => a + b, 0);
+  while (ports > capacity) {
+    let index = 0;
+    while (indexes.has(index)) index++;
+    indexes.add(index);
+    capacity += VIRTIO_SERIAL_PORTS;
+    out.push(controllerEl('virtio-serial', index));
+  }
+  return out;
+}
+
+export function implicitDevices(domain: Domain, deviceEls: (XmlElement | undefined)[]): ImplicitDevice[] {
+  const { machine, arch } = domain;
+  const has = (pred: (d: Device) => boolean) => domain.devices.some(pred);
+  const hasController = (type: string, index?: number) =>
+    has((d) => d.kind === 'controller' && d.props.type === type && (index === undefined || d.props.index === index));
+  const els: XmlElement[] = [];
+  // In the order libvirt adds them: it matters for the order devices are then placed in.
+  if (!has((d) => d.pci?.index === 0)) els.push(controllerEl('pci', 0, machine.root));
+  if (machine.implicit.usb && !hasController('usb')) els.push(controllerEl('usb', 0, machine.implicit.usb));
+  if (machine.implicit.sata && !hasController('sata', 0)) els.push(controllerEl('sata', 0));
+  for (const [type, index] of driveControllers(domain, deviceEls)) {
+    if (hasController(type, index) || els.some((e) => attr(e, 'type') === type && attr(e, 'index') === String(index))) continue;
+    els.push(controllerEl(type, index, type === 'scsi' ? deviceDefault(machine, arch, 'scsi') : undefined));
+  }
+  els.push(...virtioSerialControllers(domain, deviceEls));
+  const balloon = machine.implicit.memballoon && !machine.implicit.noMemballoonArches?.includes(arch);
+  if (balloon && !has((d) => d.kind === 'memballoon')) els.push(newElement('memballoon', [['model', 'virtio']]));
+  const video = deviceDefault(machine, arch, 'video');
+  if (machine.implicit.videoWithGraphics && video && deviceEls.some((el) => el?.name === 'graphics') && !has((d) => d.kind === 'video')) {
+    els.push(newElement('video', [], [newElement('model', [['type', video]])]));
+  }
+
+  const counts = new Map<string, number>();
+  for (const d of domain.devices) counts.set(d.kind, (counts.get(d.kind) ?? 0) + 1);
+  return els.map((element, i) => {
+    const kind = element.name as Device['kind'];
+    const n = (counts.get(kind) ?? 0) + 1;
+    counts.set(kind, n);
+    const device = readDevice(element, kind, n, domain.devices.length + i, [], machine, arch, domain.file);
+    return { element, device };
+  });
+}
