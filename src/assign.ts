@@ -104,7 +104,10 @@ export function assignDomain(parsed: ParsedDomain, opts: AssignOptions): AssignR
     doc: out,
     domain: written,
     devices,
-    addedControllers: result.added.map((c) => ({ index: c.index, model: c.model, ...(c.address ? { address: formatAddress(c.address) } : {}) })),
+    addedControllers: [
+      ...implicit.filter((i) => i.device.pci).map((i) => ({ index: i.device.pci!.index, model: i.device.pci!.model as string })),
+      ...result.added.map((c) => ({ index: c.index, model: c.model as string, ...(c.address ? { address: formatAddress(c.address) } : {}) })),
+    ],
     ignoredHints,
     ms: performance.now() - start,
   };

@@ -1,0 +1,72 @@
+/**
+ * Greedy against libvirt's own expected output (libvirt 11.3) for the q35, pc and virt pairs of
+ * the corpus: the device-to-address table, PCI controllers included (model, index, address), must
+ * equal expected.xml in at least 95% of pairs; every other pair is listed here with its reason.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { assignDomain } from '../../src/assign.js';
+import { PciplanError } from '../../src/errors.js';
+import { parseDomain } from '../../src/model/parseDomain.js';
+import { validateDomain } from '../../src/validate/validateDomain.js';
+import { corpusIndex, pairFile, skipCorpus } from '../helpers/corpus.js';
+import { addressTable, tableDiff } from '../helpers/parity.js';
+
+/** Pairs where pciplan deliberately differs from libvirt, with the reason and what it says. */
+const DIFFERENCES: Record<string, { reason: string; error: RegExp }> = {
+  'q35-multifunction': {
+    reason: "the input puts function 1 of slot 00:04 beside a function 0 written multifunction='off'; libvirt keeps it, QEMU refuses to start it",
+    error: /controller\[pci 6\]: has multifunction='off' at 0000:00:04\.0 .* \[multifunction\]/,
+  },
+  'pcie-expander-bus': {
+    reason: 'the input hangs 35 bus-creating controllers under a pcie-expander-bus whose busNr 254 leaves it 2 bus numbers; libvirt does not check busNr ranges',
+    error: /hierarchy of pcie-expander-bus index 1 \(busNr 254-255\) needs .* guest bus numbers but has room for 2 \[bus-numbers\]/,
+  },
+};
+
+const FAMILIES = ['q35', 'pc', 'virt'];
+
+describe.skipIf(skipCorpus)('greedy parity with libvirt 11.3 on the corpus', () => {
+  const pairs = corpusIndex().filter((p) => FAMILIES.includes(p.machineFamily));
+  const results = pairs.map((p) => {
+    const expected = parseDomain(readFileSync(pairFile(p.name, 'expected.xml'), 'utf8'), `${p.name}/expected.xml`).domain;
+    try {
+      const r = assignDomain(parseDomain(readFileSync(pairFile(p.name, 'input.xml'), 'utf8'), `${p.name}/input.xml`), { strategy: 'greedy', policy: {} });
+      return { name: p.name, result: r, diff: tableDiff(addressTable(r.domain), addressTable(expected)) };
+    } catch (e) {
+      if (!(e instanceof PciplanError)) throw e;
+      return { name: p.name, error: e.message, diff: ['(refused)'] };
+    }
+  });
+
+  it(`covers the ${pairs.length} q35, pc and virt pairs`, () => {
+    expect(pairs.length).toBeGreaterThan(120);
+  });
+
+  it('matches libvirt in at least 95% of pairs; every other pair is a listed difference', () => {
+    const same = results.filter((r) => r.diff.length === 0);
+    const differing = results.filter((r) => r.diff.length > 0);
+    expect(same.length / results.length).toBeGreaterThanOrEqual(0.95);
+    expect(differing.map((r) => r.name).sort()).toEqual(Object.keys(DIFFERENCES).sort());
+    for (const r of differing) expect('error' in r ? r.error : r.diff.join('\n')).toMatch(DIFFERENCES[r.name]!.error);
+  });
+
+  it('produces layouts that pass the validator', () => {
+    for (const r of results) {
+      if (!('result' in r) || !r.result) continue;
+      const errors = validateDomain(r.result.domain).problems.filter((p) => p.severity === 'error');
+      expect(errors, r.name).toEqual([]);
+    }
+  });
+});
+
+describe('greedy parity with real libvirt 9.0 on fixtures/q35-workstation.xml', () => {
+  it('gives the table libvirt gave (fixtures/q35-workstation.libvirt.xml, made by virsh define)', async () => {
+    const { REPO } = await import('../helpers/corpus.js');
+    const { join } = await import('node:path');
+    const r = assignDomain(parseDomain(readFileSync(join(REPO, 'fixtures', 'q35-workstation.xml'), 'utf8')), { strategy: 'greedy', policy: {} });
+    const libvirt = parseDomain(readFileSync(join(REPO, 'fixtures', 'q35-workstation.libvirt.xml'), 'utf8')).domain;
+    expect(tableDiff(addressTable(r.domain), addressTable(libvirt))).toEqual([]);
+    expect(addressTable(libvirt).size).toBe(22);
+  });
+});

@@ -1,0 +1,70 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pciplan } from '../helpers/cli.js';
+import { REPO } from '../helpers/corpus.js';
+import { disk, domainXml } from '../helpers/domains.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pciplan-assign-'));
+const workstation = join(REPO, 'fixtures', 'q35-workstation.xml');
+
+describe('pciplan assign --strategy greedy', () => {
+  it('writes the domain with every address filled in, byte-identical on every run', () => {
+    const a = pciplan(['assign', workstation, '--strategy', 'greedy']);
+    const b = pciplan(['assign', workstation, '--strategy', 'greedy']);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    // Every device has an address and every rule holds but the hints greedy ignored, which the
+    // validator names: the disk and the GPU stay ejectable and the GPU's functions sit apart.
+    const out = join(dir, 'ws.xml');
+    writeFileSync(out, a.stdout);
+    const v = JSON.parse(pciplan(['validate', out, '--format', 'json']).stdout);
+    expect(v.problems.map((p: { rule: string; device: string }) => `${p.rule} ${p.device}`)).toEqual([
+      'hint-hotplug disk[vda]',
+      'hint-hotplug hostdev[ua-gpu]',
+      'hint-group hostdev[ua-gpu]',
+      'hint-hotplug hostdev[ua-gpu-audio]',
+    ]);
+    // Hints greedy cannot honour are named on stderr, one line each, and kept in the metadata.
+    expect(a.stderr.trimEnd().split('\n')).toEqual([
+      "pciplan: greedy ignores hotplug='no' on disk[vda]: libvirt's algorithm cannot express it",
+      "pciplan: greedy ignores hotplug='no' on hostdev[ua-gpu]: libvirt's algorithm cannot express it",
+      "pciplan: greedy ignores group='gpu' on hostdev[ua-gpu]: libvirt's algorithm cannot express it",
+      "pciplan: greedy ignores hotplug='no' on hostdev[ua-gpu-audio]: libvirt's algorithm cannot express it",
+      "pciplan: greedy ignores group='gpu' on hostdev[ua-gpu-audio]: libvirt's algorithm cannot express it",
+    ]);
+    expect(a.stdout).toContain("<pciplan:device name='hostdev[ua-gpu]' hotplug='no' group='gpu'/>");
+  });
+
+  it('writes to -o and reports JSON and a table', () => {
+    const out = join(dir, 'o.xml');
+    expect(pciplan(['assign', workstation, '--strategy', 'greedy', '-o', out]).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/<controller type='pci' index='10' model='pcie-root-port'>/);
+    const json = JSON.parse(pciplan(['assign', workstation, '--format', 'json']).stdout);
+    expect(json.strategy).toBe('greedy');
+    expect(typeof json.ms).toBe('number');
+    expect(json.devices).toContainEqual({ id: 'disk[vda]', kind: 'disk', address: '0000:04:00.0' });
+    expect(json.devices).toContainEqual({ id: 'controller[sata 0]', kind: 'controller', address: '0000:00:1f.2' });
+    expect(json.addedControllers).toContainEqual({ index: 1, model: 'pcie-root-port', address: '0000:00:02.0' });
+    expect(json.addedControllers).toContainEqual({ index: 0, model: 'pcie-root' });
+    const table = pciplan(['assign', workstation, '--format', 'table']).stdout;
+    expect(table).toMatch(/^BUS\s+SLOT\s+FN\s+DEVICE\s+MODEL\s+ORIGIN\n/);
+    expect(table).toMatch(/\n04\s+00\s+0\s+disk\[vda\]\s+assigned\n/);
+    expect(table).toMatch(/greedy: 22 PCI functions, 11 controllers added\n$/);
+  });
+
+  it('fails like libvirt when q35 runs out of root ports, with a clear message and exit 1', () => {
+    const many = Array.from({ length: 239 }, (_, i) => disk(`vd${String.fromCharCode(97 + Math.floor(i / 26))}${String.fromCharCode(97 + (i % 26))}`));
+    const r = pciplan(['assign', '-', '--strategy', 'greedy'], domainXml({ devices: many }));
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd()).toMatch(/^pciplan: .*a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is available, and it cannot be automatically added$/);
+  });
+
+  it('refuses a broken input layout instead of placing around it', () => {
+    const xml = domainXml({ devices: [disk('vda', "<address type='pci' domain='0x0000' bus='0x00' slot='0x1f' function='0x3'/>")] });
+    const r = pciplan(['assign', '-'], xml);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^pciplan: stdin:\d+: disk\[vda\]: PCI address 0000:00:1f\.3 is reserved for the ICH9 SMBus controller \[reserved-slot\]\n$/);
+  });
+});
