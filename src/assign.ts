@@ -1,18 +1,22 @@
 // `assign`: a domain in, the same domain out with every PCI address filled in and the controllers
 // it needs added. The given layout is validated first (a broken input is not "fixed" silently),
 // and the result is validated again before it is returned.
-import { implicitDevices } from './alloc/implicit.js';
-import { assignGreedy } from './alloc/greedy.js';
+import { implicitDevices, type ImplicitDevice } from './alloc/implicit.js';
+import { assignGreedy, type GreedyResult } from './alloc/greedy.js';
+import { decodeLayout } from './optimal/decode.js';
+import { buildInstance } from './optimal/instance.js';
+import { solveInstance, type Progress } from './optimal/solve.js';
 import { PciplanError } from './errors.js';
-import { applyLayout, type Layout } from './model/applyLayout.js';
+import { applyLayout, type Layout, type NewController } from './model/applyLayout.js';
+import { CONTROLLERS } from './catalog/index.js';
 import type { ParsedDomain } from './model/parseDomain.js';
-import { readDomain } from './model/parseDomain.js';
+import { readDevice, readDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
-import { formatAddress, type Device, type Domain } from './model/types.js';
+import { formatAddress, type Device, type Domain, type PciAddress } from './model/types.js';
 import { validateDomain } from './validate/validateDomain.js';
-import { rootElement, type XmlDocument, type XmlElement } from './xml/tree.js';
+import { newElement, rootElement, type XmlDocument, type XmlElement } from './xml/tree.js';
 
-export type Strategy = 'greedy';
+export type Strategy = 'optimal' | 'greedy';
 
 export interface PlacedDevice {
   id: string;
@@ -32,12 +36,19 @@ export interface AssignResult {
   addedControllers: { index: number; model: string; address?: string }[];
   /** One line per hint the strategy could not honour. */
   ignoredHints: string[];
+  objective: { addedControllers: number; busNumbers: number };
+  /** No layout adds fewer controllers than this (proven; for greedy, nothing is proven). */
+  lowerBound: number;
+  proven: boolean;
   ms: number;
 }
 
 export interface AssignOptions {
   strategy: Strategy;
   policy: Policy;
+  /** Budget for the optimal search (default 30 s). */
+  timeoutMs?: number;
+  onProgress?: (p: Progress) => void;
 }
 
 /** Refuse a layout that breaks a rule before placing anything around it. */
@@ -62,28 +73,85 @@ function describeHints(d: Device): string[] {
   return out;
 }
 
-export function assignDomain(parsed: ParsedDomain, opts: AssignOptions): AssignResult {
+interface Placement {
+  addresses: Map<number, PciAddress>;
+  added: NewController[];
+  devices: Device[];
+  lowerBound: number;
+  proven: boolean;
+}
+
+async function placeOptimal(domain: Domain, implicit: ImplicitDevice[], opts: AssignOptions): Promise<Placement> {
+  let greedy: GreedyResult | undefined;
+  try {
+    greedy = assignGreedy(domain, implicit);
+  } catch (e) {
+    if (!(e instanceof PciplanError)) throw e;
+  }
+  // Addresses on buses no controller provides force libvirt's controllers for them: take those
+  // from the greedy layout as given, and optimise the rest.
+  const referenced = Math.max(0, ...domain.devices.map((d) => (d.address.type === 'pci' && d.address.pci ? d.address.pci.bus : 0)));
+  const forced = greedy && referenced > 0 ? greedy.added.filter((c) => c.index <= referenced) : [];
+  const base = [...domain.devices, ...implicit.map((i) => i.device)];
+  const forcedDevices = forced.map((c, i) => forcedController(c, domain, base.length + i));
+  const devices = [...base, ...forcedDevices];
+  const inst = buildInstance(domain, devices, opts.policy, greedy);
+  const outcome = await solveInstance(inst, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  if (outcome.status === 'unsat') {
+    const why = outcome.core.map((t) => t.meaning);
+    throw new PciplanError('invalid', `${domain.file}: no layout satisfies these requirements together: ${why.join('; ') || 'the PCI rules'}`);
+  }
+  if (outcome.status === 'unknown') {
+    if (!greedy) throw new PciplanError('invalid', `${domain.file}: no layout found within the time budget (raise --timeout)`);
+    return { addresses: greedy.addresses, added: greedy.added, devices: greedy.devices, lowerBound: outcome.bound, proven: false };
+  }
+  const decoded = decodeLayout(inst, outcome.values, outcome.vars);
+  for (const d of forcedDevices) decoded.addresses.delete(d.index);
+  return {
+    addresses: decoded.addresses,
+    added: [...forced, ...decoded.added],
+    devices,
+    lowerBound: outcome.bound + forced.length,
+    proven: outcome.proven,
+  };
+}
+
+/** A controller the input's addresses force, as a device with its address (not written twice). */
+function forcedController(c: NewController, domain: Domain, index: number): Device {
+  const attrs: [string, string][] = [['type', 'pci'], ['index', String(c.index)], ['model', c.model]];
+  const a = c.address;
+  const children = a ? [newElement('address', [['type', 'pci'], ['domain', '0'], ['bus', String(a.bus)], ['slot', String(a.slot)], ['function', String(a.function)]])] : [];
+  return readDevice(newElement('controller', attrs, children), 'controller', index + 1, index, [], domain.machine, domain.arch, domain.file);
+}
+
+export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): Promise<AssignResult> {
   const start = performance.now();
   const { doc, domain } = parsed;
   checkInput(domain, opts.policy);
   const root = rootElement(doc);
   const deviceEls = domain.devices.map((d) => (root.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement);
   const implicit = implicitDevices(domain, deviceEls);
-  const result = assignGreedy(domain, implicit);
-  const ignoredHints = domain.devices.flatMap((d) =>
-    describeHints(d).map((h) => `greedy ignores ${h} on ${d.id}: libvirt's algorithm cannot express it`),
-  );
+  let result: Placement;
+  let ignoredHints: string[] = [];
+  if (opts.strategy === 'greedy') {
+    const g = assignGreedy(domain, implicit);
+    result = { addresses: g.addresses, added: g.added, devices: g.devices, lowerBound: 0, proven: false };
+    ignoredHints = domain.devices.flatMap((d) => describeHints(d).map((h) => `greedy ignores ${h} on ${d.id}: libvirt's algorithm cannot express it`));
+  } else {
+    result = await placeOptimal(domain, implicit, opts);
+  }
 
   const layout: Layout = {
-    addresses: new Map([...result.addresses].filter(([i]) => i < domain.devices.length)),
+    addresses: new Map([...result.addresses].filter(([i]) => i < domain.devices.length && !sameAddress(domain.devices[i]!, result.addresses.get(i)!))),
     added: result.added,
     implicit: implicit.map((i) => ({ element: i.element, ...(result.addresses.has(i.device.index) ? { address: result.addresses.get(i.device.index)! } : {}) })),
   };
   const out = applyLayout(doc, domain, layout);
   const written = readDomain(out, domain.file);
 
-  const check = validateDomain(written, opts.policy);
-  const errors = check.problems.filter((p) => p.severity === 'error' && !p.rule.startsWith('hint-') && p.rule !== 'policy-spares');
+  const check = validateDomain(written, opts.strategy === 'optimal' ? opts.policy : {});
+  const ignorable = (rule: string) => opts.strategy === 'greedy' && (rule.startsWith('hint-') || rule === 'policy-spares');
+  const errors = check.problems.filter((p) => p.severity === 'error' && !ignorable(p.rule));
   if (errors.length) throw new Error(`the ${opts.strategy} layout fails validation: ${errors[0]!.device ?? ''} ${errors[0]!.message}`);
 
   const devices: PlacedDevice[] = result.devices
@@ -97,18 +165,34 @@ export function assignDomain(parsed: ParsedDomain, opts: AssignOptions): AssignR
         origin: d.index >= domain.devices.length ? ('added' as const) : d.address.type === 'pci' && d.address.pci ? ('kept' as const) : ('assigned' as const),
         ...(model ? { model } : {}),
       };
-    })
-    .sort((x, y) => x.address.localeCompare(y.address));
+    });
+  for (const c of result.added) {
+    if (c.address && !result.devices.some((d) => d.pci?.index === c.index)) {
+      devices.push({ id: `controller[pci ${c.index}]`, kind: 'controller', address: formatAddress(c.address), origin: 'added', model: c.model });
+    }
+  }
+  devices.sort((x, y) => x.address.localeCompare(y.address));
+  const addedControllers = [
+    ...implicit.filter((i) => i.device.pci).map((i) => ({ index: i.device.pci!.index, model: i.device.pci!.model as string })),
+    ...result.added.map((c) => ({ index: c.index, model: c.model as string, ...(c.address ? { address: formatAddress(c.address) } : {}) })),
+  ];
+  const busNumbers = written.devices.filter((d) => d.pci && CONTROLLERS[d.pci.model].guestBus).length;
   return {
     strategy: opts.strategy,
     doc: out,
     domain: written,
     devices,
-    addedControllers: [
-      ...implicit.filter((i) => i.device.pci).map((i) => ({ index: i.device.pci!.index, model: i.device.pci!.model as string })),
-      ...result.added.map((c) => ({ index: c.index, model: c.model as string, ...(c.address ? { address: formatAddress(c.address) } : {}) })),
-    ],
+    addedControllers,
     ignoredHints,
+    objective: { addedControllers: result.added.length, busNumbers },
+    lowerBound: result.lowerBound,
+    proven: result.proven,
     ms: performance.now() - start,
   };
+}
+
+/** An address the device already has (a kept address is not rewritten). */
+function sameAddress(d: Device, a: PciAddress): boolean {
+  const b = d.address.type === 'pci' ? d.address.pci : undefined;
+  return !!b && b.bus === a.bus && b.slot === a.slot && b.function === a.function && b.domain === a.domain && b.multifunction === a.multifunction;
 }

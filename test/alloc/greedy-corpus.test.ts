@@ -26,18 +26,18 @@ const DIFFERENCES: Record<string, { reason: string; error: RegExp }> = {
 
 const FAMILIES = ['q35', 'pc', 'virt'];
 
-describe.skipIf(skipCorpus)('greedy parity with libvirt 11.3 on the corpus', () => {
+describe.skipIf(skipCorpus)('greedy parity with libvirt 11.3 on the corpus', async () => {
   const pairs = corpusIndex().filter((p) => FAMILIES.includes(p.machineFamily));
-  const results = pairs.map((p) => {
+  const results = await Promise.all(pairs.map(async (p) => {
     const expected = parseDomain(readFileSync(pairFile(p.name, 'expected.xml'), 'utf8'), `${p.name}/expected.xml`).domain;
     try {
-      const r = assignDomain(parseDomain(readFileSync(pairFile(p.name, 'input.xml'), 'utf8'), `${p.name}/input.xml`), { strategy: 'greedy', policy: {} });
+      const r = await assignDomain(parseDomain(readFileSync(pairFile(p.name, 'input.xml'), 'utf8'), `${p.name}/input.xml`), { strategy: 'greedy', policy: {} });
       return { name: p.name, result: r, diff: tableDiff(addressTable(r.domain), addressTable(expected)) };
     } catch (e) {
       if (!(e instanceof PciplanError)) throw e;
       return { name: p.name, error: e.message, diff: ['(refused)'] };
     }
-  });
+  }));
 
   it(`covers the ${pairs.length} q35, pc and virt pairs`, () => {
     expect(pairs.length).toBeGreaterThan(120);
@@ -64,7 +64,7 @@ describe('greedy parity with real libvirt 9.0 on fixtures/q35-workstation.xml', 
   it('gives the table libvirt gave (fixtures/q35-workstation.libvirt.xml, made by virsh define)', async () => {
     const { REPO } = await import('../helpers/corpus.js');
     const { join } = await import('node:path');
-    const r = assignDomain(parseDomain(readFileSync(join(REPO, 'fixtures', 'q35-workstation.xml'), 'utf8')), { strategy: 'greedy', policy: {} });
+    const r = await assignDomain(parseDomain(readFileSync(join(REPO, 'fixtures', 'q35-workstation.xml'), 'utf8')), { strategy: 'greedy', policy: {} });
     const libvirt = parseDomain(readFileSync(join(REPO, 'fixtures', 'q35-workstation.libvirt.xml'), 'utf8')).domain;
     expect(tableDiff(addressTable(r.domain), addressTable(libvirt))).toEqual([]);
     expect(addressTable(libvirt).size).toBe(22);

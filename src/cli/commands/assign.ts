@@ -1,5 +1,7 @@
 import { defineCommand } from 'citty';
 import { assignDomain, type AssignResult } from '../../assign.js';
+import { inputError } from '../../errors.js';
+import type { Progress } from '../../optimal/solve.js';
 import { writeXml } from '../../xml/writeXml.js';
 import { readDomainFile, writeOutput } from '../io.js';
 import { formatArg, policyArgs, resolvePolicy } from '../options.js';
@@ -11,6 +13,9 @@ export function assignJson(r: AssignResult) {
     strategy: r.strategy,
     devices: r.devices.map(({ id, kind, address }) => ({ id, kind, address })),
     addedControllers: r.addedControllers,
+    objective: r.objective,
+    lowerBound: r.lowerBound,
+    proven: r.proven,
     ms: Math.round(r.ms * 1000) / 1000,
   };
 }
@@ -22,21 +27,41 @@ export function assignTable(r: AssignResult): string {
     return [bus!, slot!, fn!, d.id, d.model ?? '', d.origin];
   });
   const added = r.addedControllers.length;
-  return `${renderTable(['BUS', 'SLOT', 'FN', 'DEVICE', 'MODEL', 'ORIGIN'], rows)}${r.strategy}: ${r.devices.length} PCI functions, ${added} controller${added === 1 ? '' : 's'} added\n`;
+  const proof = r.strategy === 'optimal' ? (r.proven ? ', proven optimal' : `, not proven optimal (no layout needs fewer than ${r.lowerBound})`) : '';
+  return `${renderTable(['BUS', 'SLOT', 'FN', 'DEVICE', 'MODEL', 'ORIGIN'], rows)}${r.strategy}: ${r.devices.length} PCI functions, ${added} controller${added === 1 ? '' : 's'} added${proof}\n`;
+}
+
+/** Progress on stderr once a search has run for a second: the best layout so far and the bound. */
+function progressPrinter(): (p: Progress) => void {
+  return (p) => {
+    if (p.elapsedMs < 1000) return;
+    process.stderr.write(`pciplan: searching (${(p.elapsedMs / 1000).toFixed(1)} s): best ${p.best ?? '-'} controllers, none fewer than ${p.bound}\n`);
+  };
 }
 
 export default defineCommand({
   meta: { name: 'assign', description: 'Give every device a PCI address and add the controllers needed' },
   args: {
     domain: { type: 'positional', required: true, description: 'Domain XML file (- for stdin)', valueHint: 'DOMAIN.xml' },
-    strategy: { type: 'enum', options: ['greedy'], default: 'greedy', description: "greedy: libvirt's own algorithm" },
+    strategy: { type: 'enum', options: ['optimal', 'greedy'], default: 'optimal', description: "optimal: fewest added controllers, proven with Z3; greedy: libvirt's own algorithm" },
+    timeout: { type: 'string', description: 'Time budget for the optimal search, in seconds (default 30)', valueHint: 'SECONDS' },
     output: { type: 'string', alias: 'o', description: 'Write the result here instead of stdout', valueHint: 'OUT.xml' },
     format: formatArg(['xml', 'json', 'table'], 'xml'),
     ...policyArgs,
   },
-  run({ args }) {
+  async run({ args }) {
     const parsed = readDomainFile(args.domain);
-    const result = assignDomain(parsed, { strategy: 'greedy', policy: resolvePolicy(args) });
+    const timeout = args.timeout === undefined ? 30 : Number(args.timeout);
+    if (!Number.isFinite(timeout) || timeout <= 0) throw inputError(undefined, `--timeout must be a positive number of seconds, got '${args.timeout}'`);
+    const result = await assignDomain(parsed, {
+      strategy: args.strategy === 'greedy' ? 'greedy' : 'optimal',
+      policy: resolvePolicy(args),
+      timeoutMs: timeout * 1000,
+      onProgress: progressPrinter(),
+    });
+    if (result.strategy === 'optimal' && !result.proven) {
+      process.stderr.write(`pciplan: not proven optimal within ${timeout} s: ${result.objective.addedControllers} controllers added, no layout needs fewer than ${result.lowerBound}\n`);
+    }
     for (const line of result.ignoredHints) process.stderr.write(`pciplan: ${line}\n`);
     const text =
       args.format === 'json' ? `${JSON.stringify(assignJson(result), null, 2)}\n` : args.format === 'table' ? assignTable(result) : writeXml(result.doc);

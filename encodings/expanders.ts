@@ -1,0 +1,39 @@
+/*
+ * Expander buses (pcie-expander-bus on q35/virt, pci-expander-bus on pc), one location each.
+ * One expander per NUMA node suffices: a pxb-pcie holds 32 slots x 8 root ports, more than the bus
+ * numbers allow, so splitting a node over two expanders never helps (symmetry removed by
+ * construction).
+ *
+ *   e_X in {0, 1}  (fixed 0 where an expander on that node exists; its free slots count instead)
+ *   pcie-root:  8 k_X >= rp_X + ro_X + ov_X
+ *               k_X + dm_X <= 32 e_X + freeSlots_X
+ *   anything at X needs the expander:  rp_X + ro_X + ... <= 256 (e_X + existing_X)
+ *   existing root ports that found no slot on bus 0: sum_X ov_X = |overflow| (tracked)
+ */
+import type { Instance } from '../src/optimal/instance.js';
+import { eq, le, mul, sum, type Smt } from '../src/solver/smt.js';
+import type { Vars } from './variables.js';
+
+export function encodeExpanders(inst: Instance, v: Vars, smt: Smt): void {
+  const pcie = inst.rootKind === 'pcie-root';
+  for (const [id, lv] of v.loc) {
+    if (id === 'R') continue;
+    const existing = lv.loc.expander?.existing ? 1 : 0;
+    const present = sum([lv.e, String(existing)]);
+    if (pcie) {
+      smt.assert(`(>= ${mul(8, lv.k)} ${sum([lv.rp, lv.ro, lv.ov])})`);
+      smt.assert(le(sum([lv.k, lv.dm]), sum([mul(32, lv.e), String(lv.loc.expander?.freeSlots ?? 0)])));
+    }
+    const here = [lv.rp, lv.ro, lv.sw, lv.dp, lv.br, lv.pb, lv.dm, lv.spP, lv.spS, lv.ov, ...v.assignments.filter((a) => a.loc === id).map((a) => a.x)];
+    smt.assert(le(sum(here), mul(256 * 32, present)));
+  }
+  if (inst.overflowRootPorts.length) {
+    const ov = [...v.loc.values()].map((l) => l.ov);
+    const names = inst.overflowRootPorts.map((d) => d.id);
+    smt.require(
+      'overflow_root_ports',
+      `place ${names.length} existing pcie-root-port${names.length === 1 ? '' : 's'} bus 0 has no slot for (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}); only an expander bus can take them`,
+      eq(sum(ov), String(names.length)),
+    );
+  }
+}

@@ -1,0 +1,125 @@
+/*
+ * Variables of the count model. Nothing here is per device or per slot: units with the same
+ * requirements are a class, and controllers of one model at one location are interchangeable, so
+ * only counts matter (encoding-notes.md: position-based models are pigeonhole problems).
+ *
+ * Locations L: 'R' (the root hierarchy), 'X<n>' (under an expander bus on NUMA node n) and
+ * 'Xnone' (under an expander with no node, for what bus 0 cannot hold).
+ *
+ * Per location L, new controllers (all >= 0):
+ *   rp_L  hot-pluggable root ports         ro_L  root ports with hotplug='off'
+ *   sw_L  switch upstream ports            dp_L  switch downstream ports
+ *   br_L  pcie-to-pci-bridges              pb_L  pci-bridges
+ *   dm_L  dmi-to-pci-bridges               e_L   the expander bus itself (0/1, X only)
+ *   k_L   slots of L's root bus holding new root ports (8 per slot, as functions)
+ *   spP_L, spS_L  spare hot-pluggable ports / conventional slots left empty at L
+ *   ov_L  existing root ports without a slot on bus 0, placed at L (X only)
+ * Per class c, placement w and location L:
+ *   x_c_w_L  units of c placed so;  u_c_w_L slots (or ports) they take: = x, or ceil(x/8) when packable
+ * Placements: int (a slot of pcie.0), root (a slot of pci.0), port / portOff (a PCIe port with
+ * hotplug on / off), bridge (a hot-pluggable conventional slot), dmi (a dmi-to-pci-bridge slot).
+ */
+import type { Instance, Location, UnitClass } from '../src/optimal/instance.js';
+import type { ControllerModel } from '../src/catalog/index.js';
+import type { Smt, Term } from '../src/solver/smt.js';
+
+export type Placement = 'int' | 'root' | 'port' | 'portOff' | 'bridge' | 'dmi';
+
+export interface LocVars {
+  loc: Location;
+  rp: Term;
+  ro: Term;
+  sw: Term;
+  dp: Term;
+  br: Term;
+  pb: Term;
+  dm: Term;
+  e: Term;
+  k: Term;
+  spP: Term;
+  spS: Term;
+  ov: Term;
+}
+
+export interface Assignment {
+  cls: UnitClass;
+  w: Placement;
+  loc: string;
+  x: Term;
+  u: Term;
+}
+
+export interface Vars {
+  loc: Map<string, LocVars>;
+  assignments: Assignment[];
+  /** Added controllers: the objective. */
+  added: Term;
+}
+
+/** Which locations a class may use: its NUMA node's expander, or (without a node) R and Xnone. */
+export function locationsFor(inst: Instance, c: UnitClass): Location[] {
+  if (c.integrated) return inst.locations.filter((l) => l.id === 'R');
+  if (c.numa !== undefined) return inst.locations.filter((l) => l.node === c.numa);
+  return inst.locations.filter((l) => l.id === 'R' || l.node === 'none');
+}
+
+/** The placements a class allows at a location (the hotplug, bus-type and NUMA requirements). */
+export function placementsFor(inst: Instance, c: UnitClass, l: Location): Placement[] {
+  const hp = c.hotplug;
+  if (inst.rootKind === 'pci-root') {
+    const out: Placement[] = [];
+    if (l.id === 'R' && (hp === undefined || hp === inst.root.hotplug)) out.push('root');
+    if (!c.integrated && c.kind === 'pci' && hp !== false) out.push('bridge');
+    return out;
+  }
+  if (c.integrated) return l.id === 'R' ? ['int'] : [];
+  const out: Placement[] = [];
+  if (l.id === 'R' && hp !== true) out.push('int');
+  if (c.kind === 'pcie') {
+    if (hp !== false) out.push('port');
+    if (hp !== true) out.push('portOff');
+  } else {
+    if (hp !== false) out.push('bridge');
+    if (hp !== true && inst.allowed.has('dmi-to-pci-bridge')) out.push('dmi');
+  }
+  return out;
+}
+
+/** Declare every variable; models the policy or machine forbids are fixed at 0. */
+export function declareVars(inst: Instance, smt: Smt): Vars {
+  const can = (m: ControllerModel) => inst.allowed.has(m);
+  const loc = new Map<string, LocVars>();
+  const pcie = inst.rootKind === 'pcie-root';
+  for (const l of inst.locations) {
+    const id = l.id;
+    const isX = id !== 'R';
+    const v = (name: string, allowed: boolean, hi?: number) => (allowed ? smt.int(`${name}_${id}`, 0, hi) : '0');
+    const expanderModel: ControllerModel = pcie ? 'pcie-expander-bus' : 'pci-expander-bus';
+    loc.set(id, {
+      loc: l,
+      rp: v('rp', pcie && can('pcie-root-port'), 255),
+      ro: v('ro', pcie && can('pcie-root-port'), 255),
+      sw: v('sw', pcie && can('pcie-switch-upstream-port'), 255),
+      dp: v('dp', pcie && can('pcie-switch-downstream-port'), 255),
+      br: v('br', pcie && can('pcie-to-pci-bridge'), 255),
+      pb: v('pb', can('pci-bridge'), 255),
+      dm: v('dm', pcie && can('dmi-to-pci-bridge'), 255),
+      e: v('e', isX && !l.expander?.existing && can(expanderModel), 1),
+      k: v('k', pcie, 32),
+      spP: v('spP', pcie, 255),
+      spS: v('spS', true, 255 * 32),
+      ov: v('ov', pcie && isX && inst.overflowRootPorts.length > 0, inst.overflowRootPorts.length),
+    });
+  }
+  const assignments: Assignment[] = [];
+  inst.classes.forEach((c, ci) => {
+    for (const l of locationsFor(inst, c)) {
+      for (const w of placementsFor(inst, c, l)) {
+        const x = smt.int(`x${ci}_${w}_${l.id}`, 0, c.units.length);
+        const u = c.packable ? smt.int(`u${ci}_${w}_${l.id}`, 0, c.units.length) : x;
+        assignments.push({ cls: c, w, loc: l.id, x, u });
+      }
+    }
+  });
+  return { loc, assignments, added: smt.int('added', 0, 256) };
+}

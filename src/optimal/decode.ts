@@ -1,0 +1,346 @@
+// Counts -> a concrete layout, deterministically. The solver says how many controllers of each
+// model go where and how many units of each class take each kind of place; decodeLayout builds
+// the controllers parents first (so every index is above its parent bus), hangs switches and
+// bridges on the last free ports, and gives units the lowest places in document order: the
+// tie-break of the objective.
+import { CONTROLLERS, type ControllerModel } from '../catalog/index.js';
+import type { NewController } from '../model/applyLayout.js';
+import type { Device, PciAddress } from '../model/types.js';
+import type { Placement, Vars } from '../../encodings/variables.js';
+import type { Term } from '../solver/smt.js';
+import type { Instance, Unit } from './instance.js';
+
+export interface Decoded {
+  /** Addresses of the instance's devices (existing unaddressed controllers and units). */
+  addresses: Map<number, PciAddress>;
+  added: NewController[];
+}
+
+interface NewCtrl {
+  index: number;
+  model: ControllerModel;
+  hotplugOff?: boolean;
+  node?: number;
+  address?: PciAddress;
+  loc: string;
+}
+
+const at = (bus: number, slot: number, fn = 0): PciAddress => ({ domain: 0, bus, slot, function: fn });
+
+/** The preferred bus-0 slot of a device (primary video, first ich9 sound), if any. */
+function preferredSlot(inst: Instance, d: Device): number | undefined {
+  const firstVideo = inst.devices.find((x) => x.kind === 'video');
+  for (const p of inst.domain.machine.preferred) {
+    if (p.device === 'primary-video' && d === firstVideo) return p.slot;
+    if (p.device === 'ich9-sound' && d.kind === 'sound' && d.props.model === 'ich9') return p.slot;
+  }
+  return undefined;
+}
+
+export function decodeLayout(inst: Instance, values: Map<string, number>, vars: Vars): Decoded {
+  const val = (t: Term) => (/^\d+$/.test(t) ? Number(t) : (values.get(t) ?? 0));
+  const occ = new Map<number, number[]>();
+  for (const [bus, fns] of inst.occupancy) occ.set(bus, [...fns]);
+  const fnsOf = (bus: number) => {
+    let f = occ.get(bus);
+    if (!f) occ.set(bus, (f = new Array<number>(32).fill(0)));
+    return f;
+  };
+  const take = (a: PciAddress) => {
+    fnsOf(a.bus)[a.slot]! |= 1 << a.function;
+    return a;
+  };
+  const reservedSlots = new Set(inst.domain.machine.reserved.map((r) => r.slot));
+  const freeSlot = (bus: number, lo: number, hi: number): number | undefined => {
+    const f = fnsOf(bus);
+    for (let s = lo; s <= hi; s++) if (f[s] === 0 && !(bus === 0 && reservedSlots.has(s))) return s;
+    return undefined;
+  };
+
+  const existingIndexes = inst.devices.flatMap((d) => (d.pci ? [d.pci.index] : []));
+  let nextIndex = Math.max(0, ...existingIndexes) + 1;
+  const created: NewCtrl[] = [];
+  const make = (model: ControllerModel, loc: string, extra: Partial<NewCtrl> = {}): NewCtrl => {
+    const c: NewCtrl = { index: nextIndex++, model, loc, ...extra };
+    created.push(c);
+    occ.set(c.index, new Array<number>(32).fill(0));
+    return c;
+  };
+  const addresses = new Map<number, PciAddress>(inst.placed);
+  const locs = [...vars.loc.values()];
+
+  // Which units take which placement: document order, placements in a fixed preference.
+  const ORDER: Placement[] = ['int', 'root', 'port', 'portOff', 'bridge', 'dmi'];
+  const quota = new Map<string, number>();
+  for (const a of vars.assignments) quota.set(`${a.cls.key}|${a.w}|${a.loc}`, val(a.x));
+  const byDocument = [...inst.units].sort((x, y) => x.devices[0]!.index - y.devices[0]!.index);
+  const plan: { unit: Unit; w: Placement; loc: string; packKey: string }[] = [];
+  for (const unit of byDocument) {
+    const cls = inst.classes.find((c) => c.units.includes(unit))!;
+    const pick = ORDER.flatMap((w) => locs.map((l) => ({ w, loc: l.loc.id }))).find(({ w, loc }) => (quota.get(`${cls.key}|${w}|${loc}`) ?? 0) > 0)!;
+    const key = `${cls.key}|${pick.w}|${pick.loc}`;
+    quota.set(key, quota.get(key)! - 1);
+    plan.push({ unit, w: pick.w, loc: pick.loc, packKey: key });
+  }
+
+  // Bus 0 first: preferred slots of devices placed there, as libvirt does.
+  const preferred = new Map<Unit, number>();
+  for (const p of plan) {
+    if ((p.w !== 'int' && p.w !== 'root') || p.unit.devices.length > 1) continue;
+    const slot = preferredSlot(inst, p.unit.devices[0]!);
+    if (slot !== undefined && fnsOf(0)[slot] === 0) {
+      preferred.set(p.unit, slot);
+      fnsOf(0)[slot] = 1;
+    }
+  }
+
+  // Expanders, each on a slot of bus 0.
+  const expanderBus = new Map<string, number>();
+  for (const lv of locs) {
+    if (lv.loc.id === 'R') continue;
+    if (val(lv.e) > 0) {
+      const model: ControllerModel = inst.rootKind === 'pcie-root' ? 'pcie-expander-bus' : 'pci-expander-bus';
+      const c = make(model, 'R', typeof lv.loc.node === 'number' ? { node: lv.loc.node } : {});
+      c.address = take(at(0, freeSlot(0, 1, 31)!));
+      c.loc = lv.loc.id;
+      expanderBus.set(lv.loc.id, c.index);
+    } else if (lv.loc.expander?.existing) {
+      const ex = inst.devices.find((d) => d.pci && (d.pci.model === 'pcie-expander-bus' || d.pci.model === 'pci-expander-bus') && `X${d.pci.target.node ?? 'none'}` === lv.loc.id);
+      if (ex) expanderBus.set(lv.loc.id, ex.pci!.index);
+    }
+  }
+
+  // Root ports: on bus 0 they join slots that hold root ports already, then fill new slots 8 at a
+  // time; under an expander they fill its slots the same way.
+  const rootPortSlots = (bus: number): number[] => {
+    const slots = new Set<number>();
+    for (const d of inst.devices) {
+      const a = addresses.get(d.index);
+      if (d.pci?.model === 'pcie-root-port' && a && a.bus === bus) slots.add(a.slot);
+    }
+    return [...slots].sort((x, y) => x - y);
+  };
+  const portSlot = (bus: number): PciAddress => {
+    const f = fnsOf(bus);
+    for (const s of rootPortSlots(bus).concat(created.filter((c) => c.model === 'pcie-root-port' && c.address?.bus === bus).map((c) => c.address!.slot))) {
+      for (let fn = 0; fn < 8; fn++) if (!(f[s]! & (1 << fn))) return take(at(bus, s, fn));
+    }
+    const s = freeSlot(bus, bus === 0 ? 1 : 0, 31)!;
+    return take(at(bus, s, 0));
+  };
+  const hpPorts = new Map<string, number[]>();
+  const offPorts = new Map<string, number[]>();
+  const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
+  // Existing free ports first (they cost nothing), in index order.
+  for (const d of [...inst.devices].sort((x, y) => (x.pci?.index ?? 0) - (y.pci?.index ?? 0))) {
+    if (!d.pci || (d.pci.model !== 'pcie-root-port' && d.pci.model !== 'pcie-switch-downstream-port')) continue;
+    if ((occ.get(d.pci.index) ?? []).some((f) => f !== 0)) continue;
+    const l = locationOf(inst, addresses, d.pci.index);
+    push(d.pci.target.hotplug === 'off' ? offPorts : hpPorts, l, d.pci.index);
+  }
+  for (const lv of locs) {
+    const id = lv.loc.id;
+    const bus = id === 'R' ? 0 : expanderBus.get(id);
+    const rootPorts = val(lv.rp) + val(lv.ro) + val(lv.ov);
+    if (rootPorts === 0) continue;
+    if (bus === undefined) throw new Error(`decode: root ports at ${id} without an expander`);
+    for (let i = 0; i < val(lv.rp); i++) push(hpPorts, id, make('pcie-root-port', id, { address: portSlot(bus) }).index);
+    for (let i = 0; i < val(lv.ro); i++) push(offPorts, id, make('pcie-root-port', id, { hotplugOff: true, address: portSlot(bus) }).index);
+  }
+  // Existing root ports bus 0 had no slot for: onto the expanders.
+  const overflow = [...inst.overflowRootPorts];
+  for (const lv of locs) {
+    for (let i = 0; i < val(lv.ov); i++) {
+      const d = overflow.shift()!;
+      const a = portSlot(expanderBus.get(lv.loc.id)!);
+      addresses.set(d.index, a);
+      push(d.pci!.target.hotplug === 'off' ? offPorts : hpPorts, lv.loc.id, d.pci!.index);
+    }
+  }
+
+  // Switches and bridges take the ports units and spares do not need (the last ones).
+  const countAt = (id: string, w: Placement) => vars.assignments.filter((a) => a.loc === id && a.w === w).reduce((n, a) => n + val(a.u), 0);
+  for (const lv of locs) {
+    const id = lv.loc.id;
+    const sw = val(lv.sw);
+    const br = val(lv.br);
+    const dp = val(lv.dp);
+    if (sw + br + dp === 0) continue;
+    const hp = hpPorts.get(id) ?? [];
+    const off = offPorts.get(id) ?? [];
+    const offSpare = off.length - countAt(id, 'portOff');
+    // Ports for switches and bridges: leftover off ports, then hot-pluggable ones from the end.
+    const spareOff = off.splice(off.length - Math.max(0, offSpare));
+    const free = (): number => {
+      const p = spareOff.shift();
+      if (p !== undefined) return p;
+      return hp.pop()!;
+    };
+    const upstreams: number[] = [];
+    for (let i = 0; i < sw; i++) {
+      const parent = free();
+      const c = make('pcie-switch-upstream-port', id, { address: take(at(parent, 0)) });
+      upstreams.push(c.index);
+    }
+    // Downstream ports: 32 per upstream port, then into existing upstream ports' free slots.
+    const upstreamBuses = [...upstreams, ...inst.devices.filter((d) => d.pci?.model === 'pcie-switch-upstream-port' && locationOf(inst, addresses, d.pci.index) === id).map((d) => d.pci!.index)];
+    let made = 0;
+    for (const ub of upstreamBuses) {
+      while (made < dp) {
+        const s = freeSlot(ub, 0, 31);
+        if (s === undefined) break;
+        const c = make('pcie-switch-downstream-port', id, { address: take(at(ub, s)) });
+        hp.push(c.index);
+        made++;
+      }
+    }
+    for (let i = 0; i < br; i++) make('pcie-to-pci-bridge', id, { address: take(at(free(), 0)) });
+    hpPorts.set(id, hp);
+    offPorts.set(id, [...off, ...spareOff]);
+  }
+
+  // dmi-to-pci-bridges on bus 0 (libvirt's 00:1e first) or an expander.
+  for (const lv of locs) {
+    for (let i = 0; i < val(lv.dm); i++) {
+      const bus = lv.loc.id === 'R' ? 0 : expanderBus.get(lv.loc.id)!;
+      const s = bus === 0 && fnsOf(0)[0x1e] === 0 && inst.rootKind === 'pcie-root' ? 0x1e : freeSlot(bus, bus === 0 ? 1 : 0, 31)!;
+      make('dmi-to-pci-bridge', lv.loc.id, { address: take(at(bus, s)) });
+    }
+  }
+
+  // Conventional slots per location: hot-pluggable (bridges, pxb) and not (dmi).
+  const pciSlots = (id: string, hot: boolean): PciAddress[] => {
+    const out: PciAddress[] = [];
+    const buses: number[] = [];
+    for (const d of [...inst.devices].sort((x, y) => (x.pci?.index ?? 0) - (y.pci?.index ?? 0))) {
+      if (!d.pci) continue;
+      const m = d.pci.model;
+      const isHot = m === 'pci-bridge' || m === 'pcie-to-pci-bridge' || m === 'pci-expander-bus';
+      if ((hot ? isHot : m === 'dmi-to-pci-bridge') && locationOf(inst, addresses, d.pci.index) === id) buses.push(d.pci.index);
+    }
+    for (const c of created) {
+      const isHot = c.model === 'pci-bridge' || c.model === 'pcie-to-pci-bridge' || c.model === 'pci-expander-bus';
+      if ((hot ? isHot : c.model === 'dmi-to-pci-bridge') && c.loc === id) buses.push(c.index);
+    }
+    for (const b of buses) {
+      const model = inst.devices.find((d) => d.pci?.index === b)?.pci?.model ?? created.find((c) => c.index === b)!.model;
+      const [lo, hi] = CONTROLLERS[model].slots;
+      for (let s = lo; s <= hi; s++) if (fnsOf(b)[s] === 0) out.push(at(b, s));
+    }
+    return out;
+  };
+
+  // pci-bridges, parents first: on bus 0 (pci-root machines, as many as the solver put there) or
+  // on the last free slots of their location, preferring buses that existed before them.
+  let rootBridges = inst.rootKind === 'pci-root' ? (values.get('pbRoot') ?? 0) : 0;
+  for (const lv of locs) {
+    const id = lv.loc.id;
+    for (let i = 0; i < val(lv.pb); i++) {
+      let a: PciAddress;
+      if (id === 'R' && rootBridges > 0) {
+        rootBridges--;
+        a = at(0, lastFree(fnsOf(0), 1, 31, reservedSlots)!);
+      } else {
+        // Units take slots from the front later, so any slot will do while the counts hold; prefer
+        // buses that existed before this bridge, which keeps the tree flat.
+        const newBridges = new Set(created.filter((c) => c.model === 'pci-bridge').map((c) => c.index));
+        const lastOld = (list: PciAddress[]) => list.filter((x) => !newBridges.has(x.bus)).pop() ?? list[list.length - 1];
+        const cold = pciSlots(id, false);
+        a = (cold.length > countAt(id, 'dmi') ? lastOld(cold) : lastOld(pciSlots(id, true)))!;
+      }
+      make('pci-bridge', id, { address: take(a) });
+    }
+  }
+
+  // Units: the lowest places, in document order; packable units share slots 8 to a slot.
+  const packing = new Map<string, PciAddress>();
+  for (const p of plan) {
+    const { unit, w, loc } = p;
+    const open = unit.packable ? packing.get(p.packKey) : undefined;
+    if (open && open.function < 7) {
+      const a = take(at(open.bus, open.slot, open.function + 1));
+      packing.set(p.packKey, a);
+      addresses.set(unit.devices[0]!.index, a);
+      continue;
+    }
+    let slotAddr: PciAddress;
+    switch (w) {
+      case 'int':
+      case 'root': {
+        const s = preferred.get(unit) ?? freeSlot(0, 1, 31)!;
+        fnsOf(0)[s] = 0;
+        slotAddr = at(0, s);
+        break;
+      }
+      case 'port':
+        slotAddr = at(hpPorts.get(loc)!.shift()!, 0);
+        break;
+      case 'portOff':
+        slotAddr = at(offPorts.get(loc)!.shift()!, 0);
+        break;
+      case 'bridge':
+        slotAddr = pciSlots(loc, true)[0]!;
+        break;
+      case 'dmi':
+        slotAddr = pciSlots(loc, false)[0]!;
+        break;
+    }
+    if (unit.packable) packing.set(p.packKey, slotAddr);
+    unit.devices.forEach((d, fn) => addresses.set(d.index, take(at(slotAddr.bus, slotAddr.slot, fn))));
+  }
+
+  return { addresses: withMultifunction(addresses, created), added: created.map((c) => toNewController(c, created, inst)) };
+}
+
+function lastFree(fns: number[], lo: number, hi: number, reserved: Set<number>): number | undefined {
+  for (let s = hi; s >= lo; s--) if (fns[s] === 0 && !reserved.has(s)) return s;
+  return undefined;
+}
+
+/** The location of an existing bus: under an expander (by node) or the root hierarchy. */
+function locationOf(inst: Instance, addresses: Map<number, PciAddress>, bus: number): string {
+  const byIndex = new Map(inst.devices.flatMap((d) => (d.pci ? [[d.pci.index, d] as const] : [])));
+  for (let b: number | undefined = bus, guard = 0; b !== undefined && guard < 300; guard++) {
+    const d = byIndex.get(b);
+    if (!d) return 'R';
+    if (d.pci!.model === 'pcie-expander-bus' || d.pci!.model === 'pci-expander-bus') return `X${d.pci!.target.node ?? 'none'}`;
+    b = addresses.get(d.index)?.bus;
+  }
+  return 'R';
+}
+
+/** multifunction='on' on function 0 of every slot that uses more than function 0. */
+function withMultifunction(addresses: Map<number, PciAddress>, created: NewCtrl[]): Map<number, PciAddress> {
+  const all = [...addresses.values(), ...created.flatMap((c) => (c.address ? [c.address] : []))];
+  const multi = new Set(all.filter((a) => a.function > 0).map((a) => `${a.bus}:${a.slot}`));
+  for (const a of all) if (a.function === 0 && multi.has(`${a.bus}:${a.slot}`) && a.multifunction !== 'off') a.multifunction = 'on';
+  return addresses;
+}
+
+function toNewController(c: NewCtrl, created: NewCtrl[], inst: Instance): NewController {
+  const spec = CONTROLLERS[c.model];
+  const a = c.address;
+  const target: NewController['target'] = {};
+  if (c.model === 'pcie-root-port' && a) Object.assign(target, { chassis: c.index, port: a.slot * 8 + a.function });
+  if (c.model === 'pcie-switch-downstream-port' && a) Object.assign(target, { chassis: c.index, port: a.slot });
+  if (c.model === 'pci-bridge') target.chassisNr = c.index;
+  if (c.hotplugOff) target.hotplug = 'off';
+  if (c.model === 'pcie-expander-bus' || c.model === 'pci-expander-bus') {
+    // busNr from the top down, below existing expanders: each range holds its own subtree.
+    let top = inst.buses.lowestBusNr;
+    for (const x of created.filter((y) => y.model === c.model)) {
+      const subtree = 1 + created.filter((y) => y.loc === x.loc && y !== x).length;
+      top -= subtree;
+      if (x === c) break;
+    }
+    target.busNr = top;
+    if (c.node !== undefined) target.node = c.node;
+  }
+  return {
+    index: c.index,
+    model: c.model,
+    ...(spec.modelNames[0] ? { modelName: spec.modelNames[0] } : {}),
+    ...(Object.keys(target).length ? { target } : {}),
+    ...(a ? { address: a } : {}),
+  };
+}

@@ -1,0 +1,394 @@
+// Domain -> the optimisation instance: the units to place grouped into classes of
+// interchangeable units, and the free capacity of the topology that already exists, per location.
+// Everything the encodings need and nothing about XML. Requirements that nobody wrote down follow
+// libvirt's promises, read off the greedy layout: a device libvirt would make hot-pluggable stays
+// hot-pluggable, and libvirt's spare port or slot is kept.
+import { AddressSet, BusState, type DeviceFlags } from '../alloc/addressSet.js';
+import { deviceFlags } from '../alloc/flags.js';
+import type { GreedyResult } from '../alloc/greedy.js';
+import { placementOrder } from '../alloc/order.js';
+import { CONTROLLERS, EXPANDER_MODELS, GUEST_BUS_NUMBERS, type BusKind, type ControllerModel } from '../catalog/index.js';
+import { PciplanError } from '../errors.js';
+import type { Policy } from '../model/schemas.js';
+import { addressOf, endpointKind } from '../model/topology.js';
+import type { Device, Domain, PciAddress } from '../model/types.js';
+import { isOwner } from '../validate/addresses.js';
+
+/** Where a requirement came from, for explanations. */
+export type Why = 'hint' | 'policy' | 'libvirt' | 'class' | 'chipset';
+
+export interface Unit {
+  /** One device, or the functions of a multifunction group (function 0 first). */
+  devices: Device[];
+  kind: BusKind;
+  /** true: must be hot-pluggable; false: must not be; undefined: either. */
+  hotplug: boolean | undefined;
+  numa: number | undefined;
+  /** Must sit on bus 0 (integrated devices). */
+  integrated: boolean;
+  /** May share a slot with other packable units (policy packFunctions, single function, not hotplug). */
+  packable: boolean;
+  why: { hotplug: Why; kind: Why };
+}
+
+export interface UnitClass {
+  key: string;
+  kind: BusKind;
+  hotplug: boolean | undefined;
+  numa: number | undefined;
+  integrated: boolean;
+  packable: boolean;
+  units: Unit[];
+}
+
+/** A location: the root hierarchy 'R', or the hierarchy of an expander bus on a NUMA node (or none). */
+export interface Location {
+  id: string;
+  /** undefined for R; the node for expander locations ('none' = an expander without a node). */
+  node: number | 'none' | undefined;
+  /** Free ports that already exist: hot-pluggable, and hotplug='off'. */
+  hpPorts: number;
+  offPorts: number;
+  /** Free slots on existing switch upstream ports (room for new downstream ports). */
+  upstreamFree: number;
+  /** Free slots on existing hot-pluggable PCI buses (bridges, pci-expander-bus) and on dmi-to-pci-bridges. */
+  hpSlots: number;
+  offSlots: number;
+  /** Existing PCI buses (bridges) a new pci-bridge could hang from. */
+  pciBuses: number;
+  /** Expander locations: an expander exists already (with this many free slots), or one may be added. */
+  expander?: { existing: boolean; freeSlots: number; busNr?: number; range?: number; subtree: number };
+}
+
+export interface Instance {
+  domain: Domain;
+  rootKind: 'pcie-root' | 'pci-root';
+  units: Unit[];
+  classes: UnitClass[];
+  locations: Location[];
+  root: {
+    /** Empty slots of bus 0 pciplan may use. */
+    freeSlots: number;
+    /** Free functions in bus-0 slots that already hold root ports (more root ports can join). */
+    rootPortFns: number;
+    /** Whether devices on bus 0 can be hot(un)plugged (pci-root with ACPI hotplug). */
+    hotplug: boolean;
+  };
+  /** Existing root ports that have no address and found no slot on bus 0 (they need an expander). */
+  overflowRootPorts: Device[];
+  spares: { ports: number; slots: number };
+  buses: { used: number; rootRegion: number; lowestBusNr: number };
+  allowed: ReadonlySet<ControllerModel>;
+  /** Addresses already settled: fixed ones, chipset devices, existing controllers placed first-fit. */
+  placed: Map<number, PciAddress>;
+  /** bus -> slot -> used function bits, after `placed`. */
+  occupancy: Map<number, number[]>;
+  /** Devices that are part of the instance (the domain's and the implicit ones). */
+  devices: Device[];
+}
+
+const CONTROLLERS_BY_MACHINE: Record<'pcie-root' | 'pci-root', ControllerModel[]> = {
+  'pcie-root': ['pcie-root-port', 'pcie-switch-upstream-port', 'pcie-switch-downstream-port', 'pcie-to-pci-bridge', 'pci-bridge', 'dmi-to-pci-bridge', 'pcie-expander-bus'],
+  'pci-root': ['pci-bridge', 'pci-expander-bus'],
+};
+
+function hotpluggable(model: ControllerModel, hotplugAttr: 'on' | 'off' | undefined): boolean {
+  return CONTROLLERS[model].hotpluggable && hotplugAttr !== 'off';
+}
+
+/**
+ * Place the controllers the user wrote without an address, first fit as libvirt does (controllers
+ * come first in its real pass), onto the topology the XML fixes. Root ports that find no slot are
+ * returned: only an expander bus can take them.
+ */
+function placeExisting(domain: Domain, devices: Device[], greedy: GreedyResult | undefined): { placed: Map<number, PciAddress>; set: AddressSet; overflow: Device[] } {
+  const machine = domain.machine;
+  const set = new AddressSet(machine, false);
+  const ctrls = devices.filter((d) => d.pci);
+  const maxIdx = Math.max(0, ...ctrls.map((d) => d.pci!.index));
+  const byIndex = new Map(ctrls.map((d) => [d.pci!.index, d]));
+  for (let i = 0; i <= maxIdx; i++) {
+    const c = byIndex.get(i)?.pci;
+    set.buses.push(new BusState(i, c ? c.model : i === 0 ? machine.root : machine.root === 'pcie-root' ? 'pcie-root-port' : 'pci-bridge', c?.target.hotplug === 'off'));
+  }
+  const placed = new Map<number, PciAddress>();
+  const reserve = (d: Device, a: PciAddress, flags: DeviceFlags) => {
+    set.reserve(a, flags, true, d.id);
+    placed.set(d.index, a);
+  };
+  // Fixed addresses, then the chipset's functions and devices.
+  for (const d of devices) {
+    const a = addressOf(d);
+    const flags = deviceFlags(d, domain);
+    if (a && flags && !machine.reserved.some((r) => r.owner && isOwner(d, r.owner))) reserve(d, a, flags);
+  }
+  const endpoint: DeviceFlags = { connect: machine.root === 'pcie-root' ? 'pcie-device' : 'pci-device', autoAssign: true, integrated: false, aggregate: false };
+  for (const r of machine.reserved) {
+    const owner = r.owner ? devices.find((d) => isOwner(d, r.owner!)) : undefined;
+    const at = { domain: 0, bus: 0, slot: r.slot, function: r.function };
+    const ownerFlags = owner && deviceFlags(owner, domain);
+    if (owner && ownerFlags) reserve(owner, at, ownerFlags);
+    else if (!r.onlyWithOwner) set.reserve(at, endpoint, true, r.what);
+  }
+  // Existing unaddressed controllers, in libvirt's controller order. Where the greedy layout
+  // exists, take its addresses: they are libvirt's, and keep the two layouts comparable.
+  const overflow: Device[] = [];
+  for (const { device: d } of placementOrder(ctrls.map((device) => ({ device })))) {
+    if (placed.has(d.index) || addressOf(d)) continue;
+    const flags = deviceFlags(d, domain);
+    if (!flags) continue;
+    const fromGreedy = greedy?.addresses.get(d.index);
+    if (fromGreedy) {
+      reserve(d, fromGreedy, flags);
+      continue;
+    }
+    try {
+      reserve(d, set.nextAddr(flags, -1, d.id), flags);
+    } catch (e) {
+      if (!(e instanceof PciplanError) || d.pci!.model !== 'pcie-root-port') throw e;
+      overflow.push(d);
+    }
+  }
+  return { placed, set, overflow };
+}
+
+/** The hotplug requirement libvirt's own layout implies for a device nobody said anything about. */
+function libvirtHotplug(d: Device, greedy: GreedyResult | undefined): boolean | undefined {
+  const a = greedy?.addresses.get(d.index);
+  const bus = a && greedy!.devices.find((x) => x.pci?.index === a.bus);
+  return bus ? hotpluggable(bus.pci!.model, bus.pci!.target.hotplug) : undefined;
+}
+
+export function buildInstance(domain: Domain, devices: Device[], policy: Policy, greedy: GreedyResult | undefined): Instance {
+  const rootKind = domain.machine.root;
+  const { placed, set, overflow } = placeExisting(domain, devices, greedy);
+  const pinnedRoot = domain.devices.find((d) => d.pci?.index === 0 && d.pci.model === 'pci-root');
+
+  // Units: endpoints still without an address; groups become one unit.
+  const units: Unit[] = [];
+  const groups = new Map<string, Device[]>();
+  for (const d of devices) {
+    if (d.pci || placed.has(d.index) || !deviceFlags(d, domain)) continue;
+    const g = d.hints.group;
+    if (g) {
+      groups.set(g, [...(groups.get(g) ?? []), d]);
+      continue;
+    }
+    units.push(makeUnit([d], domain, policy, greedy));
+  }
+  for (const [name, members] of groups) {
+    if (members.length > 8) {
+      throw new PciplanError('invalid', `group '${name}' has ${members.length} devices (${members.map((m) => m.id).join(', ')}); one slot has 8 functions`);
+    }
+    const fixed = devices.filter((d) => d.hints.group === name && placed.has(d.index));
+    if (fixed.length) throw new PciplanError('invalid', `group '${name}': ${fixed[0]!.id} has an address but ${members[0]!.id} does not; give all of a group's devices addresses, or none`);
+    units.push(makeUnit(members, domain, policy, greedy));
+  }
+  for (const u of units) if (u.integrated && u.numa !== undefined) {
+    throw new PciplanError('invalid', `${u.devices[0]!.id} asks for NUMA node ${u.numa} but is an integrated device: it sits on bus 0, which is on no NUMA node of its own`);
+  }
+
+  const classes = new Map<string, UnitClass>();
+  for (const u of units) {
+    const key = `${u.kind}.${u.hotplug === undefined ? 'any' : u.hotplug ? 'hp' : 'nohp'}.${u.numa ?? 'none'}${u.integrated ? '.int' : ''}${u.packable ? '.pack' : ''}`;
+    const c = classes.get(key) ?? { key, kind: u.kind, hotplug: u.hotplug, numa: u.numa, integrated: u.integrated, packable: u.packable, units: [] };
+    c.units.push(u);
+    classes.set(key, c);
+  }
+
+  // Capacity that exists: per bus, from its occupancy, filed under the location it belongs to.
+  const occupancy = new Map<number, number[]>();
+  for (const b of set.buses) occupancy.set(b.index, b.slots.map((s) => s.fns));
+  const ctrlDevice = new Map<number, Device>();
+  for (const d of devices) if (d.pci) ctrlDevice.set(d.pci.index, d);
+  const parentOf = (bus: number): number | undefined => {
+    const d = ctrlDevice.get(bus);
+    const a = d ? placed.get(d.index) : undefined;
+    return a?.bus;
+  };
+  const locationOf = (bus: number): string => {
+    for (let b: number | undefined = bus, guard = 0; b !== undefined && guard < 300; b = parentOf(b), guard++) {
+      const d = ctrlDevice.get(b);
+      if (d && EXPANDER_MODELS.includes(d.pci!.model)) return `X${d.pci!.target.node ?? 'none'}`;
+    }
+    return 'R';
+  };
+  const locations = new Map<string, Location>();
+  const loc = (id: string): Location => {
+    let l = locations.get(id);
+    if (!l) {
+      const node = id === 'R' ? undefined : id === 'Xnone' ? 'none' : Number(id.slice(1));
+      l = { id, node, hpPorts: 0, offPorts: 0, upstreamFree: 0, hpSlots: 0, offSlots: 0, pciBuses: 0 };
+      locations.set(id, l);
+    }
+    return l;
+  };
+  loc('R');
+  let rootFree = 0;
+  let rootPortFns = 0;
+  const reservedSlots = new Set(domain.machine.reserved.map((r) => r.slot));
+  for (const bus of set.buses) {
+    const d = ctrlDevice.get(bus.index);
+    const model = bus.model;
+    const fns = occupancy.get(bus.index)!;
+    const freeSlots = (lo: number, hi: number) => fns.slice(lo, hi + 1).filter((f) => f === 0).length;
+    if (bus.index === 0 && (model === 'pcie-root' || model === 'pci-root')) {
+      for (let s = 1; s <= 31; s++) {
+        if (fns[s] === 0 && !reservedSlots.has(s)) rootFree++;
+        else if (fns[s] !== 0 && fns[s] !== 0xff && set.buses[0]!.slots[s]!.aggregate) rootPortFns += 8 - popcount(fns[s]!);
+      }
+      continue;
+    }
+    if (!d) continue;
+    const l = loc(locationOf(bus.index));
+    const hp = hotpluggable(model, d.pci!.target.hotplug);
+    switch (model) {
+      case 'pcie-root-port':
+      case 'pcie-switch-downstream-port':
+        if (fns.every((f) => f === 0)) {
+          if (hp) l.hpPorts++;
+          else l.offPorts++;
+        }
+        break;
+      case 'pcie-switch-upstream-port':
+        l.upstreamFree += freeSlots(0, 31);
+        break;
+      case 'pci-bridge':
+      case 'pcie-to-pci-bridge':
+        l.hpSlots += freeSlots(1, 31);
+        l.pciBuses++;
+        break;
+      case 'dmi-to-pci-bridge':
+        l.offSlots += freeSlots(0, 31);
+        l.pciBuses++;
+        break;
+      case 'pcie-expander-bus':
+      case 'pci-expander-bus': {
+        const ex = l.expander ?? { existing: true, freeSlots: 0, subtree: 0 };
+        if (model === 'pci-expander-bus') {
+          l.hpSlots += freeSlots(0, 31);
+          l.pciBuses++;
+        } else ex.freeSlots += freeSlots(0, 31);
+        if (d.pci!.target.busNr !== undefined) ex.busNr = Math.min(ex.busNr ?? 256, d.pci!.target.busNr);
+        l.expander = ex;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  // Locations for NUMA nodes units ask for, and a node-less expander for overflow.
+  for (const u of units) if (u.numa !== undefined) loc(`X${u.numa}`);
+  const expanderModel: ControllerModel = rootKind === 'pcie-root' ? 'pcie-expander-bus' : 'pci-expander-bus';
+  const allowed = new Set(CONTROLLERS_BY_MACHINE[rootKind].filter((m) => !policy.addControllers || policy.addControllers.includes(m)));
+  if (domain.machine.family === 'virt') allowed.delete('dmi-to-pci-bridge');
+  if (!domain.machine.expander) allowed.delete(expanderModel);
+  if (allowed.has(expanderModel)) loc('Xnone');
+  for (const l of locations.values()) if (l.id !== 'R') l.expander ??= { existing: false, freeSlots: 0, subtree: 0 };
+
+  // Bus numbers that exist, and the range each region may use.
+  let used = 0;
+  let rootRegion = 0;
+  for (const bus of set.buses) {
+    if (!ctrlDevice.get(bus.index) && bus.index !== 0) continue;
+    if (!CONTROLLERS[bus.model].guestBus) continue;
+    used++;
+    const where = bus.index === 0 ? 'R' : locationOf(bus.index);
+    if (where === 'R') rootRegion++;
+    else locations.get(where)!.expander!.subtree++;
+  }
+  const busNrs = [...locations.values()].flatMap((l) => (l.expander?.busNr !== undefined ? [l.expander.busNr] : []));
+  const lowestBusNr = Math.min(GUEST_BUS_NUMBERS, ...busNrs);
+  for (const l of locations.values()) {
+    const e = l.expander;
+    if (e?.busNr !== undefined) e.range = Math.min(GUEST_BUS_NUMBERS, ...busNrs.filter((b) => b > e.busNr!)) - e.busNr;
+  }
+
+  return {
+    domain,
+    rootKind,
+    units,
+    classes: [...classes.values()].sort((a, b) => (a.key < b.key ? -1 : 1)),
+    locations: [...locations.values()],
+    root: { freeSlots: rootFree, rootPortFns, hotplug: rootKind === 'pci-root' && pinnedRoot?.pci?.target.hotplug !== 'off' },
+    overflowRootPorts: overflow,
+    spares: defaultSpares(domain, policy, greedy, devices),
+    buses: { used, rootRegion, lowestBusNr },
+    allowed,
+    placed,
+    occupancy,
+    devices,
+  };
+}
+
+function popcount(n: number): number {
+  let c = 0;
+  for (let x = n; x; x &= x - 1) c++;
+  return c;
+}
+
+function makeUnit(members: Device[], domain: Domain, policy: Policy, greedy: GreedyResult | undefined): Unit {
+  const first = members[0]!;
+  const integrated = members.some((m) => m.cls.integrated);
+  const kinds = members.map((m): { kind: BusKind; why: Why } => (m.hints.bus ? { kind: m.hints.bus, why: 'hint' } : { kind: endpointKind(m, domain), why: 'class' }));
+  const kind: BusKind = kinds.some((k) => k.kind === 'pci') ? 'pci' : 'pcie';
+  const hotplugs = members.map((m): { hp: boolean | undefined; why: Why } => {
+    if (m.hints.hotplug !== undefined) return { hp: m.hints.hotplug, why: 'hint' };
+    if (m.cls.integrated) return { hp: undefined, why: 'class' };
+    if (policy.hotplug) return { hp: policy.hotplug === 'yes', why: 'policy' };
+    return { hp: libvirtHotplug(m, greedy) ?? true, why: 'libvirt' };
+  });
+  const hinted = hotplugs.filter((h) => h.why === 'hint');
+  if (hinted.some((h) => h.hp) && hinted.some((h) => h.hp === false)) {
+    throw new PciplanError('invalid', `group '${first.hints.group}' mixes hotplug='yes' and hotplug='no' (${members.map((m) => `${m.id}: ${m.hints.hotplug ?? '-'}`).join(', ')}); a slot is hot-plugged as one unit`);
+  }
+  // A group is hot-pluggable if any function must be; otherwise it follows its first function.
+  const decided = hinted[0] ?? hotplugs.find((h) => h.hp === true) ?? hotplugs[0]!;
+  const numas = [...new Set(members.flatMap((m) => (m.hints.numa !== undefined ? [m.hints.numa] : [])))];
+  if (numas.length > 1) throw new PciplanError('invalid', `group '${first.hints.group}' asks for NUMA nodes ${numas.join(' and ')}; one slot is on one node`);
+  const numa = numas[0];
+  if (numa !== undefined && !domain.numaCells.includes(numa)) {
+    const who = members.find((m) => m.hints.numa !== undefined)!;
+    throw new PciplanError('invalid', `${who.id} asks for NUMA node ${numa}, which is not in <cpu><numa> (cells: ${domain.numaCells.join(', ') || 'none'})`);
+  }
+  return {
+    devices: members,
+    kind,
+    hotplug: integrated ? undefined : decided.hp,
+    numa,
+    integrated,
+    packable: !!policy.packFunctions && members.length === 1 && decided.hp !== true,
+    why: { hotplug: decided.why, kind: kinds.some((k) => k.why === 'hint') ? 'hint' : 'class' },
+  };
+}
+
+/** Spare hot-pluggable capacity: the policy's, or libvirt's promise where it keeps one. */
+function defaultSpares(domain: Domain, policy: Policy, greedy: GreedyResult | undefined, devices: Device[]): { ports: number; slots: number } {
+  const maxIdx = Math.max(-1, ...domain.devices.flatMap((d) => (d.pci ? [d.pci.index] : [])));
+  const libvirtAdds = !!greedy && greedy.added.length > 0;
+  const ports = policy.sparePciePorts ?? (domain.machine.root === 'pcie-root' && maxIdx <= 0 && libvirtAdds ? 1 : 0);
+  let slots = policy.sparePciSlots;
+  if (slots === undefined) {
+    // libvirt keeps one conventional slot free on pci-root machines when it can.
+    slots = domain.machine.root === 'pci-root' && greedy && greedyFreePciSlots(domain, greedy, devices) > 0 ? 1 : 0;
+  }
+  return { ports, slots };
+}
+
+function greedyFreePciSlots(domain: Domain, greedy: GreedyResult, devices: Device[]): number {
+  const used = new Set<string>();
+  for (const a of greedy.addresses.values()) used.add(`${a.bus}:${a.slot}`);
+  let free = 0;
+  const buses = [{ index: 0, model: domain.machine.root as ControllerModel, hotplug: undefined as 'on' | 'off' | undefined }];
+  for (const d of [...devices, ...greedy.devices]) if (d.pci && d.pci.index > 0) buses.push({ index: d.pci.index, model: d.pci.model, hotplug: d.pci.target.hotplug });
+  for (const b of buses) {
+    const spec = CONTROLLERS[b.model];
+    if (!hotpluggable(b.model, b.hotplug) || !spec.accepts.includes('pci-device')) continue;
+    for (let s = spec.slots[0]; s <= spec.slots[1]; s++) {
+      if (b.index === 0 && domain.machine.reserved.some((r) => r.slot === s)) continue;
+      if (!used.has(`${b.index}:${s}`)) free++;
+    }
+  }
+  return free;
+}

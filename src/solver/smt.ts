@@ -1,0 +1,69 @@
+// A small builder for SMT-LIB2 scripts over non-negative integers: variables, linear constraints
+// and named (tracked) assertions, so that an unsat core names the requirements in conflict.
+
+export type Term = string;
+
+export interface Tracked {
+  /** SMT name of the assertion, used in unsat cores. */
+  name: string;
+  /** What a person is told when it is part of a conflict. */
+  meaning: string;
+}
+
+export class Smt {
+  private readonly decls: string[] = [];
+  private readonly asserts: string[] = [];
+  readonly vars: string[] = [];
+  readonly tracked = new Map<string, Tracked>();
+
+  /** A fresh integer variable in [lo, hi]. The bounds are structural (never in a core). */
+  int(name: string, lo = 0, hi?: number): Term {
+    if (this.vars.includes(name)) throw new Error(`duplicate SMT variable ${name}`);
+    this.vars.push(name);
+    this.decls.push(`(declare-const ${name} Int)`);
+    this.asserts.push(`(assert (>= ${name} ${lo}))`);
+    if (hi !== undefined) this.asserts.push(`(assert (<= ${name} ${hi}))`);
+    return name;
+  }
+
+  /** A structural constraint: always part of the model, never reported. */
+  assert(expr: Term): void {
+    this.asserts.push(`(assert ${expr})`);
+  }
+
+  /** A requirement a person can act on: named, so unsat cores report it. */
+  require(name: string, meaning: string, expr: Term): void {
+    this.tracked.set(name, { name, meaning });
+    this.asserts.push(`(assert (! ${expr} :named ${name}))`);
+  }
+
+  script(): string {
+    return `${this.decls.join('\n')}\n${this.asserts.join('\n')}\n`;
+  }
+}
+
+export const num = (n: number): Term => (n < 0 ? `(- ${-n})` : String(n));
+
+export function sum(terms: readonly Term[]): Term {
+  const t = terms.filter((x) => x !== '0');
+  if (t.length === 0) return '0';
+  if (t.length === 1) return t[0]!;
+  return `(+ ${t.join(' ')})`;
+}
+
+export const mul = (k: number, t: Term): Term => (k === 0 || t === '0' ? '0' : k === 1 ? t : `(* ${num(k)} ${t})`);
+export const le = (a: Term, b: Term): Term => `(<= ${a} ${b})`;
+export const ge = (a: Term, b: Term): Term => `(>= ${a} ${b})`;
+export const eq = (a: Term, b: Term): Term => `(= ${a} ${b})`;
+export const implies = (a: Term, b: Term): Term => `(=> ${a} ${b})`;
+export const and = (...t: Term[]): Term => (t.length === 1 ? t[0]! : `(and ${t.join(' ')})`);
+
+/** Parse the answer to (get-value (...)): name -> integer. */
+export function parseValues(out: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const m of out.matchAll(/\(([A-Za-z_][\w.$]*) (\d+|\(- \d+\))\)/g)) {
+    const raw = m[2]!;
+    values.set(m[1]!, raw.startsWith('(') ? -Number(raw.slice(3, -1)) : Number(raw));
+  }
+  return values;
+}
