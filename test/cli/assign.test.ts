@@ -41,14 +41,14 @@ describe('pciplan assign --strategy greedy', () => {
     const out = join(dir, 'o.xml');
     expect(pciplan(['assign', workstation, '--strategy', 'greedy', '-o', out]).code).toBe(0);
     expect(readFileSync(out, 'utf8')).toMatch(/<controller type='pci' index='10' model='pcie-root-port'>/);
-    const json = JSON.parse(pciplan(['assign', workstation, '--format', 'json']).stdout);
+    const json = JSON.parse(pciplan(['assign', workstation, '--strategy', 'greedy', '--format', 'json']).stdout);
     expect(json.strategy).toBe('greedy');
     expect(typeof json.ms).toBe('number');
     expect(json.devices).toContainEqual({ id: 'disk[vda]', kind: 'disk', address: '0000:04:00.0' });
     expect(json.devices).toContainEqual({ id: 'controller[sata 0]', kind: 'controller', address: '0000:00:1f.2' });
     expect(json.addedControllers).toContainEqual({ index: 1, model: 'pcie-root-port', address: '0000:00:02.0' });
     expect(json.addedControllers).toContainEqual({ index: 0, model: 'pcie-root' });
-    const table = pciplan(['assign', workstation, '--format', 'table']).stdout;
+    const table = pciplan(['assign', workstation, '--strategy', 'greedy', '--format', 'table']).stdout;
     expect(table).toMatch(/^BUS\s+SLOT\s+FN\s+DEVICE\s+MODEL\s+ORIGIN\n/);
     expect(table).toMatch(/\n04\s+00\s+0\s+disk\[vda\]\s+assigned\n/);
     expect(table).toMatch(/greedy: 22 PCI functions, 11 controllers added\n$/);
@@ -66,5 +66,30 @@ describe('pciplan assign --strategy greedy', () => {
     const r = pciplan(['assign', '-'], xml);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^pciplan: stdin:\d+: disk\[vda\]: PCI address 0000:00:1f\.3 is reserved for the ICH9 SMBus controller \[reserved-slot\]\n$/);
+  });
+});
+
+describe('pciplan assign (optimal, the default)', () => {
+  it('honours the hints greedy ignored and adds fewer controllers, proven optimal', () => {
+    const r = pciplan(['assign', workstation, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const json = JSON.parse(r.stdout);
+    expect(json).toMatchObject({ strategy: 'optimal', proven: true, objective: { addedControllers: 7 }, lowerBound: 7 });
+    // hotplug='no' devices sit on pcie.0; the GPU's two functions share one slot.
+    const at = (id: string) => json.devices.find((d: { id: string }) => d.id === id).address;
+    expect(at('disk[vda]')).toMatch(/^0000:00:/);
+    expect(at('hostdev[ua-gpu]')).toMatch(/^0000:00:(..)\.0$/);
+    expect(at('hostdev[ua-gpu-audio]')).toBe(at('hostdev[ua-gpu]').replace(/\.0$/, '.1'));
+    const out = join(dir, 'opt.xml');
+    writeFileSync(out, pciplan(['assign', workstation]).stdout);
+    expect(pciplan(['validate', out]).stdout).toBe(`${out}: valid (0 errors, 0 warnings)\n`);
+  });
+
+  it('explains an impossible domain with the requirements in conflict, exit 1', () => {
+    const xml = domainXml({ devices: [disk('vda', undefined, "<addressPreferences hotplug='no'/>")], machine: 'pc' });
+    const r = pciplan(['assign', '-'], xml);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^pciplan: stdin: no layout satisfies these requirements together: place the unit \(PCI, hotplug=no: disk\[vda\]\)/);
   });
 });
