@@ -366,7 +366,8 @@ function makeUnit(members: Device[], domain: Domain, policy: Policy, greedy: Gre
 /** Spare hot-pluggable capacity: the policy's, or libvirt's promise where it keeps one. */
 function defaultSpares(domain: Domain, policy: Policy, greedy: GreedyResult | undefined, devices: Device[]): { ports: number; slots: number } {
   const maxIdx = Math.max(-1, ...domain.devices.flatMap((d) => (d.pci ? [d.pci.index] : [])));
-  const libvirtAdds = !!greedy && greedy.added.length > 0;
+  // libvirt adds controllers when its layout has some, and when it fails it failed wanting more.
+  const libvirtAdds = greedy ? greedy.added.length > 0 : true;
   const ports = policy.sparePciePorts ?? (domain.machine.root === 'pcie-root' && maxIdx <= 0 && libvirtAdds ? 1 : 0);
   let slots = policy.sparePciSlots;
   if (slots === undefined) {

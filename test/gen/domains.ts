@@ -280,7 +280,8 @@ class Builder {
     return this.add({
       kind: 'hostdev',
       open: `hostdev mode='subsystem' type='pci' managed='yes'`,
-      children: [`<source>`, `  <address domain='0x0000' bus='${hex(bus, 2)}' slot='0x00' function='0x0'/>`, `</source>`],
+      // The driver named: libvirt cannot pick a default backend on a host without VFIO.
+      children: [`<driver name='vfio'/>`, `<source>`, `  <address domain='0x0000' bus='${hex(bus, 2)}' slot='0x00' function='0x0'/>`, `</source>`],
       cost: this.pcieMachine ? 'pcie' : 'pci',
       pinnable: true,
     });

@@ -81,10 +81,11 @@ function libvirtAdded(input: Domain, output: Domain): string[] {
 }
 
 function addedDiff(ours: AssignResult, input: Domain, theirs: Domain): string[] {
-  const a = ours.addedControllers.map((c) => `${c.index} ${c.model} ${c.address ?? '-'}`).sort();
+  const a = ours.addedControllers.map((c) => `${c.index} ${c.model} ${c.address ?? '-'}`);
   const b = libvirtAdded(input, theirs);
-  if (JSON.stringify(a) === JSON.stringify(b)) return [];
-  return [`added controllers: ours [${a.join(', ')}], libvirt [${b.join(', ')}]`];
+  const onlyOurs = a.filter((x) => !b.includes(x));
+  const onlyTheirs = b.filter((x) => !a.includes(x));
+  return [...onlyOurs.map((x) => `added controller ${x}: ours only`), ...onlyTheirs.map((x) => `added controller ${x}: libvirt only`)];
 }
 
 async function runOne(d: GeneratedDomain): Promise<Outcome> {
@@ -93,6 +94,12 @@ async function runOne(d: GeneratedDomain): Promise<Outcome> {
   } catch (e) {
     return { ok: false, error: e instanceof Error ? e.message : String(e), pciplanError: e instanceof PciplanError };
   }
+}
+
+/** Diff lines with the likely causes first: a device one side lacks, then controllers, then the rest. */
+function byCause(diff: string[]): string[] {
+  const rank = (l: string) => (/(ours -|libvirt -|only)$/.test(l) ? 0 : l.startsWith('controller[') ? 1 : 2);
+  return [...diff].sort((a, b) => rank(a) - rank(b));
 }
 
 const summary = (d: GeneratedDomain) => `${d.name} (${d.machine}, ${d.devices} devices${d.expectFailure ? `, ${d.expectFailure}` : ''})`;
@@ -136,7 +143,7 @@ describe.skipIf(!available)(`greedy vs real libvirt and QEMU on ${COUNT} generat
       if (r.ours.ok !== r.libvirt.ok) {
         lines.push(`${summary(r.domain)}: pciplan ${r.ours.ok ? 'placed it' : `refused: ${r.ours.error}`}; libvirt ${r.libvirt.ok ? 'defined it' : `refused: ${r.libvirt.error}`}`);
       } else {
-        lines.push(`${summary(r.domain)}: ${r.diff.length} differences`, ...r.diff.slice(0, 12).map((l) => `    ${l}`), ...(r.diff.length > 12 ? ['    ...'] : []));
+        lines.push(`${summary(r.domain)}: ${r.diff.length} differences`, ...byCause(r.diff).slice(0, 12).map((l) => `    ${l}`), ...(r.diff.length > 12 ? ['    ...'] : []));
       }
     }
     const byVersion = Object.entries(VERSION_DIFFERENCES).map(([name, v]) => {

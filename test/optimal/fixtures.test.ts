@@ -1,0 +1,69 @@
+/**
+ * The hard fixtures in fixtures/hard: each states its optimum, worked out by hand in its opening
+ * comment. The optimal allocator must find exactly that, prove it, and produce a layout that meets
+ * every rule, hint and policy; libvirt's greedy is worse on most of them (it fails, adds more, or
+ * ignores the hints).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assignDomain } from '../../src/assign.js';
+import { PciplanError } from '../../src/errors.js';
+import { parseDomain } from '../../src/model/parseDomain.js';
+import { PolicySchema } from '../../src/model/schemas.js';
+import { validateDomain } from '../../src/validate/validateDomain.js';
+import { REPO } from '../helpers/corpus.js';
+
+const DIR = join(REPO, 'fixtures', 'hard');
+const FIXTURES = ['mixed-hotplug', 'numa-4', 'groups', 'spares', 'legacy-q35', 'fragmented', 'bus-limit'];
+
+function load(name: string) {
+  const text = readFileSync(join(DIR, `${name}.xml`), 'utf8');
+  const policyFile = join(DIR, `${name}.policy.json`);
+  const policy = existsSync(policyFile) ? PolicySchema.parse(JSON.parse(readFileSync(policyFile, 'utf8'))) : {};
+  const optimum = Number(/optimum: (\d+) added controllers/.exec(text)?.[1]);
+  return { text, policy, optimum };
+}
+
+describe('hard fixtures: the optimum equals the hand calculation', () => {
+  let greedyWorse = 0;
+  for (const name of FIXTURES) {
+    it(`${name}`, async () => {
+      const { text, policy, optimum } = load(name);
+      expect(Number.isInteger(optimum)).toBe(true);
+      const r = await assignDomain(parseDomain(text, name), { strategy: 'optimal', policy });
+      expect(r.objective.addedControllers).toBe(optimum);
+      expect(r.proven).toBe(true);
+      expect(r.lowerBound).toBe(optimum);
+      // Every rule, hint and policy holds in the written layout.
+      expect(validateDomain(r.domain, policy).problems.filter((p) => p.severity === 'error')).toEqual([]);
+      expect(r.objective.busNumbers).toBe(optimum + 1);
+
+      let worse: string | undefined;
+      try {
+        const g = await assignDomain(parseDomain(text, name), { strategy: 'greedy', policy });
+        const violations = validateDomain(g.domain, policy).problems.filter((p) => p.severity === 'error');
+        if (g.objective.addedControllers > optimum) worse = `adds ${g.objective.addedControllers}`;
+        else if (violations.length) worse = `breaks ${violations.length} hints or policy rules`;
+      } catch (e) {
+        if (!(e instanceof PciplanError)) throw e;
+        worse = 'fails';
+      }
+      if (worse) greedyWorse++;
+    });
+  }
+  it('greedy is worse than optimal on most of them', () => {
+    expect(greedyWorse).toBeGreaterThanOrEqual(FIXTURES.length - 1);
+  });
+});
+
+describe('one device past the bus-number limit', () => {
+  it('has no layout, and the conflict names the bus-number limit and the devices', async () => {
+    const { text } = load('bus-limit');
+    const more = text.replace('</devices>', "  <disk type='file' device='disk'>\n      <target dev='vdzzz' bus='virtio'/>\n    </disk>\n  </devices>");
+    const err = await assignDomain(parseDomain(more, 'bus-limit+1'), { strategy: 'optimal', policy: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PciplanError);
+    expect((err as PciplanError).message).toMatch(/no layout satisfies these requirements together: .*at most 256 guest bus numbers/);
+    expect((err as PciplanError).message).toMatch(/place all 254 units \(PCIe, hotplug=yes: disk\[vda\]/);
+  });
+});
