@@ -88,9 +88,13 @@ async function placeOptimal(domain: Domain, implicit: ImplicitDevice[], opts: As
   } catch (e) {
     if (!(e instanceof PciplanError)) throw e;
   }
-  // Addresses on buses no controller provides force libvirt's controllers for them: take those
-  // from the greedy layout as given, and optimise the rest.
-  const referenced = Math.max(0, ...domain.devices.map((d) => (d.address.type === 'pci' && d.address.pci ? d.address.pci.bus : 0)));
+  // Addresses on buses no controller provides, and gaps in the controller indexes, force libvirt's
+  // controllers for them: take those from the greedy layout as given, and optimise the rest.
+  const referenced = Math.max(
+    0,
+    ...domain.devices.map((d) => (d.address.type === 'pci' && d.address.pci ? d.address.pci.bus : 0)),
+    ...domain.devices.map((d) => d.pci?.index ?? 0),
+  );
   const forced = greedy && referenced > 0 ? greedy.added.filter((c) => c.index <= referenced) : [];
   const base = [...domain.devices, ...implicit.map((i) => i.device)];
   const forcedDevices = forced.map((c, i) => forcedController(c, domain, base.length + i));

@@ -44,7 +44,9 @@ export interface GenerateOptions {
   /**
    * 'mixed' (default): every kind. 'legacy': conventional PCI endpoints only (e1000, rtl8139,
    * virtio-transitional disks and NICs), which libvirt stacks behind pci-bridges; sizes beyond a
-   * PCIe machine's root ports are fine then.
+   * PCIe machine's root ports are fine then. Large legacy pc domains (over 200 devices) write
+   * their pci-bridges, one per 30 devices (counted in the size), without addresses. On q35, keep
+   * legacy domains under about 600 devices.
    */
   profile?: 'mixed' | 'legacy';
 }
@@ -381,6 +383,11 @@ function buildGood(b: Builder, size: number, profile: 'mixed' | 'legacy'): void 
   const { rng, machine } = b;
   if (profile === 'legacy') {
     if (rng.chance(0.5)) b.add({ kind: 'controller', open: `controller type='usb' index='0' model='none'`, children: [], cost: 'none' });
+    // libvirt adds the pci-bridges a pc domain needs in one pass only while the last bridge has a
+    // free slot for each new one: beyond about 650 conventional devices define fails ("a PCI slot
+    // is needed to connect a PCI controller model='pci-bridge'"). Large pc domains therefore
+    // write their bridges (without addresses: libvirt still places them), one per 30 devices.
+    if (machine === 'pc' && size > 200) for (let k = Math.ceil(size / 30); k > 0; k--) b.pciController('pci-bridge');
     while (b.devs.length < size) {
       const k = rng.weighted({ e1000: 35, rtl8139: 25, 'virtio-transitional': 20, disk: 20 });
       if (k === 'disk') b.disk(true);

@@ -1,0 +1,519 @@
+/*
+ * The exact per-slot model: an independent cross-check of the count model on small instances.
+ * Nothing here is shared with the count encodings: it reads the Instance and states the PCI rules
+ * position by position.
+ *
+ * Places. A place is one slot (or the one slot of a port) that may hold an occupant:
+ *   root   a free slot of bus 0 (pcie.0: not hot-pluggable; pci.0: hot-pluggable when the root is)
+ *   rpfn   a free function in a bus-0 slot that already holds root ports (a new root port only)
+ *   port   the slot of a PCIe port: hot-pluggable, or not (hotplug='off')
+ *   up     the downstream side of a switch upstream port (switch downstream ports only)
+ *   pci    a hot-pluggable conventional slot (pci-bridge, pcie-to-pci-bridge, pci-expander-bus)
+ *   dmi    a slot of a dmi-to-pci-bridge (conventional, not hot-pluggable)
+ *   xslot  a slot of a pcie-expander-bus (root ports and dmi-to-pci-bridges only)
+ * Existing free capacity (inst.root, inst.locations) becomes concrete places that are always
+ * active; every candidate NEW controller c has a Boolean used_c, a Boolean per place its own slot
+ * may take, and owns the places of its bus, active iff used_c.
+ *
+ * Variables and constraints (all Boolean; sums are pseudo-Boolean):
+ *   x_{u,p}  unit u sits on place p       y_{c,p}  candidate c sits on place p
+ *   each unit exactly once:               sum_p x_{u,p} = 1
+ *   each candidate once iff used:         sum_p y_{c,p} <= 1,  used_c <-> OR_p y_{c,p}
+ *   occupants need an active place:       x_{u,p} -> active_p,  y_{c,p} -> active_p
+ *   one occupant per slot: sum(single occupants) + [some root port here] + [some packed unit here]
+ *                          <= cap_p (1; 32 on a new switch's downstream side)
+ *   root ports share a bus-0 or expander slot as functions: at most 8 per slot; packable units
+ *                          (policy packFunctions) share one slot, at most 8
+ *   hotplug:   u.hotplug = true  -> hot_p;  false -> not hot_p   (hot_c free for new ports)
+ *   bus kind:  PCIe units on ports or pcie.0; PCI units on pci/dmi slots or pcie.0; on pci-root
+ *              machines everything is PCI (pci.0, bridge and pxb slots); integrated units bus 0 only
+ *   NUMA:      a unit with numa=n only at the location of the expander on node n (inst.locations);
+ *              a unit without a node anywhere (option strictNuma: only at R and the node-less
+ *              expander, the count model's reading)
+ *   spares:    sum over port places of (active & hot & empty) >= spares.ports
+ *              sum over hot-pluggable conventional slots of (active & empty) >= spares.slots
+ *   buses:     buses.used + sum_c used_c <= 256; each expander X present gets busNr b_X (fixed
+ *              when given): region(R) <= b_X, and for X, Y present: b_X != b_Y and
+ *              b_X < b_Y -> region(X) <= b_Y - b_X; region(X) <= 256 - b_X, where
+ *              region(R) = buses.rootRegion + new controllers at R, region(X) = subtree + new at X
+ *   models:    only inst.allowed models are candidates
+ *   minimise   sum_c used_c: a first model, then "at most best-1" until unsat.
+ *
+ * Why the candidate pools cannot cut off the optimum (N_L = units that may sit at location L,
+ * P_L = those that may sit on a port there, SP/SS = spare ports/slots; we require N + SP + SS
+ * <= 24, so every merge below fits in a 31-slot bus):
+ *  (a) In a layout with the fewest added controllers, every new controller has a unit, or a
+ *      credited spare, in its subtree: else delete it with its subtree, which breaks no rule
+ *      (slots and bus numbers only get freed) and adds fewer.
+ *  (b) Two new controllers of one model at one location among switch upstream port,
+ *      pcie-to-pci-bridge, pci-bridge, dmi-to-pci-bridge and expander (per node) can be merged:
+ *      move every child of one to the other (the topmost one when they nest), which has the same
+ *      kind of slots (same hotplug, same location) and room (<= 24 children of <= 31-32 slots);
+ *      then delete the empty one. So a minimal layout has at most one of each per location.
+ *  (c) A new port (root or downstream) holds exactly one of: a unit (or a pack), a credited spare,
+ *      the switch upstream port, the pcie-to-pci-bridge of its location. So new root ports at L
+ *      are at most P_L + SP + 2, downstream ports at most P_L + SP + 2 (the upstream port may
+ *      hang from a downstream port of an existing switch).
+ *  (d) Free places of one kind at one location are interchangeable: we keep as many as can ever
+ *      be occupied plus the spares that must stay free there (e.g. hpSlots -> min(hpSlots,
+ *      N_L + SS + 1)); any layout maps onto the kept ones with at least as many empty.
+ * Candidates within a pool, and places within a group of interchangeable places, are ordered
+ * (used ones first, hot-pluggable ports first; occupied places first): symmetry breaking only.
+ *
+ * Out of scope, refused: more than 12 units, N + SP + SS > 24, existing root ports without a
+ * bus-0 slot (inst.overflowRootPorts). Several existing expanders in one location are treated as
+ * one (the Instance keeps their capacity summed and the lowest busNr).
+ */
+import type { Instance, Location, Unit } from '../src/optimal/instance.js';
+import { SmtSession } from '../src/solver/z3.js';
+
+export type ExactOutcome = { status: 'sat'; added: number } | { status: 'unsat' };
+
+export interface ExactOptions {
+  /** Units without a NUMA node only at R and under a node-less expander (the count model's rule). */
+  strictNuma?: boolean;
+  /** Per check (default 60 s); a check that times out throws. */
+  timeoutMs?: number;
+}
+
+export interface ExactDetail {
+  outcome: ExactOutcome;
+  /** For a sat outcome: what the best layout uses, one line per placement. */
+  layout: string[];
+  checks: number;
+  size: { bools: number; asserts: number };
+}
+
+type PlaceKind = 'root' | 'rpfn' | 'port' | 'up' | 'pci' | 'dmi' | 'xslot';
+type Model = 'rp' | 'us' | 'ds' | 'pcb' | 'pb' | 'dm' | 'pxb';
+
+interface Place {
+  name: string;
+  kind: PlaceKind;
+  loc: string;
+  active: string;
+  hot: string;
+  cap: number;
+  /** Empty and active: a spare port or a spare conventional slot. */
+  spare?: 'port' | 'slot';
+  /** Places with the same group are interchangeable (symmetry breaking orders them). */
+  group: string;
+  /** The candidate whose bus this place is on (it cannot sit on its own bus). */
+  owner?: Cand;
+  single: string[];
+  packs: string[];
+  rps: string[];
+  /** Labels for the layout read-back, parallel to the occupant variables. */
+  labels: Map<string, string>;
+}
+
+interface Cand {
+  name: string;
+  model: Model;
+  loc: string;
+  used: string;
+  hp?: string;
+  /** Own-slot variables (place name -> var). */
+  at: { place: Place; v: string }[];
+  pool: string;
+}
+
+const or = (t: string[]): string => (t.length === 0 ? 'false' : t.length === 1 ? t[0]! : `(or ${t.join(' ')})`);
+const and = (t: string[]): string => (t.length === 0 ? 'true' : t.length === 1 ? t[0]! : `(and ${t.join(' ')})`);
+const not = (t: string): string => (t === 'true' ? 'false' : t === 'false' ? 'true' : `(not ${t})`);
+const atMost = (k: number, t: string[]): string => (t.length <= k ? 'true' : k === 0 ? and(t.map(not)) : `((_ at-most ${k}) ${t.join(' ')})`);
+const atLeast = (k: number, t: string[]): string => (k <= 0 ? 'true' : t.length < k ? 'false' : `((_ at-least ${k}) ${t.join(' ')})`);
+const implies = (a: string, b: string): string => (a === 'false' || b === 'true' ? 'true' : `(=> ${a} ${b})`);
+const count = (t: string[]): string => (t.length === 0 ? '0' : t.length === 1 ? `(ite ${t[0]} 1 0)` : `(+ ${t.map((x) => `(ite ${x} 1 0)`).join(' ')})`);
+
+class Script {
+  readonly decls: string[] = [];
+  readonly asserts: string[] = [];
+  readonly bools: string[] = [];
+  private readonly names = new Set<string>();
+
+  bool(name: string): string {
+    const n = name.replace(/[^A-Za-z0-9_]/g, '_');
+    if (this.names.has(n)) throw new Error(`duplicate variable ${n}`);
+    this.names.add(n);
+    this.bools.push(n);
+    this.decls.push(`(declare-const ${n} Bool)`);
+    return n;
+  }
+
+  int(name: string, lo: number, hi: number): string {
+    this.names.add(name);
+    this.decls.push(`(declare-const ${name} Int)`);
+    this.asserts.push(`(assert (and (>= ${name} ${lo}) (<= ${name} ${hi})))`);
+    return name;
+  }
+
+  assert(t: string): void {
+    if (t !== 'true') this.asserts.push(`(assert ${t})`);
+  }
+
+  text(): string {
+    return `${this.decls.join('\n')}\n${this.asserts.join('\n')}\n`;
+  }
+}
+
+interface Built {
+  script: Script;
+  cands: Cand[];
+  places: Place[];
+  unitVars: { unit: Unit; vars: { place: Place; v: string }[] }[];
+}
+
+const unitName = (u: Unit): string => (u.devices.length > 1 ? `group '${u.devices[0]!.hints.group}'` : u.devices[0]!.id);
+
+export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
+  if (inst.overflowRootPorts.length) throw new Error('exact model: existing root ports without a bus-0 slot are out of scope');
+  const N = inst.units.length;
+  const SP = inst.spares.ports;
+  const SS = inst.spares.slots;
+  if (N > 12 || N + SP + SS > 24) throw new Error(`exact model: instance too large (${N} units, ${SP} spare ports, ${SS} spare slots)`);
+  const q35 = inst.rootKind === 'pcie-root';
+  const can = (m: string) => inst.allowed.has(m as never);
+  const s = new Script();
+  const places: Place[] = [];
+  const cands: Cand[] = [];
+
+  const place = (p: Omit<Place, 'single' | 'packs' | 'rps' | 'labels'>): Place => {
+    const full: Place = { ...p, single: [], packs: [], rps: [], labels: new Map() };
+    places.push(full);
+    return full;
+  };
+  const places0 = (n: number, p: Omit<Place, 'single' | 'packs' | 'rps' | 'labels' | 'name'> & { name: string }): Place[] =>
+    Array.from({ length: n }, (_, i) => place({ ...p, name: `${p.name}${i}` }));
+  const cand = (name: string, model: Model, loc: string, pool: string, hot: boolean): Cand => {
+    const c: Cand = { name, model, loc, used: s.bool(`used_${name}`), at: [], pool };
+    if (hot) c.hp = s.bool(`hp_${name}`);
+    cands.push(c);
+    return c;
+  };
+
+  // Which locations a unit may use.
+  const usable = inst.locations.filter((l) => l.id === 'R' || l.expander?.existing || can(q35 ? 'pcie-expander-bus' : 'pci-expander-bus'));
+  const locsOf = (u: Unit): Location[] => {
+    if (u.integrated) return usable.filter((l) => l.id === 'R');
+    if (u.numa !== undefined) return usable.filter((l) => l.node === u.numa);
+    return opts.strictNuma ? usable.filter((l) => l.id === 'R' || l.node === 'none') : usable;
+  };
+  const unitLocs = inst.units.map((u) => new Set(locsOf(u).map((l) => l.id)));
+  const onPortKind = (u: Unit) => q35 && u.kind === 'pcie' && !u.integrated;
+  const nAt = (id: string) => inst.units.filter((_, i) => unitLocs[i]!.has(id)).length;
+  const pAt = (id: string) => inst.units.filter((u, i) => unitLocs[i]!.has(id) && onPortKind(u)).length;
+  const pciAt = (id: string) => inst.units.filter((u, i) => unitLocs[i]!.has(id) && u.kind === 'pci' && !u.integrated).length;
+
+  // Expanders: existing ones, or one candidate per location.
+  const xLocs = usable.filter((l) => l.id !== 'R');
+  const present = new Map<string, string>();
+  const pxb = new Map<string, Cand>();
+  for (const l of xLocs) {
+    if (l.expander?.existing) present.set(l.id, 'true');
+    else {
+      const c = cand(`pxb_${l.id}`, 'pxb', l.id, `pxb_${l.id}`, false);
+      pxb.set(l.id, c);
+      present.set(l.id, c.used);
+    }
+  }
+
+  // Root-port pools first (bus 0 needs their size).
+  const rpPool = new Map<string, Cand[]>();
+  const dsPool = new Map<string, Cand[]>();
+  const usCand = new Map<string, Cand>();
+  const pcbCand = new Map<string, Cand>();
+  const pbCand = new Map<string, Cand>();
+  const dmCand = new Map<string, Cand>();
+  for (const l of usable) {
+    const id = l.id;
+    if (q35) {
+      const P = pAt(id);
+      const needPcb = can('pcie-to-pci-bridge') && pciAt(id) + SS > 0;
+      const usOk = can('pcie-switch-upstream-port') && can('pcie-switch-downstream-port') && P + SP > 0;
+      const rpN = can('pcie-root-port') ? P + SP + (usOk ? 1 : 0) + (needPcb ? 1 : 0) : 0;
+      const dsOk = can('pcie-switch-downstream-port') && (usOk || l.upstreamFree > 0);
+      const dsN = dsOk ? P + SP + (needPcb ? 1 : 0) + (can('pcie-switch-upstream-port') && l.upstreamFree > 0 ? 1 : 0) : 0;
+      rpPool.set(id, Array.from({ length: rpN }, (_, i) => cand(`rp_${id}_${i}`, 'rp', id, `rp_${id}`, true)));
+      if (usOk) usCand.set(id, cand(`us_${id}`, 'us', id, `us_${id}`, false));
+      dsPool.set(id, Array.from({ length: dsN }, (_, i) => cand(`ds_${id}_${i}`, 'ds', id, `ds_${id}`, true)));
+      if (needPcb) pcbCand.set(id, cand(`pcb_${id}`, 'pcb', id, `pcb_${id}`, false));
+      if (can('dmi-to-pci-bridge') && pciAt(id) > 0) dmCand.set(id, cand(`dm_${id}`, 'dm', id, `dm_${id}`, false));
+    }
+    if (can('pci-bridge') && pciAt(id) + SS > 0) pbCand.set(id, cand(`pb_${id}`, 'pb', id, `pb_${id}`, false));
+  }
+
+  // Bus 0.
+  const bus0Units = inst.units.filter((u, i) => unitLocs[i]!.has('R') && (u.integrated || (q35 ? u.hotplug !== true : u.hotplug === undefined || u.hotplug === inst.root.hotplug))).length;
+  const rpR = rpPool.get('R')?.length ?? 0;
+  const bus0Need = bus0Units + Math.ceil(rpR / 8) + (dmCand.has('R') ? 1 : 0) + pxb.size + (!q35 && pbCand.has('R') ? 1 : 0) + (!q35 && inst.root.hotplug ? SS : 0);
+  const rootHot = q35 ? 'false' : inst.root.hotplug ? 'true' : 'false';
+  places0(Math.min(inst.root.freeSlots, bus0Need), {
+    name: 'bus0_',
+    kind: 'root',
+    loc: 'R',
+    active: 'true',
+    hot: rootHot,
+    cap: 1,
+    group: 'bus0',
+    ...(!q35 && inst.root.hotplug ? { spare: 'slot' as const } : {}),
+  });
+  if (q35) places0(Math.min(inst.root.rootPortFns, rpR), { name: 'rpfn_', kind: 'rpfn', loc: 'R', active: 'true', hot: 'false', cap: 1, group: 'rpfn' });
+
+  // Existing capacity and the buses of the candidates, per location.
+  for (const l of usable) {
+    const id = l.id;
+    const N_L = nAt(id);
+    const P = pAt(id);
+    const act = present.get(id) ?? 'true';
+    const extraPorts = (usCand.has(id) ? 1 : 0) + (pcbCand.has(id) ? 1 : 0);
+    if (q35) {
+      places0(Math.min(l.hpPorts, P + SP + extraPorts), { name: `hpport_${id}_`, kind: 'port', loc: id, active: act, hot: 'true', cap: 1, spare: 'port', group: `hpport_${id}` });
+      places0(Math.min(l.offPorts, P + extraPorts), { name: `offport_${id}_`, kind: 'port', loc: id, active: act, hot: 'false', cap: 1, group: `offport_${id}` });
+      places0(Math.min(l.upstreamFree, dsPool.get(id)!.length), { name: `upfree_${id}_`, kind: 'up', loc: id, active: act, hot: 'false', cap: 1, group: `up_${id}` });
+      if (l.expander?.existing) {
+        places0(Math.min(l.expander.freeSlots, Math.ceil(rpPool.get(id)!.length / 8) + (dmCand.has(id) ? 1 : 0)), {
+          name: `xfree_${id}_`,
+          kind: 'xslot',
+          loc: id,
+          active: 'true',
+          hot: 'false',
+          cap: 1,
+          group: `xfree_${id}`,
+        });
+      }
+    }
+    places0(Math.min(l.hpSlots, N_L + SS + 1), { name: `hpslot_${id}_`, kind: 'pci', loc: id, active: act, hot: 'true', cap: 1, spare: 'slot', group: `hpslot_${id}` });
+    places0(Math.min(l.offSlots, N_L + 1), { name: `offslot_${id}_`, kind: 'dmi', loc: id, active: act, hot: 'false', cap: 1, group: `offslot_${id}` });
+
+    // Buses of the candidates.
+    const x = pxb.get(id);
+    if (x) {
+      if (q35) {
+        const n = Math.ceil(rpPool.get(id)!.length / 8) + (dmCand.has(id) ? 1 : 0);
+        places0(Math.min(32, n), { name: `xslot_${id}_`, kind: 'xslot', loc: id, active: x.used, hot: 'false', cap: 1, group: `xslot_${id}`, owner: x });
+      } else {
+        places0(Math.min(32, N_L + SS + 1), { name: `xpci_${id}_`, kind: 'pci', loc: id, active: x.used, hot: 'true', cap: 1, spare: 'slot', group: `xpci_${id}`, owner: x });
+      }
+    }
+    for (const c of [...rpPool.get(id) ?? [], ...dsPool.get(id) ?? []]) {
+      place({ name: `port_${c.name}`, kind: 'port', loc: id, active: c.used, hot: c.hp!, cap: 1, spare: 'port', group: `port_${c.name}`, owner: c });
+    }
+    const us = usCand.get(id);
+    if (us) place({ name: `down_${us.name}`, kind: 'up', loc: id, active: us.used, hot: 'false', cap: 32, group: `down_${us.name}`, owner: us });
+    for (const c of [pcbCand.get(id), pbCand.get(id)]) {
+      if (c) places0(Math.min(31, N_L + SS + 1), { name: `slot_${c.name}_`, kind: 'pci', loc: id, active: c.used, hot: 'true', cap: 1, spare: 'slot', group: `slot_${c.name}`, owner: c });
+    }
+    const dm = dmCand.get(id);
+    if (dm) places0(Math.min(32, N_L + 1), { name: `slot_${dm.name}_`, kind: 'dmi', loc: id, active: dm.used, hot: 'false', cap: 1, group: `slot_${dm.name}`, owner: dm });
+  }
+
+  // Where each candidate's own slot may be.
+  const ownPlaces = (c: Cand): Place[] =>
+    places.filter((p) => {
+      if (p.owner === c) return false;
+      switch (c.model) {
+        case 'pxb':
+          return p.kind === 'root';
+        case 'rp':
+          return c.loc === 'R' ? p.kind === 'root' || p.kind === 'rpfn' : p.kind === 'xslot' && p.loc === c.loc;
+        case 'dm':
+          return c.loc === 'R' ? p.kind === 'root' : p.kind === 'xslot' && p.loc === c.loc;
+        case 'us':
+          // Not on a downstream port of its own switch (that would be a cycle; see below).
+          return p.kind === 'port' && p.loc === c.loc;
+        case 'ds':
+          return p.kind === 'up' && p.loc === c.loc;
+        case 'pcb':
+          return p.kind === 'port' && p.loc === c.loc;
+        case 'pb':
+          return p.loc === c.loc && (p.kind === 'pci' || p.kind === 'dmi' || (!q35 && p.kind === 'root'));
+      }
+    });
+  for (const c of cands) {
+    for (const p of ownPlaces(c)) {
+      const v = s.bool(`y_${c.name}__${p.name}`);
+      c.at.push({ place: p, v });
+      if (c.model === 'rp' && p.kind !== 'rpfn') p.rps.push(v);
+      else p.single.push(v);
+      p.labels.set(v, c.name);
+    }
+    s.assert(atMost(1, c.at.map((a) => a.v)));
+    s.assert(`(= ${c.used} ${or(c.at.map((a) => a.v))})`);
+    if (c.hp) s.assert(implies(not(c.used), not(c.hp)));
+  }
+  // A switch upstream port on a downstream port of its own switch is a cycle.
+  for (const [id, us] of usCand) {
+    const down = places.find((p) => p.name === `down_${us.name}`)!;
+    for (const ds of dsPool.get(id) ?? []) {
+      const onDs = us.at.find((a) => a.place.owner === ds);
+      const dsOnUs = ds.at.find((a) => a.place === down);
+      if (onDs && dsOnUs) s.assert(`(not (and ${onDs.v} ${dsOnUs.v}))`);
+    }
+  }
+
+  // Units.
+  const unitVars: Built['unitVars'] = [];
+  inst.units.forEach((u, i) => {
+    const vars: { place: Place; v: string }[] = [];
+    for (const p of places) {
+      if (!unitLocs[i]!.has(p.loc)) continue;
+      let ok: boolean;
+      switch (p.kind) {
+        case 'root':
+          ok = u.integrated || (q35 ? u.hotplug !== true : u.kind === 'pci' && (u.hotplug === undefined || String(u.hotplug) === p.hot));
+          break;
+        case 'port':
+          ok = onPortKind(u);
+          break;
+        case 'pci':
+          ok = !u.integrated && u.kind === 'pci' && u.hotplug !== false;
+          break;
+        case 'dmi':
+          ok = !u.integrated && u.kind === 'pci' && u.hotplug !== true;
+          break;
+        default:
+          ok = false;
+      }
+      if (!ok) continue;
+      const v = s.bool(`x${i}__${p.name}`);
+      vars.push({ place: p, v });
+      (u.packable ? p.packs : p.single).push(v);
+      p.labels.set(v, unitName(u));
+      if (u.hotplug === true) s.assert(implies(v, p.hot));
+      if (u.hotplug === false) s.assert(implies(v, not(p.hot)));
+    }
+    const vs = vars.map((x) => x.v);
+    s.assert(vs.length === 0 ? 'false' : vs.length === 1 ? vs[0]! : `((_ pbeq 1 ${vs.map(() => '1').join(' ')}) ${vs.join(' ')})`);
+    unitVars.push({ unit: u, vars });
+  });
+
+  // Places: active, capacity, functions.
+  const occupied = new Map<Place, string[]>();
+  for (const p of places) {
+    const occ = [...p.single, ...p.packs, ...p.rps];
+    occupied.set(p, occ);
+    if (p.active !== 'true') for (const v of occ) s.assert(implies(v, p.active));
+    const flags: string[] = [];
+    if (p.packs.length) {
+      const f = s.bool(`pk_${p.name}`);
+      flags.push(f);
+      for (const v of p.packs) s.assert(implies(v, f));
+      s.assert(atMost(8, p.packs));
+    }
+    if (p.rps.length) {
+      const f = s.bool(`rk_${p.name}`);
+      flags.push(f);
+      for (const v of p.rps) s.assert(implies(v, f));
+      s.assert(atMost(8, p.rps));
+    }
+    s.assert(atMost(p.cap, [...p.single, ...flags]));
+  }
+
+  // Spares.
+  const empty = (p: Place): string => and([p.active, p.hot, ...occupied.get(p)!.map(not)].filter((t) => t !== 'true'));
+  const spareTerms = (kind: 'port' | 'slot'): string[] =>
+    places
+      .filter((p) => p.spare === kind && p.hot !== 'false')
+      .map((p) => {
+        const e = s.bool(`free_${p.name}`);
+        s.assert(`(= ${e} ${empty(p)})`);
+        return e;
+      });
+  if (SP > 0) s.assert(atLeast(SP, spareTerms('port')));
+  if (SS > 0) s.assert(atLeast(SS, spareTerms('slot')));
+
+  // Symmetry: interchangeable places occupied first; pools used first, hot-pluggable first.
+  const groups = new Map<string, Place[]>();
+  for (const p of places) groups.set(p.group, [...(groups.get(p.group) ?? []), p]);
+  for (const g of groups.values()) {
+    for (let i = 0; i + 1 < g.length; i++) s.assert(implies(or(occupied.get(g[i + 1]!)!), or(occupied.get(g[i]!)!)));
+  }
+  const pools = new Map<string, Cand[]>();
+  for (const c of cands) pools.set(c.pool, [...(pools.get(c.pool) ?? []), c]);
+  for (const pool of pools.values()) {
+    for (let i = 0; i + 1 < pool.length; i++) {
+      const [a, b] = [pool[i]!, pool[i + 1]!];
+      s.assert(implies(b.used, a.used));
+      if (a.hp && b.hp) s.assert(implies(b.hp, a.hp));
+    }
+  }
+
+  // Bus numbers.
+  const allUsed = cands.map((c) => c.used);
+  if (allUsed.length) s.assert(`(<= (+ ${inst.buses.used} ${count(allUsed)}) 256)`);
+  const region = (id: string): string => {
+    const base = id === 'R' ? inst.buses.rootRegion : (usable.find((l) => l.id === id)!.expander?.subtree ?? 0);
+    const here = cands.filter((c) => c.loc === id).map((c) => c.used);
+    return here.length ? `(+ ${base} ${count(here)})` : String(base);
+  };
+  const busNr = new Map<string, string>();
+  for (const l of xLocs) {
+    const given = l.expander?.existing ? l.expander.busNr : undefined;
+    busNr.set(l.id, given !== undefined ? String(given) : s.int(`busnr_${l.id}`, 1, 254));
+  }
+  for (const l of xLocs) {
+    const pX = present.get(l.id)!;
+    const bX = busNr.get(l.id)!;
+    s.assert(implies(pX, `(<= ${region('R')} ${bX})`));
+    s.assert(implies(pX, `(<= (+ ${region(l.id)} ${bX}) 256)`));
+    for (const m of xLocs) {
+      if (m === l) continue;
+      const both = and([pX, present.get(m.id)!].filter((t) => t !== 'true'));
+      const bY = busNr.get(m.id)!;
+      s.assert(implies(both, `(not (= ${bX} ${bY}))`));
+      s.assert(implies(both, `(=> (< ${bX} ${bY}) (<= (+ ${region(l.id)} ${bX}) ${bY}))`));
+    }
+  }
+  return { script: s, cands, places, unitVars };
+}
+
+let session: Promise<SmtSession> | undefined;
+
+export async function solveExactDetailed(inst: Instance, opts: ExactOptions = {}): Promise<ExactDetail> {
+  const built = buildExact(inst, opts);
+  const { script, cands, unitVars } = built;
+  session ??= SmtSession.open();
+  const z3 = await session;
+  const timeout = opts.timeoutMs ?? 60_000;
+  let checks = 0;
+  const check = async (): Promise<'sat' | 'unsat'> => {
+    checks++;
+    const out = (await z3.eval(`(check-sat)`)).trim();
+    if (out !== 'sat' && out !== 'unsat') throw new Error(`exact model: z3 answered '${out}'`);
+    return out;
+  };
+  const usedVars = cands.map((c) => c.used);
+  const readBest = async (): Promise<{ added: number; layout: string[] }> => {
+    const names = [...usedVars, ...unitVars.flatMap((u) => u.vars.map((x) => x.v)), ...cands.flatMap((c) => c.at.map((a) => a.v))];
+    const out = names.length ? await z3.eval(`(get-value (${names.join(' ')}))`) : '';
+    const val = new Map<string, boolean>();
+    for (const m of out.matchAll(/\(([A-Za-z0-9_]+) (true|false)\)/g)) val.set(m[1]!, m[2] === 'true');
+    const layout: string[] = [];
+    for (const c of cands) {
+      const a = c.at.find((x) => val.get(x.v));
+      if (val.get(c.used) && a) layout.push(`${c.name}${c.hp ? '' : ''} on ${a.place.name}`);
+    }
+    for (const u of unitVars) {
+      const a = u.vars.find((x) => val.get(x.v));
+      if (a) layout.push(`${unitName(u.unit)} on ${a.place.name}`);
+    }
+    return { added: usedVars.filter((v) => val.get(v)).length, layout };
+  };
+
+  await z3.eval(`(reset)\n(set-option :timeout ${timeout})\n${script.text()}`);
+  if ((await check()) === 'unsat') return { outcome: { status: 'unsat' }, layout: [], checks, size: { bools: script.bools.length, asserts: script.asserts.length } };
+  let best = await readBest();
+  while (best.added > 0) {
+    await z3.eval(`(push 1)\n(assert ${atMost(best.added - 1, usedVars)})`);
+    const r = await check();
+    if (r === 'sat') best = await readBest();
+    await z3.eval('(pop 1)');
+    if (r === 'unsat') break;
+  }
+  return { outcome: { status: 'sat', added: best.added }, layout: best.layout, checks, size: { bools: script.bools.length, asserts: script.asserts.length } };
+}
+
+export async function solveExact(inst: Instance, opts: ExactOptions = {}): Promise<ExactOutcome> {
+  return (await solveExactDetailed(inst, opts)).outcome;
+}
