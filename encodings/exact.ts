@@ -70,8 +70,19 @@ import { SmtSession } from '../src/solver/z3.js';
 export type ExactOutcome = { status: 'sat'; added: number } | { status: 'unsat' };
 
 export interface ExactOptions {
-  /** Units without a NUMA node only at R and under a node-less expander (the count model's rule). */
+  /**
+   * The count model's reading of NUMA: units without a node only at R and under a node-less
+   * expander (default: anywhere, since nothing forbids a device without a node hint under an
+   * expander that has one).
+   */
   strictNuma?: boolean;
+  /**
+   * The count model's reading of busNr: new expanders are numbered below every existing expander
+   * with a busNr (default: anywhere their range fits).
+   */
+  newExpandersBelow?: boolean;
+  /** 'optimize': Z3's (minimize) (default); 'descend': a first layout, then "at most best-1" until unsat. */
+  search?: 'optimize' | 'descend';
   /** Per check (default 60 s); a check that times out throws. */
   timeoutMs?: number;
 }
@@ -101,10 +112,9 @@ interface Place {
   /** The candidate whose bus this place is on (it cannot sit on its own bus). */
   owner?: Cand;
   single: string[];
-  packs: string[];
+  /** Packable units by bus kind: a slot's functions are all PCI Express or all conventional. */
+  packs: Map<string, string[]>;
   rps: string[];
-  /** Labels for the layout read-back, parallel to the occupant variables. */
-  labels: Map<string, string>;
 }
 
 interface Cand {
@@ -178,12 +188,12 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
   const places: Place[] = [];
   const cands: Cand[] = [];
 
-  const place = (p: Omit<Place, 'single' | 'packs' | 'rps' | 'labels'>): Place => {
-    const full: Place = { ...p, single: [], packs: [], rps: [], labels: new Map() };
+  const place = (p: Omit<Place, 'single' | 'packs' | 'rps'>): Place => {
+    const full: Place = { ...p, single: [], packs: new Map(), rps: [] };
     places.push(full);
     return full;
   };
-  const places0 = (n: number, p: Omit<Place, 'single' | 'packs' | 'rps' | 'labels' | 'name'> & { name: string }): Place[] =>
+  const places0 = (n: number, p: Omit<Place, 'single' | 'packs' | 'rps' | 'name'> & { name: string }): Place[] =>
     Array.from({ length: n }, (_, i) => place({ ...p, name: `${p.name}${i}` }));
   const cand = (name: string, model: Model, loc: string, pool: string, hot: boolean): Cand => {
     const c: Cand = { name, model, loc, used: s.bool(`used_${name}`), at: [], pool };
@@ -193,7 +203,11 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
   };
 
   // Which locations a unit may use.
-  const usable = inst.locations.filter((l) => l.id === 'R' || l.expander?.existing || can(q35 ? 'pcie-expander-bus' : 'pci-expander-bus'));
+  const canX = can(q35 ? 'pcie-expander-bus' : 'pci-expander-bus');
+  // Without strictNuma a new node-less expander is never needed when a new expander on some node
+  // may be added: that one serves node-less units as well (relabel it, or merge the two).
+  const newNode = !opts.strictNuma && canX && inst.locations.some((l) => typeof l.node === 'number' && !l.expander?.existing);
+  const usable = inst.locations.filter((l) => l.id === 'R' || l.expander?.existing || (canX && !(newNode && l.node === 'none')));
   const locsOf = (u: Unit): Location[] => {
     if (u.integrated) return usable.filter((l) => l.id === 'R');
     if (u.numa !== undefined) return usable.filter((l) => l.node === u.numa);
@@ -238,7 +252,7 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
       if (usOk) usCand.set(id, cand(`us_${id}`, 'us', id, `us_${id}`, false));
       dsPool.set(id, Array.from({ length: dsN }, (_, i) => cand(`ds_${id}_${i}`, 'ds', id, `ds_${id}`, true)));
       if (needPcb) pcbCand.set(id, cand(`pcb_${id}`, 'pcb', id, `pcb_${id}`, false));
-      if (can('dmi-to-pci-bridge') && pciAt(id) > 0) dmCand.set(id, cand(`dm_${id}`, 'dm', id, `dm_${id}`, false));
+      if (can('dmi-to-pci-bridge') && pciAt(id) + SS > 0) dmCand.set(id, cand(`dm_${id}`, 'dm', id, `dm_${id}`, false));
     }
     if (can('pci-bridge') && pciAt(id) + SS > 0) pbCand.set(id, cand(`pb_${id}`, 'pb', id, `pb_${id}`, false));
   }
@@ -336,7 +350,6 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
       c.at.push({ place: p, v });
       if (c.model === 'rp' && p.kind !== 'rpfn') p.rps.push(v);
       else p.single.push(v);
-      p.labels.set(v, c.name);
     }
     s.assert(atMost(1, c.at.map((a) => a.v)));
     s.assert(`(= ${c.used} ${or(c.at.map((a) => a.v))})`);
@@ -378,8 +391,8 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
       if (!ok) continue;
       const v = s.bool(`x${i}__${p.name}`);
       vars.push({ place: p, v });
-      (u.packable ? p.packs : p.single).push(v);
-      p.labels.set(v, unitName(u));
+      if (u.packable) p.packs.set(u.kind, [...(p.packs.get(u.kind) ?? []), v]);
+      else p.single.push(v);
       if (u.hotplug === true) s.assert(implies(v, p.hot));
       if (u.hotplug === false) s.assert(implies(v, not(p.hot)));
     }
@@ -387,19 +400,35 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
     s.assert(vs.length === 0 ? 'false' : vs.length === 1 ? vs[0]! : `((_ pbeq 1 ${vs.map(() => '1').join(' ')}) ${vs.join(' ')})`);
     unitVars.push({ unit: u, vars });
   });
+  // Units with the same requirements are interchangeable: each sits no earlier (in place order)
+  // than the previous one of its kind. Symmetry breaking only.
+  const classOf = (u: Unit) => `${u.kind}.${u.hotplug}.${u.numa}.${u.integrated}.${u.packable}`;
+  const last = new Map<string, { place: Place; v: string }[]>();
+  unitVars.forEach(({ unit, vars }, i) => {
+    const prev = last.get(classOf(unit));
+    last.set(classOf(unit), vars);
+    if (!prev || prev.length !== vars.length || prev.some((x, j) => x.place !== vars[j]!.place)) return;
+    let pre = 'false';
+    prev.forEach((x, j) => {
+      const next = s.bool(`pre${i}_${j}`);
+      s.assert(`(= ${next} ${or([pre, x.v].filter((t) => t !== 'false'))})`);
+      pre = next;
+      s.assert(implies(vars[j]!.v, pre));
+    });
+  });
 
   // Places: active, capacity, functions.
   const occupied = new Map<Place, string[]>();
   for (const p of places) {
-    const occ = [...p.single, ...p.packs, ...p.rps];
+    const occ = [...p.single, ...[...p.packs.values()].flat(), ...p.rps];
     occupied.set(p, occ);
     if (p.active !== 'true') for (const v of occ) s.assert(implies(v, p.active));
     const flags: string[] = [];
-    if (p.packs.length) {
-      const f = s.bool(`pk_${p.name}`);
+    for (const [kind, packs] of p.packs) {
+      const f = s.bool(`pk_${kind}_${p.name}`);
       flags.push(f);
-      for (const v of p.packs) s.assert(implies(v, f));
-      s.assert(atMost(8, p.packs));
+      for (const v of packs) s.assert(implies(v, f));
+      s.assert(atMost(8, packs));
     }
     if (p.rps.length) {
       const f = s.bool(`rk_${p.name}`);
@@ -439,30 +468,35 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
     }
   }
 
-  // Bus numbers.
+  // Bus numbers. Without an expander whose busNr is fixed, every region can be given its numbers
+  // in turn, so only the total counts (and small instances are far from 256).
   const allUsed = cands.map((c) => c.used);
-  if (allUsed.length) s.assert(`(<= (+ ${inst.buses.used} ${count(allUsed)}) 256)`);
-  const region = (id: string): string => {
-    const base = id === 'R' ? inst.buses.rootRegion : (usable.find((l) => l.id === id)!.expander?.subtree ?? 0);
-    const here = cands.filter((c) => c.loc === id).map((c) => c.used);
-    return here.length ? `(+ ${base} ${count(here)})` : String(base);
-  };
-  const busNr = new Map<string, string>();
-  for (const l of xLocs) {
-    const given = l.expander?.existing ? l.expander.busNr : undefined;
-    busNr.set(l.id, given !== undefined ? String(given) : s.int(`busnr_${l.id}`, 1, 254));
-  }
-  for (const l of xLocs) {
-    const pX = present.get(l.id)!;
-    const bX = busNr.get(l.id)!;
-    s.assert(implies(pX, `(<= ${region('R')} ${bX})`));
-    s.assert(implies(pX, `(<= (+ ${region(l.id)} ${bX}) 256)`));
-    for (const m of xLocs) {
-      if (m === l) continue;
-      const both = and([pX, present.get(m.id)!].filter((t) => t !== 'true'));
-      const bY = busNr.get(m.id)!;
-      s.assert(implies(both, `(not (= ${bX} ${bY}))`));
-      s.assert(implies(both, `(=> (< ${bX} ${bY}) (<= (+ ${region(l.id)} ${bX}) ${bY}))`));
+  s.assert(atMost(256 - inst.buses.used, allUsed));
+  const fixed = xLocs.filter((l) => l.expander?.existing && l.expander.busNr !== undefined);
+  if (fixed.length) {
+    const region = (id: string): string => {
+      const base = id === 'R' ? inst.buses.rootRegion : (usable.find((l) => l.id === id)!.expander?.subtree ?? 0);
+      const here = cands.filter((c) => c.loc === id).map((c) => c.used);
+      return here.length ? `(+ ${base} ${count(here)})` : String(base);
+    };
+    const busNr = new Map<string, string>();
+    for (const l of xLocs) {
+      const given = l.expander?.existing ? l.expander.busNr : undefined;
+      busNr.set(l.id, given !== undefined ? String(given) : s.int(`busnr_${l.id}`, 1, 254));
+    }
+    for (const l of xLocs) {
+      const pX = present.get(l.id)!;
+      const bX = busNr.get(l.id)!;
+      s.assert(implies(pX, `(<= ${region('R')} ${bX})`));
+      if (opts.newExpandersBelow && !l.expander?.existing) s.assert(implies(pX, `(< ${bX} ${Math.min(...fixed.map((f) => f.expander!.busNr!))})`));
+      s.assert(implies(pX, `(<= (+ ${region(l.id)} ${bX}) 256)`));
+      for (const m of xLocs) {
+        if (m === l) continue;
+        const both = and([pX, present.get(m.id)!].filter((t) => t !== 'true'));
+        const bY = busNr.get(m.id)!;
+        s.assert(implies(both, `(not (= ${bX} ${bY}))`));
+        s.assert(implies(both, `(=> (< ${bX} ${bY}) (<= (+ ${region(l.id)} ${bX}) ${bY}))`));
+      }
     }
   }
   return { script: s, cands, places, unitVars };
@@ -485,14 +519,14 @@ export async function solveExactDetailed(inst: Instance, opts: ExactOptions = {}
   };
   const usedVars = cands.map((c) => c.used);
   const readBest = async (): Promise<{ added: number; layout: string[] }> => {
-    const names = [...usedVars, ...unitVars.flatMap((u) => u.vars.map((x) => x.v)), ...cands.flatMap((c) => c.at.map((a) => a.v))];
+    const names = [...usedVars, ...cands.flatMap((c) => (c.hp ? [c.hp] : [])), ...unitVars.flatMap((u) => u.vars.map((x) => x.v)), ...cands.flatMap((c) => c.at.map((a) => a.v))];
     const out = names.length ? await z3.eval(`(get-value (${names.join(' ')}))`) : '';
     const val = new Map<string, boolean>();
     for (const m of out.matchAll(/\(([A-Za-z0-9_]+) (true|false)\)/g)) val.set(m[1]!, m[2] === 'true');
     const layout: string[] = [];
     for (const c of cands) {
       const a = c.at.find((x) => val.get(x.v));
-      if (val.get(c.used) && a) layout.push(`${c.name}${c.hp ? '' : ''} on ${a.place.name}`);
+      if (val.get(c.used) && a) layout.push(`${c.name}${c.hp ? (val.get(c.hp) ? ' (hotplug on)' : " (hotplug='off')") : ''} on ${a.place.name}`);
     }
     for (const u of unitVars) {
       const a = u.vars.find((x) => val.get(x.v));
@@ -501,10 +535,11 @@ export async function solveExactDetailed(inst: Instance, opts: ExactOptions = {}
     return { added: usedVars.filter((v) => val.get(v)).length, layout };
   };
 
-  await z3.eval(`(reset)\n(set-option :timeout ${timeout})\n${script.text()}`);
+  const optimize = (opts.search ?? 'optimize') === 'optimize';
+  await z3.eval(`(reset)\n(set-option :timeout ${timeout})\n${script.text()}${optimize ? `(minimize ${count(usedVars)})\n` : ''}`);
   if ((await check()) === 'unsat') return { outcome: { status: 'unsat' }, layout: [], checks, size: { bools: script.bools.length, asserts: script.asserts.length } };
   let best = await readBest();
-  while (best.added > 0) {
+  while (!optimize && best.added > 0) {
     await z3.eval(`(push 1)\n(assert ${atMost(best.added - 1, usedVars)})`);
     const r = await check();
     if (r === 'sat') best = await readBest();

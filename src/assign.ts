@@ -156,7 +156,13 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
   const check = validateDomain(written, opts.strategy === 'optimal' ? opts.policy : {});
   const ignorable = (rule: string) => opts.strategy === 'greedy' && (rule.startsWith('hint-') || rule === 'policy-spares');
   const errors = check.problems.filter((p) => p.severity === 'error' && !ignorable(p.rule));
-  if (errors.length) throw new Error(`the ${opts.strategy} layout fails validation: ${errors[0]!.device ?? ''} ${errors[0]!.message}`);
+  if (errors.length) {
+    const e = errors[0]!;
+    // libvirt's algorithm can produce what libvirt then refuses (a pci-bridge plugged into itself):
+    // that is the input's fault as much as libvirt's. An invalid optimal layout is pciplan's bug.
+    if (opts.strategy === 'greedy') throw new PciplanError('invalid', `${domain.file}: libvirt's algorithm gives no valid layout: ${e.device ? `${e.device}: ` : ''}${e.message} [${e.rule}]`);
+    throw new Error(`the optimal layout fails validation: ${e.device ?? ''} ${e.message}`);
+  }
 
   const devices: PlacedDevice[] = result.devices
     .filter((d) => result.addresses.has(d.index))

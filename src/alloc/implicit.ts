@@ -5,6 +5,7 @@
 // that libvirt finds nothing left to place.
 import { deviceDefault } from '../catalog/index.js';
 import { readDevice } from '../model/parseDomain.js';
+import { diskIndex } from './order.js';
 import type { Device, Domain } from '../model/types.js';
 import { attr, childPath, newElement, type XmlElement } from '../xml/tree.js';
 
@@ -17,20 +18,31 @@ function controllerEl(type: string, index: number, model?: string): XmlElement {
   return newElement('controller', [['type', type], ['index', String(index)], ...(model ? ([['model', model]] as [string, string][]) : [])]);
 }
 
-/** Drive controllers the disks name in their <address type='drive' controller=…> (or imply). */
+/** Units one drive controller serves, per disk bus: disks without an address fill them in turn. */
+const UNITS_PER_CONTROLLER: Record<string, number> = { scsi: 7, ide: 4, sata: 6 };
+/** libvirt adds the drive controllers type by type, in this order (virDomainDefAddImplicitControllers). */
+const DRIVE_CONTROLLER_ORDER = ['scsi', 'fdc', 'ide', 'sata'];
+
+/**
+ * Drive controllers the disks need: the one an <address type='drive' controller=…> names, or, for
+ * a disk without one, its target's index divided by the units per controller (sdh is the 8th SCSI
+ * disk: controller 1). Every index up to the highest is added (virDomainDefAddDiskControllersForType).
+ */
 function driveControllers(domain: Domain, elements: (XmlElement | undefined)[]): [type: string, index: number][] {
-  const need: [string, number][] = [];
+  const highest = new Map<string, number>();
   domain.devices.forEach((d, i) => {
     if (d.kind !== 'disk') return;
-    const bus = d.props.bus;
-    const type = bus === 'ide' ? 'ide' : bus === 'scsi' ? 'scsi' : bus === 'sata' ? 'sata' : undefined;
-    if (!type) return;
+    const type = d.props.bus;
+    if (!type || !(type in UNITS_PER_CONTROLLER)) return;
     const el = elements[i];
     const address = el ? childPath(el, 'address') : undefined;
-    const index = address && attr(address, 'type') === 'drive' ? Number(attr(address, 'controller') ?? 0) : 0;
-    if (!need.some(([t, x]) => t === type && x === index)) need.push([type, index]);
+    const index =
+      address && attr(address, 'type') === 'drive'
+        ? Number(attr(address, 'controller') ?? 0)
+        : Math.floor(Math.max(0, diskIndex(d.props.dev)) / UNITS_PER_CONTROLLER[type]!);
+    highest.set(type, Math.max(highest.get(type) ?? -1, index));
   });
-  return need;
+  return DRIVE_CONTROLLER_ORDER.flatMap((type) => Array.from({ length: (highest.get(type) ?? -1) + 1 }, (_, i) => [type, i] as [string, number]));
 }
 
 /** Ports a virtio-serial controller has when it does not say (QEMU's default). */

@@ -34,7 +34,7 @@ function category(d: Device): number {
 }
 
 /** libvirt's disk name to index: vda -> 0, vdz -> 25, vdaa -> 26 (virDiskNameToIndex). */
-function diskIndex(dev: string | undefined): number {
+export function diskIndex(dev: string | undefined): number {
   const m = /^[a-z]+?d([a-z]+)$/.exec(dev ?? '') ?? /^[a-z]*?([a-z]+)$/.exec(dev ?? '');
   if (!m) return Number.MAX_SAFE_INTEGER;
   let n = 0;

@@ -327,10 +327,12 @@ function toNewController(c: NewCtrl, created: NewCtrl[], inst: Instance): NewCon
   if (c.hotplugOff) target.hotplug = 'off';
   if (c.model === 'pcie-expander-bus' || c.model === 'pci-expander-bus') {
     // busNr from the top down, below existing expanders: each range holds its own subtree.
+    // From the top down, the largest subtree first; busNr is at most 254 (libvirt's range).
+    const subtree = (x: NewCtrl) => 1 + created.filter((y) => y.loc === x.loc && y !== x).length;
+    const order = created.filter((y) => y.model === c.model).sort((x, y) => subtree(y) - subtree(x) || x.index - y.index);
     let top = inst.buses.lowestBusNr;
-    for (const x of created.filter((y) => y.model === c.model)) {
-      const subtree = 1 + created.filter((y) => y.loc === x.loc && y !== x).length;
-      top -= subtree;
+    for (const x of order) {
+      top = Math.min(254, top - subtree(x));
       if (x === c) break;
     }
     target.busNr = top;

@@ -358,7 +358,8 @@ function makeUnit(members: Device[], domain: Domain, policy: Policy, greedy: Gre
     hotplug: integrated ? undefined : decided.hp,
     numa,
     integrated,
-    packable: !!policy.packFunctions && members.length === 1 && decided.hp !== true,
+    // A group, even of one, owns its slot: its first device is function 0.
+    packable: !!policy.packFunctions && members.length === 1 && first.hints.group === undefined && decided.hp !== true,
     why: { hotplug: decided.why, kind: kinds.some((k) => k.why === 'hint') ? 'hint' : 'class' },
   };
 }

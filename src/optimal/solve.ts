@@ -49,13 +49,20 @@ export function buildModel(inst: Instance): { smt: Smt; vars: Vars; lowerBound: 
   return { smt, vars, lowerBound };
 }
 
-let session: Promise<SmtSession> | undefined;
-
 export async function solveInstance(inst: Instance, opts: SolveOptions): Promise<SolveOutcome> {
   const start = performance.now();
   const { smt, vars, lowerBound } = buildModel(inst);
-  session ??= SmtSession.open();
-  const z3 = await session;
+  // A fresh context per solve: Z3 keeps internal state (random seeds, learnt lemmas) across
+  // (reset), and the same input must give the same layout whatever was solved before.
+  const z3 = await SmtSession.open();
+  try {
+    return await search(z3, smt, vars, lowerBound, opts, start);
+  } finally {
+    z3.close();
+  }
+}
+
+async function search(z3: SmtSession, smt: Smt, vars: Vars, lowerBound: number, opts: SolveOptions, start: number): Promise<SolveOutcome> {
   const remaining = () => Math.max(50, Math.round(opts.timeoutMs - (performance.now() - start)));
   let checks = 0;
   const check = async (extra = ''): Promise<'sat' | 'unsat' | 'unknown'> => {
@@ -65,7 +72,7 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
   };
   const values = async () => parseValues(await z3.eval(`(get-value (${smt.vars.join(' ')}))`));
 
-  await z3.eval(`(reset)\n(set-option :produce-unsat-cores true)\n${smt.script()}`);
+  await z3.eval(`(set-option :produce-unsat-cores true)\n${smt.script()}`);
   const first = await check();
   if (first === 'unsat') {
     const core = (await z3.eval('(get-unsat-core)')).replace(/[()]/g, ' ').trim().split(/\s+/).filter(Boolean);

@@ -16,6 +16,11 @@ const place = (bus: Bus) => `${bus.ctrl.model} (index ${bus.index}${bus.ctrl.tar
 
 export function checkHints(domain: Domain, topo: Topology, policy: Policy): Problem[] {
   const out: Problem[] = [];
+  // A hotplug hint on one function of a group speaks for the whole slot.
+  const groupHotplug = new Map<string, boolean>();
+  for (const d of domain.devices) {
+    if (d.hints.group !== undefined && d.hints.hotplug !== undefined && !groupHotplug.has(d.hints.group)) groupHotplug.set(d.hints.group, d.hints.hotplug);
+  }
   for (const d of domain.devices) {
     if (d.pci) continue;
     const h = d.hints;
@@ -30,8 +35,9 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
     const a = addressOf(d);
     const bus = a && topo.buses.get(a.bus);
     if (!a || !bus) continue;
-    const hotplug = h.hotplug ?? (policy.hotplug && !pinned(d, domain) ? policy.hotplug === 'yes' : undefined);
-    const why = h.hotplug !== undefined ? 'hotplug' : 'the policy default hotplug';
+    const fromGroup = h.group !== undefined ? groupHotplug.get(h.group) : undefined;
+    const hotplug = h.hotplug ?? fromGroup ?? (policy.hotplug && !pinned(d, domain) ? policy.hotplug === 'yes' : undefined);
+    const why = h.hotplug !== undefined ? 'hotplug' : fromGroup !== undefined ? `its group's hotplug` : 'the policy default hotplug';
     if (hotplug === true && !busHotpluggable(bus)) {
       out.push(error('hint-hotplug', d, `${why}=yes, but ${formatAddress(a)} is on ${place(bus)}, where the guest cannot hotplug`));
     }
