@@ -9,8 +9,9 @@
  *                                                   (a port holds one unit, a switch's upstream
  *                                                    port, a pcie-to-pci-bridge, or stays spare)
  *   dp_L <= 32 sw_L + upstreamFree_L                (32 downstream ports per switch)
- *   sw_L <= 255 (rp_L + ro_L + ov_L + hpPorts_L + offPorts_L)
- *                                                   (switches hang, ultimately, from a root port)
+ *   sw_L <= 8 (rp_L + ro_L + ov_L + hpPorts_L + offPorts_L)
+ *                                                   (switches hang, ultimately, from a root port;
+ *                                                    8 switches already exceed the bus numbers)
  *
  * Sound and complete: given counts meeting these, put hotplug=no units on off ports, hotplug=yes
  * units and spares on hot-pluggable ports, and switches and bridges on what is left; chain
@@ -32,6 +33,6 @@ export function encodePorts(inst: Instance, v: Vars, smt: Smt): void {
     smt.assert(ge(offPorts, sum(off)));
     smt.assert(ge(sum([hp, offPorts]), sum([...on, ...off, lv.spP, lv.sw, lv.br])));
     smt.assert(le(lv.dp, sum([mul(32, lv.sw), String(lv.loc.upstreamFree)])));
-    smt.assert(le(lv.sw, mul(255, sum([lv.rp, lv.ro, lv.ov, String(lv.loc.hpPorts + lv.loc.offPorts)]))));
+    smt.assert(le(lv.sw, mul(8, sum([lv.rp, lv.ro, lv.ov, String(lv.loc.hpPorts + lv.loc.offPorts)]))));
   }
 }

@@ -41,6 +41,8 @@ export interface AssignResult {
   lowerBound: number;
   proven: boolean;
   ms: number;
+  /** Of ms, the time spent building the model and searching with Z3 (0 for greedy). */
+  solveMs: number;
 }
 
 export interface AssignOptions {
@@ -79,6 +81,7 @@ interface Placement {
   devices: Device[];
   lowerBound: number;
   proven: boolean;
+  solveMs: number;
 }
 
 async function placeOptimal(domain: Domain, implicit: ImplicitDevice[], opts: AssignOptions): Promise<Placement> {
@@ -100,14 +103,16 @@ async function placeOptimal(domain: Domain, implicit: ImplicitDevice[], opts: As
   const forcedDevices = forced.map((c, i) => forcedController(c, domain, base.length + i));
   const devices = [...base, ...forcedDevices];
   const inst = buildInstance(domain, devices, opts.policy, greedy);
+  const solveStart = performance.now();
   const outcome = await solveInstance(inst, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const solveMs = performance.now() - solveStart;
   if (outcome.status === 'unsat') {
     const why = outcome.core.map((t) => t.meaning);
     throw new PciplanError('invalid', `${domain.file}: no layout satisfies these requirements together: ${why.join('; ') || 'the PCI rules'}`);
   }
   if (outcome.status === 'unknown') {
     if (!greedy) throw new PciplanError('invalid', `${domain.file}: no layout found within the time budget (raise --timeout)`);
-    return { addresses: greedy.addresses, added: greedy.added, devices: greedy.devices, lowerBound: outcome.bound, proven: false };
+    return { addresses: greedy.addresses, added: greedy.added, devices: greedy.devices, lowerBound: outcome.bound, proven: false, solveMs };
   }
   const decoded = decodeLayout(inst, outcome.values, outcome.vars);
   for (const d of forcedDevices) decoded.addresses.delete(d.index);
@@ -117,6 +122,7 @@ async function placeOptimal(domain: Domain, implicit: ImplicitDevice[], opts: As
     devices,
     lowerBound: outcome.bound + forced.length,
     proven: outcome.proven,
+    solveMs,
   };
 }
 
@@ -139,7 +145,7 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
   let ignoredHints: string[] = [];
   if (opts.strategy === 'greedy') {
     const g = assignGreedy(domain, implicit);
-    result = { addresses: g.addresses, added: g.added, devices: g.devices, lowerBound: 0, proven: false };
+    result = { addresses: g.addresses, added: g.added, devices: g.devices, lowerBound: 0, proven: false, solveMs: 0 };
     ignoredHints = domain.devices.flatMap((d) => describeHints(d).map((h) => `greedy ignores ${h} on ${d.id}: libvirt's algorithm cannot express it`));
   } else {
     result = await placeOptimal(domain, implicit, opts);
@@ -198,6 +204,7 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
     lowerBound: result.lowerBound,
     proven: result.proven,
     ms: performance.now() - start,
+    solveMs: result.solveMs,
   };
 }
 

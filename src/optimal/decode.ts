@@ -230,26 +230,22 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
     return out;
   };
 
-  // pci-bridges, parents first: on bus 0 (pci-root machines, as many as the solver put there) or
-  // on the last free slots of their location, preferring buses that existed before them.
-  let rootBridges = inst.rootKind === 'pci-root' ? (values.get('pbRoot') ?? 0) : 0;
+  // pci-bridges by depth, as the solver counted them: roots on bus 0 (pci-root machines), on dmi
+  // slots and on root hot-pluggable slots (the last free ones), then a second and third level
+  // into the last slots of the level above.
+  let onBus0 = inst.rootKind === 'pci-root' ? (values.get('pbRoot') ?? 0) : 0;
   for (const lv of locs) {
     const id = lv.loc.id;
-    for (let i = 0; i < val(lv.pb); i++) {
-      let a: PciAddress;
-      if (id === 'R' && rootBridges > 0) {
-        rootBridges--;
-        a = at(0, lastFree(fnsOf(0), 1, 31, reservedSlots)!);
-      } else {
-        // Units take slots from the front later, so any slot will do while the counts hold; prefer
-        // buses that existed before this bridge, which keeps the tree flat.
-        const newBridges = new Set(created.filter((c) => c.model === 'pci-bridge').map((c) => c.index));
-        const lastOld = (list: PciAddress[]) => list.filter((x) => !newBridges.has(x.bus)).pop() ?? list[list.length - 1];
-        const cold = pciSlots(id, false);
-        a = (cold.length > countAt(id, 'dmi') ? lastOld(cold) : lastOld(pciSlots(id, true)))!;
-      }
-      make('pci-bridge', id, { address: take(a) });
-    }
+    if (val(lv.pb) === 0) continue;
+    const level: number[][] = [[], [], []];
+    const rootBuses = new Set([...pciSlots(id, true), ...pciSlots(id, false)].map((x) => x.bus));
+    const counts = [values.get(`pbA_${id}`) ?? 0, values.get(`pbB_${id}`) ?? 0, values.get(`pbC_${id}`) ?? 0, values.get(`pbD_${id}`) ?? 0];
+    const place = (a: PciAddress | undefined, depth: number) => level[depth]!.push(make('pci-bridge', id, { address: take(a!) }).index);
+    for (; id === 'R' && onBus0 > 0; onBus0--) place(at(0, lastFree(fnsOf(0), 1, 31, reservedSlots)!), 0);
+    for (let i = 0; i < counts[1]!; i++) place(pciSlots(id, false).pop(), 0);
+    for (let i = 0; i < counts[0]!; i++) place(pciSlots(id, true).filter((x) => rootBuses.has(x.bus)).pop(), 0);
+    for (let i = 0; i < counts[2]!; i++) place(pciSlots(id, true).filter((x) => level[0]!.includes(x.bus)).pop(), 1);
+    for (let i = 0; i < counts[3]!; i++) place(pciSlots(id, true).filter((x) => level[1]!.includes(x.bus)).pop(), 2);
   }
 
   // Units: the lowest places, in document order; packable units share slots 8 to a slot.

@@ -49,53 +49,72 @@ export function buildModel(inst: Instance): { smt: Smt; vars: Vars; lowerBound: 
   return { smt, vars, lowerBound };
 }
 
+/** Solver options (measured on these models; overridable for experiments). */
+const Z3_OPTIONS = process.env.PCIPLAN_Z3_OPTIONS ?? '(set-option :smt.arith.solver 2)\n';
+
 export async function solveInstance(inst: Instance, opts: SolveOptions): Promise<SolveOutcome> {
   const start = performance.now();
   const { smt, vars, lowerBound } = buildModel(inst);
-  // A fresh context per solve: Z3 keeps internal state (random seeds, learnt lemmas) across
-  // (reset), and the same input must give the same layout whatever was solved before.
-  const z3 = await SmtSession.open();
-  try {
-    return await search(z3, smt, vars, lowerBound, opts, start);
-  } finally {
-    z3.close();
-  }
-}
-
-async function search(z3: SmtSession, smt: Smt, vars: Vars, lowerBound: number, opts: SolveOptions, start: number): Promise<SolveOutcome> {
+  const script = smt.script();
   const remaining = () => Math.max(50, Math.round(opts.timeoutMs - (performance.now() - start)));
   let checks = 0;
-  const check = async (extra = ''): Promise<'sat' | 'unsat' | 'unknown'> => {
+
+  /**
+   * One check in a fresh context: Z3 keeps state across calls in a context (and switches to a
+   * slower incremental core after push), and the same input must give the same layout whatever
+   * was solved before.
+   */
+  const check = async (bound: number | undefined): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; values?: Map<string, number> }> => {
     checks++;
-    const out = (await z3.eval(`(set-option :timeout ${remaining()})\n${extra}(check-sat)`)).trim();
-    return out === 'sat' || out === 'unsat' ? out : 'unknown';
+    const z3 = await SmtSession.open();
+    try {
+      const assertBound = bound === undefined ? '' : `(assert (<= ${vars.added} ${bound}))\n`;
+      // A plain check on a fresh context (Z3's non-incremental path, with its preprocessing) was
+      // 20-40x faster here than the lia tactic or push/pop on one context.
+      const out = (await z3.eval(`(set-option :timeout ${remaining()})\n${Z3_OPTIONS}${script}${assertBound}(check-sat)`)).trim();
+      const answer = out === 'sat' || out === 'unsat' ? out : 'unknown';
+      if (answer !== 'sat') return { answer };
+      return { answer, values: parseValues(await z3.eval(`(get-value (${smt.vars.join(' ')}))`)) };
+    } finally {
+      z3.close();
+    }
   };
-  const values = async () => parseValues(await z3.eval(`(get-value (${smt.vars.join(' ')}))`));
 
-  await z3.eval(`(set-option :produce-unsat-cores true)\n${smt.script()}`);
-  const first = await check();
-  if (first === 'unsat') {
-    const core = (await z3.eval('(get-unsat-core)')).replace(/[()]/g, ' ').trim().split(/\s+/).filter(Boolean);
-    return { status: 'unsat', core: core.map((n) => smt.tracked.get(n)!).filter(Boolean), lowerBound };
-  }
-  if (first === 'unknown') return { status: 'unknown', lowerBound, bound: lowerBound };
-  let best = await values();
+  // The lower bound first: usually tight, and then one check proves the optimum.
+  const first = await check(lowerBound);
+  let best = first.values;
   let lo = lowerBound;
-  const report = () => opts.onProgress?.({ best: best.get(vars.added), bound: lo, elapsedMs: performance.now() - start });
+  if (first.answer === 'unsat') {
+    lo = lowerBound + 1;
+    const feasible = await check(undefined);
+    if (feasible.answer === 'unsat') return { status: 'unsat', core: await unsatCore(smt, remaining()), lowerBound };
+    best = feasible.values;
+  }
+  if (!best) return { status: 'unknown', lowerBound, bound: lo };
+  const report = () => opts.onProgress?.({ best: best!.get(vars.added), bound: lo, elapsedMs: performance.now() - start });
   report();
-
-  // Ask for the lower bound first (usually tight), then bisect what is left.
-  let probe = lo;
-  while (lo < best.get(vars.added)!) {
-    if (performance.now() - start > opts.timeoutMs) break;
-    const answer = await check(`(push 1)\n(assert (<= ${vars.added} ${probe}))\n`);
-    if (answer === 'sat') best = await values();
-    await z3.eval('(pop 1)');
-    if (answer === 'unknown') break;
-    if (answer === 'unsat') lo = probe + 1;
+  // Bisect between the proven bound and the best layout found.
+  while (lo < best.get(vars.added)! && performance.now() - start < opts.timeoutMs) {
+    const probe = Math.floor((lo + best.get(vars.added)! - 1) / 2);
+    const r = await check(probe);
+    if (r.answer === 'unknown') break;
+    if (r.answer === 'sat') best = r.values!;
+    else lo = probe + 1;
     report();
-    probe = Math.floor((lo + best.get(vars.added)! - 1) / 2);
   }
   const added = best.get(vars.added)!;
   return { status: 'sat', values: best, vars, added, lowerBound, bound: lo, proven: lo >= added, checks };
+}
+
+/** The tracked requirements that conflict: Z3's unsat core over the named assertions. */
+async function unsatCore(smt: Smt, timeoutMs: number): Promise<Tracked[]> {
+  const z3 = await SmtSession.open();
+  try {
+    const out = (await z3.eval(`(set-option :produce-unsat-cores true)\n(set-option :timeout ${timeoutMs})\n${smt.script()}(check-sat)`)).trim();
+    if (out !== 'unsat') return [];
+    const names = (await z3.eval('(get-unsat-core)')).replace(/[()]/g, ' ').trim().split(/\s+/).filter(Boolean);
+    return names.map((n) => smt.tracked.get(n)!).filter(Boolean);
+  } finally {
+    z3.close();
+  }
 }
