@@ -13,7 +13,10 @@
  *   ports      per location, PCIe units that need a port of their own (hotplug=yes anywhere; any
  *              under an expander, which takes no endpoints), less its free existing ports; then
  *              the spare ports less the free existing ports left over anywhere
- *   bridges    per location, ceil((hotplug=yes PCI units - free existing hot-pluggable slots) / 31);
+ *   bridges    per location, ceil((hotplug=yes PCI units - free existing hot-pluggable slots) / 31)
+ *              (a new pci-expander-bus brings 32 slots of its own); the first bridge hangs from a
+ *              port or a dmi-to-pci-bridge: one more, unless the location has a PCI bus or a free
+ *              port already, or a dmi-to-pci-bridge is counted anyway (below);
  *              then the spare slots less the slots those bridges and existing buses leave over
  *   dmi        under an expander, ceil(hotplug=no PCI units / 32) less its existing dmi slots
  *   overflow   on pcie-root, hotplug=no units beyond what pcie.0 can still take as integrated
@@ -33,13 +36,21 @@ export function lowerBound(inst: Instance): number {
   const none = inst.locations.find((l) => l.node === 'none');
   const capacity = (l: Instance['locations'][number]) =>
     l.id === 'R' && none
-      ? { ...l, hpPorts: l.hpPorts + none.hpPorts, offPorts: l.offPorts + none.offPorts, hpSlots: l.hpSlots + none.hpSlots, offSlots: l.offSlots + none.offSlots }
+      ? {
+          ...l,
+          hpPorts: l.hpPorts + none.hpPorts,
+          offPorts: l.offPorts + none.offPorts,
+          hpSlots: l.hpSlots + none.hpSlots,
+          offSlots: l.offSlots + none.offSlots,
+          pciBuses: l.pciBuses + none.pciBuses,
+        }
       : l;
   let total = 0;
   let spareFreePorts = 0;
   let spareFreeSlots = 0;
   let rootPorts = 0;
   let rootLeftoverPorts = 0;
+  let rootParent = 0;
   let expanders = 0;
   let rootNoHp = { pcie: 0, pci: 0 };
   for (const loc of inst.locations) {
@@ -48,7 +59,8 @@ export function lowerBound(inst: Instance): number {
     const count = (pred: (c: Instance['classes'][number]) => boolean, per = 1) =>
       here.filter(pred).reduce((n, c) => n + (c.packable ? Math.ceil(c.units.length / per) : c.units.length), 0);
     const isX = l.id !== 'R';
-    if (isX && here.some((c) => c.units.length) && !loc.expander?.existing) {
+    const newExpander = isX && here.some((c) => c.units.length) && !loc.expander?.existing;
+    if (newExpander) {
       total++;
       expanders++;
     }
@@ -56,23 +68,26 @@ export function lowerBound(inst: Instance): number {
       const portUnits = count((c) => c.kind === 'pcie' && !c.integrated && (c.hotplug === true || isX), 8);
       const existing = l.hpPorts + l.offPorts;
       const ports = Math.max(0, portUnits - existing);
+      const leftoverPorts = Math.max(0, existing - portUnits);
       total += ports;
       spareFreePorts += Math.max(0, l.hpPorts - portUnits);
       const hpPci = count((c) => c.kind === 'pci' && c.hotplug === true);
       const bridges = Math.ceil(Math.max(0, hpPci - l.hpSlots) / 31);
-      total += bridges;
       spareFreeSlots += 31 * bridges + l.hpSlots - hpPci;
-      if (isX) total += Math.ceil(Math.max(0, count((c) => c.kind === 'pci' && c.hotplug === false, 8) - l.offSlots) / 32);
-      else {
+      const dmi = isX ? Math.ceil(Math.max(0, count((c) => c.kind === 'pci' && c.hotplug === false, 8) - l.offSlots) / 32) : 0;
+      const parent = bridges > 0 && l.pciBuses === 0 && leftoverPorts === 0 && dmi === 0 ? 1 : 0;
+      total += bridges + dmi + (isX ? parent : 0);
+      if (!isX) {
         rootPorts = ports;
-        rootLeftoverPorts = Math.max(0, existing - portUnits);
+        rootLeftoverPorts = leftoverPorts;
+        rootParent = parent;
         rootNoHp = {
           pcie: count((c) => c.kind === 'pcie' && c.hotplug !== true, 8),
           pci: count((c) => (c.kind === 'pci' && c.hotplug === false) || c.integrated, 8),
         };
       }
     } else {
-      const room = !isX && inst.root.hotplug ? inst.root.freeSlots : 0;
+      const room = (!isX && inst.root.hotplug ? inst.root.freeSlots : 0) + (newExpander ? 32 : 0);
       const units = count((c) => c.hotplug === true);
       const bridges = Math.ceil(Math.max(0, units - l.hpSlots - room) / 31);
       total += bridges;
@@ -83,11 +98,12 @@ export function lowerBound(inst: Instance): number {
   total += Math.ceil(Math.max(0, inst.spares.slots - spareFreeSlots) / 31);
   if (inst.rootKind === 'pcie-root') {
     const intRoom = Math.max(0, inst.root.freeSlots - Math.ceil(Math.max(0, rootPorts - inst.root.rootPortFns) / 8) - expanders);
-    const overflow = rootNoHp.pcie + rootNoHp.pci - intRoom;
-    if (overflow > 0) {
-      const pcieOverflow = Math.min(overflow, rootNoHp.pcie);
-      total += Math.max(0, pcieOverflow - rootLeftoverPorts) + Math.ceil(Math.max(0, overflow - pcieOverflow) / 32);
-    }
+    const overflow = Math.max(0, rootNoHp.pcie + rootNoHp.pci - intRoom);
+    const pcieOverflow = Math.min(overflow, rootNoHp.pcie);
+    const pciOverflow = Math.ceil(Math.max(0, overflow - pcieOverflow) / 32);
+    total += Math.max(0, pcieOverflow - rootLeftoverPorts) + pciOverflow;
+    // The bridges' parent on the root hierarchy, unless an overflow dmi-to-pci-bridge is it.
+    if (pciOverflow === 0) total += rootParent;
   }
   return total;
 }

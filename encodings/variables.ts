@@ -85,6 +85,21 @@ export function placementsFor(inst: Instance, c: UnitClass, l: Location): Placem
   return out;
 }
 
+/**
+ * Upper bounds that every optimal layout meets (a controller nobody uses is never worth adding):
+ * they keep Z3's search small. Per location: the units that may go there, the spares, and the
+ * bridges those units could need.
+ */
+function bounds(inst: Instance, l: Location) {
+  const units = (kind: 'pci' | 'pcie') => inst.classes.filter((c) => c.kind === kind && locationsFor(inst, c).includes(l)).reduce((n, c) => n + c.units.length, 0);
+  const pcie = units('pcie');
+  const pci = units('pci');
+  const bridges = Math.ceil((pci + inst.spares.slots) / 31) + 1;
+  const switches = Math.min(8, Math.ceil((pcie + inst.spares.ports) / 31) + 1);
+  const ports = pcie + inst.spares.ports + bridges + switches + inst.overflowRootPorts.length;
+  return { ports: Math.min(255, ports), switches, bridges: Math.min(255, bridges), dmi: Math.min(255, Math.ceil((pci + bridges) / 32) + 1) };
+}
+
 /** Declare every variable; models the policy or machine forbids are fixed at 0. */
 export function declareVars(inst: Instance, smt: Smt): Vars {
   const can = (m: ControllerModel) => inst.allowed.has(m);
@@ -93,21 +108,25 @@ export function declareVars(inst: Instance, smt: Smt): Vars {
   for (const l of inst.locations) {
     const id = l.id;
     const isX = id !== 'R';
-    const v = (name: string, allowed: boolean, hi?: number) => (allowed ? smt.int(`${name}_${id}`, 0, hi) : '0');
+    const b = bounds(inst, l);
+    const v = (name: string, allowed: boolean, hi?: number) => (allowed && hi !== 0 ? smt.int(`${name}_${id}`, 0, hi) : '0');
     const expanderModel: ControllerModel = pcie ? 'pcie-expander-bus' : 'pci-expander-bus';
     loc.set(id, {
       loc: l,
-      rp: v('rp', pcie && can('pcie-root-port'), 255),
-      ro: v('ro', pcie && can('pcie-root-port'), 255),
-      sw: v('sw', pcie && can('pcie-switch-upstream-port'), 255),
-      dp: v('dp', pcie && can('pcie-switch-downstream-port'), 255),
-      br: v('br', pcie && can('pcie-to-pci-bridge'), 255),
-      pb: v('pb', can('pci-bridge'), 255),
-      dm: v('dm', pcie && can('dmi-to-pci-bridge'), 255),
+      rp: v('rp', pcie && can('pcie-root-port'), b.ports),
+      // hotplug='off' root ports serve only units that must not be hot-pluggable; switches and
+      // bridges sit as well on the plain ones, which cost the same.
+      ro: v('ro', pcie && can('pcie-root-port') && inst.classes.some((c) => c.kind === 'pcie' && c.hotplug !== true && locationsFor(inst, c).includes(l)), b.ports),
+      sw: v('sw', pcie && can('pcie-switch-upstream-port'), b.switches),
+      dp: v('dp', pcie && can('pcie-switch-downstream-port'), b.ports),
+      br: v('br', pcie && can('pcie-to-pci-bridge'), b.bridges),
+      pb: v('pb', can('pci-bridge'), b.bridges),
+      dm: v('dm', pcie && can('dmi-to-pci-bridge'), b.dmi),
       e: v('e', isX && !l.expander?.existing && can(expanderModel), 1),
       k: v('k', pcie, 32),
-      spP: v('spP', pcie, 255),
-      spS: v('spS', true, 255 * 32),
+      // Spares above the required count are never needed at one place.
+      spP: v('spP', pcie, inst.spares.ports),
+      spS: v('spS', true, inst.spares.slots),
       ov: v('ov', pcie && isX && inst.overflowRootPorts.length > 0, inst.overflowRootPorts.length),
     });
   }

@@ -176,24 +176,18 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
       if (p !== undefined) return p;
       return hp.pop()!;
     };
-    const upstreams: number[] = [];
-    for (let i = 0; i < sw; i++) {
-      const parent = free();
-      const c = make('pcie-switch-upstream-port', id, { address: take(at(parent, 0)) });
-      upstreams.push(c.index);
-    }
-    // Downstream ports: 32 per upstream port, then into existing upstream ports' free slots.
-    const upstreamBuses = [...upstreams, ...inst.devices.filter((d) => d.pci?.model === 'pcie-switch-upstream-port' && locationOf(inst, addresses, d.pci.index) === id).map((d) => d.pci!.index)];
+    // One switch at a time, each followed by its downstream ports: a switch that finds no free
+    // root-level port takes the last downstream port of the one before (a chain).
     let made = 0;
-    for (const ub of upstreamBuses) {
-      while (made < dp) {
-        const s = freeSlot(ub, 0, 31);
-        if (s === undefined) break;
-        const c = make('pcie-switch-downstream-port', id, { address: take(at(ub, s)) });
-        hp.push(c.index);
-        made++;
+    const moreDownstream = (upstream: number) => {
+      for (let s = freeSlot(upstream, 0, 31); s !== undefined && made < dp; s = freeSlot(upstream, 0, 31), made++) {
+        hp.push(make('pcie-switch-downstream-port', id, { address: take(at(upstream, s)) }).index);
       }
+    };
+    for (const d of inst.devices) {
+      if (d.pci?.model === 'pcie-switch-upstream-port' && locationOf(inst, addresses, d.pci.index) === id) moreDownstream(d.pci.index);
     }
+    for (let i = 0; i < sw; i++) moreDownstream(make('pcie-switch-upstream-port', id, { address: take(at(free(), 0)) }).index);
     for (let i = 0; i < br; i++) make('pcie-to-pci-bridge', id, { address: take(at(free(), 0)) });
     hpPorts.set(id, hp);
     offPorts.set(id, [...off, ...spareOff]);

@@ -21,8 +21,7 @@ export class Smt {
     if (this.vars.includes(name)) throw new Error(`duplicate SMT variable ${name}`);
     this.vars.push(name);
     this.decls.push(`(declare-const ${name} Int)`);
-    this.asserts.push(`(assert (>= ${name} ${lo}))`);
-    if (hi !== undefined) this.asserts.push(`(assert (<= ${name} ${hi}))`);
+    this.asserts.push(hi === undefined ? `(assert (>= ${name} ${lo}))` : `(assert (<= ${lo} ${name} ${hi}))`);
     return name;
   }
 
