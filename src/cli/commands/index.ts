@@ -2,4 +2,8 @@
 export const subCommands = {
   validate: () => import('./validate.js').then((m) => m.default),
   assign: () => import('./assign.js').then((m) => m.default),
+  compare: () => import('./compare.js').then((m) => m.default),
+  show: () => import('./show.js').then((m) => m.default),
+  generate: () => import('./planned.js').then((m) => m.generate),
+  explain: () => import('./planned.js').then((m) => m.explain),
 };

@@ -1,0 +1,89 @@
+import { defineCommand } from 'citty';
+import { assignDomain, type AssignResult } from '../../assign.js';
+import { PciplanError } from '../../errors.js';
+import type { Policy } from '../../model/schemas.js';
+import { buildTopology } from '../../model/topology.js';
+import { validateDomain } from '../../validate/validateDomain.js';
+import { spareCapacity } from '../../validate/hints.js';
+import { readDomainFile } from '../io.js';
+import { formatArg, policyArgs, resolvePolicy } from '../options.js';
+import { renderTable } from '../table.js';
+import { assignJson } from './assign.js';
+
+interface Side {
+  ok: boolean;
+  error?: string;
+  addedControllers?: number;
+  byModel?: Record<string, number>;
+  busNumbers?: number;
+  freeHotplugPorts?: number;
+  freeHotplugSlots?: number;
+  hintsViolated?: number;
+  proven?: boolean;
+  ms?: number;
+  result?: ReturnType<typeof assignJson>;
+}
+
+async function side(file: string, strategy: 'greedy' | 'optimal', policy: Policy): Promise<Side> {
+  let r: AssignResult;
+  try {
+    r = await assignDomain(readDomainFile(file), { strategy, policy });
+  } catch (e) {
+    if (e instanceof PciplanError) return { ok: false, error: e.message };
+    throw e;
+  }
+  const byModel: Record<string, number> = {};
+  for (const c of r.addedControllers) if (c.address) byModel[c.model] = (byModel[c.model] ?? 0) + 1;
+  const spare = spareCapacity(r.domain, buildTopology(r.domain));
+  const violated = validateDomain(r.domain, policy).problems.filter((p) => p.severity === 'error' && (p.rule.startsWith('hint-') || p.rule === 'policy-spares')).length;
+  return {
+    ok: true,
+    addedControllers: r.objective.addedControllers,
+    byModel,
+    busNumbers: r.objective.busNumbers,
+    freeHotplugPorts: spare.pciePorts,
+    freeHotplugSlots: spare.pciSlots,
+    hintsViolated: violated,
+    proven: r.proven,
+    ms: Math.round(r.ms * 10) / 10,
+    result: assignJson(r),
+  };
+}
+
+export default defineCommand({
+  meta: { name: 'compare', description: 'Greedy (libvirt) and optimal layouts side by side' },
+  args: {
+    domains: { type: 'positional', required: true, description: 'Domain XML files', valueHint: 'DOMAIN.xml...' },
+    format: formatArg(['table', 'json'], 'table'),
+    ...policyArgs,
+  },
+  async run({ args }) {
+    const files = [args.domains, ...(args._ ?? []).filter((f) => f !== args.domains)].filter((f): f is string => typeof f === 'string');
+    const policy = resolvePolicy(args);
+    const domains = [];
+    for (const file of files) domains.push({ file, greedy: await side(file, 'greedy', policy), optimal: await side(file, 'optimal', policy) });
+    if (args.format === 'json') {
+      process.stdout.write(`${JSON.stringify({ domains }, null, 2)}\n`);
+      return;
+    }
+    const cell = (s: Side, f: (s: Side) => string) => (s.ok ? f(s) : 'fails');
+    const rows = domains.flatMap((d) =>
+      (['greedy', 'optimal'] as const).map((k) => {
+        const s = d[k];
+        return [
+          d.file,
+          k,
+          cell(s, (x) => String(x.addedControllers)),
+          cell(s, (x) => Object.entries(x.byModel!).map(([m, n]) => `${n} ${m}`).join(', ') || '-'),
+          cell(s, (x) => String(x.busNumbers)),
+          cell(s, (x) => `${x.freeHotplugPorts}/${x.freeHotplugSlots}`),
+          cell(s, (x) => String(x.hintsViolated)),
+          cell(s, (x) => `${x.ms}`),
+          k === 'optimal' ? cell(s, (x) => (x.proven ? 'yes' : 'no')) : '-',
+        ];
+      }),
+    );
+    process.stdout.write(renderTable(['DOMAIN', 'STRATEGY', 'ADDED', 'BY MODEL', 'BUSES', 'FREE PORTS/SLOTS', 'HINTS BROKEN', 'MS', 'PROVEN'], rows));
+    for (const d of domains) for (const k of ['greedy', 'optimal'] as const) if (!d[k].ok) process.stdout.write(`${d.file}: ${k} fails: ${d[k].error}\n`);
+  },
+});
