@@ -2,7 +2,7 @@
  * Guest bus numbers (QEMU docs/pcie.txt section 4): every root port, switch port, bridge and
  * expander numbers one bus; a PCI domain has 256, bus 0 included.
  *
- *   new_L = rp_L + ro_L + sw_L + dp_L + br_L + pb_L + dm_L + e_L
+ *   new_L = rp_L + ro_L + sw_L + dp_L + df_L + br_L + pb_L + dm_L + e_L
  *   used + sum_L new_L <= 256                                            (tracked)
  * An expander owns the numbers from its busNr up to the next expander's busNr; the root hierarchy
  * owns those below the lowest busNr. New expanders are numbered below the existing ones, so:
@@ -18,7 +18,7 @@ import { GUEST_BUS_NUMBERS } from '../src/catalog/index.js';
 import { ge, le, sum, type Smt, type Term } from '../src/solver/smt.js';
 import type { LocVars, Vars } from './variables.js';
 
-export const newBuses = (lv: LocVars): Term => sum([lv.rp, lv.ro, lv.sw, lv.dp, lv.br, lv.pb, lv.dm, lv.e]);
+export const newBuses = (lv: LocVars): Term => sum([lv.rp, lv.ro, lv.sw, lv.dp, lv.df, lv.br, lv.pb, lv.dm, lv.e]);
 
 export function encodeBusNumbers(inst: Instance, v: Vars, smt: Smt): void {
   const all = [...v.loc.values()].map(newBuses);

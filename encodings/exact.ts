@@ -1,68 +1,83 @@
 /*
- * The exact per-slot model: an independent cross-check of the count model on small instances.
- * Nothing here is shared with the count encodings: it reads the Instance and states the PCI rules
- * position by position.
+ * The exact per-slot model: an independent cross-check of the count model (encodings/*.ts) on
+ * small instances. It shares nothing with the count encodings: it reads the Instance and states the
+ * PCI rules (libvirt-pci-rules.md sections 1-2, README) place by place.
  *
  * Places. A place is one slot (or the one slot of a port) that may hold an occupant:
- *   root   a free slot of bus 0 (pcie.0: not hot-pluggable; pci.0: hot-pluggable when the root is)
- *   rpfn   a free function in a bus-0 slot that already holds root ports (a new root port only)
- *   port   the slot of a PCIe port: hot-pluggable, or not (hotplug='off')
- *   up     the downstream side of a switch upstream port (switch downstream ports only)
- *   pci    a hot-pluggable conventional slot (pci-bridge, pcie-to-pci-bridge, pci-expander-bus)
+ *   root   a free slot of bus 0 (pcie.0: not hot-pluggable; pci.0: hot-pluggable unless hotplug='off')
+ *   rpfn   a free function in a bus-0 slot that already holds root ports (new root ports only)
+ *   port   the slot of a PCIe port (root or downstream): hot-pluggable, or hotplug='off'
+ *   up     the downstream side of a switch upstream port (downstream ports only; 32 on a new one)
+ *   pci    a hot-pluggable conventional slot: pci-bridge and pcie-to-pci-bridge slots 1-31,
+ *          pci-expander-bus slots 0-31
  *   dmi    a slot of a dmi-to-pci-bridge (conventional, not hot-pluggable)
- *   xslot  a slot of a pcie-expander-bus (root ports and dmi-to-pci-bridges only)
- * Existing free capacity (inst.root, inst.locations) becomes concrete places that are always
- * active; every candidate NEW controller c has a Boolean used_c, a Boolean per place its own slot
- * may take, and owns the places of its bus, active iff used_c.
+ *   xslot  a slot of a pcie-expander-bus (root ports, 8 a slot, and dmi-to-pci-bridges only)
+ * Free capacity that exists (inst.root, inst.locations) becomes places that are always active.
+ * Every candidate NEW controller c has a Boolean used_c and a Boolean per place its own slot may
+ * take, and owns the places of its bus, active iff used_c. Candidates have a location (R, or the
+ * expander of a node, or a node-less expander): where their own slot is follows from it.
  *
- * Variables and constraints (all Boolean; sums are pseudo-Boolean):
- *   x_{u,p}  unit u sits on place p       y_{c,p}  candidate c sits on place p
+ * Variables and constraints (Boolean, pseudo-Boolean sums):
+ *   x_{u,p}  unit u on place p            y_{c,p}  candidate c's own slot is p
  *   each unit exactly once:               sum_p x_{u,p} = 1
- *   each candidate once iff used:         sum_p y_{c,p} <= 1,  used_c <-> OR_p y_{c,p}
- *   occupants need an active place:       x_{u,p} -> active_p,  y_{c,p} -> active_p
- *   one occupant per slot: sum(single occupants) + [some root port here] + [some packed unit here]
- *                          <= cap_p (1; 32 on a new switch's downstream side)
- *   root ports share a bus-0 or expander slot as functions: at most 8 per slot; packable units
- *                          (policy packFunctions) share one slot, at most 8
- *   hotplug:   u.hotplug = true  -> hot_p;  false -> not hot_p   (hot_c free for new ports)
- *   bus kind:  PCIe units on ports or pcie.0; PCI units on pci/dmi slots or pcie.0; on pci-root
- *              machines everything is PCI (pci.0, bridge and pxb slots); integrated units bus 0 only
- *   NUMA:      a unit with numa=n only at the location of the expander on node n (inst.locations);
- *              a unit without a node anywhere (option strictNuma: only at R and the node-less
- *              expander, the count model's reading)
- *   spares:    sum over port places of (active & hot & empty) >= spares.ports
- *              sum over hot-pluggable conventional slots of (active & empty) >= spares.slots
- *   buses:     buses.used + sum_c used_c <= 256; each expander X present gets busNr b_X (fixed
- *              when given): region(R) <= b_X, and for X, Y present: b_X != b_Y and
- *              b_X < b_Y -> region(X) <= b_Y - b_X; region(X) <= 256 - b_X, where
- *              region(R) = buses.rootRegion + new controllers at R, region(X) = subtree + new at X
- *   models:    only inst.allowed models are candidates
- *   minimise   sum_c used_c: a first model, then "at most best-1" until unsat.
+ *   a candidate's slot iff it is used:    sum_p y_{c,p} <= 1,  used_c <-> OR_p y_{c,p}
+ *   only on active places:                x_{u,p} -> active_p,  y_{c,p} -> active_p
+ *   one occupant a slot:                  sum(whole-slot occupants) + [root ports here]
+ *                                         + [packed PCIe units here] + [packed PCI units here] <= 1
+ *   functions:  at most 8 root ports share a bus-0 or expander slot; at most 8 packable units
+ *               (policy packFunctions) of one bus kind share a slot
+ *   hotplug:    u.hotplug = true -> hot_p; false -> not hot_p (hot_c a free Boolean of each new
+ *               root or downstream port: hotplug on or 'off')
+ *   bus kind:   PCIe units on ports or pcie.0; PCI units on pci/dmi slots or pcie.0; on pci-root
+ *               machines pci.0, bridge and pci-expander-bus slots; integrated units bus 0 only
+ *   NUMA:       a unit with numa=n only at the location of the expander on node n
+ *   spares:     #{port places active, hot, empty} >= spares.ports
+ *               #{hot-pluggable conventional places active, empty} >= spares.slots
+ *   models:     only inst.allowed models are candidates
+ *   buses:      buses.used + sum_c used_c <= 256. Each expander X present has a busNr b_X in
+ *               1..254 (fixed where given): region(R) <= b_X; region(X) + b_X <= 256; for X != Y
+ *               present: b_X != b_Y and b_X < b_Y -> region(X) <= b_Y - b_X, where region(R) =
+ *               buses.rootRegion + new controllers at R, region(X) = subtree_X + new ones at X.
+ *               Emitted only when an existing expander has a fixed busNr: otherwise the regions
+ *               take their numbers one after the other, and only the total counts.
+ *   objective:  minimise sum_c used_c: Z3's (minimize), or a descent (a layout, then "at most
+ *               best-1" until unsat). Either way the answer is a proof.
+ * Three options restrict the rules to the count model's reading of them, so that a cross-check can
+ * tell its encodings from its choices: strictNuma (units without a node only at R and under a
+ * node-less expander), newExpandersBelow (new expanders numbered below every existing busNr),
+ * hotDownstreamPorts (no hotplug='off' downstream ports). Without them the rules are as written:
+ * a device without a NUMA hint may sit under any expander, a downstream port takes hotplug='off'.
  *
  * Why the candidate pools cannot cut off the optimum (N_L = units that may sit at location L,
- * P_L = those that may sit on a port there, SP/SS = spare ports/slots; we require N + SP + SS
- * <= 24, so every merge below fits in a 31-slot bus):
+ * P_L = those that may sit on a port there, SP/SS = spare ports/slots; refused unless
+ * N + SP + SS <= 24, so that every merge below fits in one 31-slot bus):
  *  (a) In a layout with the fewest added controllers, every new controller has a unit, or a
  *      credited spare, in its subtree: else delete it with its subtree, which breaks no rule
- *      (slots and bus numbers only get freed) and adds fewer.
+ *      (slots and bus numbers are only freed) and adds fewer.
  *  (b) Two new controllers of one model at one location among switch upstream port,
- *      pcie-to-pci-bridge, pci-bridge, dmi-to-pci-bridge and expander (per node) can be merged:
- *      move every child of one to the other (the topmost one when they nest), which has the same
- *      kind of slots (same hotplug, same location) and room (<= 24 children of <= 31-32 slots);
- *      then delete the empty one. So a minimal layout has at most one of each per location.
- *  (c) A new port (root or downstream) holds exactly one of: a unit (or a pack), a credited spare,
- *      the switch upstream port, the pcie-to-pci-bridge of its location. So new root ports at L
- *      are at most P_L + SP + 2, downstream ports at most P_L + SP + 2 (the upstream port may
- *      hang from a downstream port of an existing switch).
- *  (d) Free places of one kind at one location are interchangeable: we keep as many as can ever
- *      be occupied plus the spares that must stay free there (e.g. hpSlots -> min(hpSlots,
- *      N_L + SS + 1)); any layout maps onto the kept ones with at least as many empty.
- * Candidates within a pool, and places within a group of interchangeable places, are ordered
- * (used ones first, hot-pluggable ports first; occupied places first): symmetry breaking only.
+ *      pcie-to-pci-bridge, pci-bridge, dmi-to-pci-bridge and expander can be merged: move every
+ *      child of one onto the other (the upper one when they nest), whose slots are of the same
+ *      kind (hotplug, location) and many enough (<= 25 children, 31-32 slots); delete the empty
+ *      one. So a minimal layout has at most one of each per location, and an upstream port sits on
+ *      a root port, an existing port, or a downstream port of an existing switch.
+ *  (c) A new port holds exactly one of: a unit (or a pack), a credited spare (at most SP in a
+ *      minimal layout), the upstream port, the pcie-to-pci-bridge. So new root ports at L are at
+ *      most P_L + SP + 2 and new downstream ports at most P_L + SP + 2.
+ *  (d) Free places of one kind at one location are interchangeable, as are the slots of one
+ *      bridge: we keep as many as can ever be occupied, plus the spares that must stay empty
+ *      (e.g. hpSlots -> min(hpSlots, N_L + SS + 1)); any layout maps onto the kept ones with at
+ *      least min(SS, its own) empty. Root ports pack 8 a slot, so bus 0 keeps
+ *      ceil(root ports / 8) slots for them.
+ *  (e) Without strictNuma, no node-less expander is a candidate when an expander for some node
+ *      is: that one serves units without a node as well (relabel a lone node-less one; merge two).
+ * Symmetry breaking only: candidates of a pool are used in order, hot-pluggable ports first;
+ * interchangeable places are occupied in order; units with the same requirements take places in
+ * order.
  *
- * Out of scope, refused: more than 12 units, N + SP + SS > 24, existing root ports without a
- * bus-0 slot (inst.overflowRootPorts). Several existing expanders in one location are treated as
- * one (the Instance keeps their capacity summed and the lowest busNr).
+ * Existing root ports bus 0 has no slot for (inst.overflowRootPorts) take a function of an
+ * expander slot, at no cost (they are not added). Several existing expanders in one location are
+ * one for this model (the Instance sums their capacity and keeps the lowest busNr). Refused: more
+ * than 12 units, N + SP + SS > 24.
  */
 import type { Instance, Location, Unit } from '../src/optimal/instance.js';
 import { SmtSession } from '../src/solver/z3.js';
@@ -81,6 +96,8 @@ export interface ExactOptions {
    * with a busNr (default: anywhere their range fits).
    */
   newExpandersBelow?: boolean;
+  /** The count model's reading of switches: new downstream ports are always hot-pluggable. */
+  hotDownstreamPorts?: boolean;
   /** 'optimize': Z3's (minimize) (default); 'descend': a first layout, then "at most best-1" until unsat. */
   search?: 'optimize' | 'descend';
   /** Per check (default 60 s); a check that times out throws. */
@@ -177,7 +194,6 @@ interface Built {
 const unitName = (u: Unit): string => (u.devices.length > 1 ? `group '${u.devices[0]!.hints.group}'` : u.devices[0]!.id);
 
 export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
-  if (inst.overflowRootPorts.length) throw new Error('exact model: existing root ports without a bus-0 slot are out of scope');
   const N = inst.units.length;
   const SP = inst.spares.ports;
   const SS = inst.spares.slots;
@@ -244,7 +260,7 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
     if (q35) {
       const P = pAt(id);
       const needPcb = can('pcie-to-pci-bridge') && pciAt(id) + SS > 0;
-      const usOk = can('pcie-switch-upstream-port') && can('pcie-switch-downstream-port') && P + SP > 0;
+      const usOk = can('pcie-switch-upstream-port') && can('pcie-switch-downstream-port') && P + SP + (needPcb ? 1 : 0) > 0;
       const rpN = can('pcie-root-port') ? P + SP + (usOk ? 1 : 0) + (needPcb ? 1 : 0) : 0;
       const dsOk = can('pcie-switch-downstream-port') && (usOk || l.upstreamFree > 0);
       const dsN = dsOk ? P + SP + (needPcb ? 1 : 0) + (can('pcie-switch-upstream-port') && l.upstreamFree > 0 ? 1 : 0) : 0;
@@ -260,6 +276,8 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
   // Bus 0.
   const bus0Units = inst.units.filter((u, i) => unitLocs[i]!.has('R') && (u.integrated || (q35 ? u.hotplug !== true : u.hotplug === undefined || u.hotplug === inst.root.hotplug))).length;
   const rpR = rpPool.get('R')?.length ?? 0;
+  // Existing root ports bus 0 had no slot for: each takes a function of an expander slot.
+  const OV = q35 ? inst.overflowRootPorts.length : 0;
   const bus0Need = bus0Units + Math.ceil(rpR / 8) + (dmCand.has('R') ? 1 : 0) + pxb.size + (!q35 && pbCand.has('R') ? 1 : 0) + (!q35 && inst.root.hotplug ? SS : 0);
   const rootHot = q35 ? 'false' : inst.root.hotplug ? 'true' : 'false';
   places0(Math.min(inst.root.freeSlots, bus0Need), {
@@ -286,7 +304,7 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
       places0(Math.min(l.offPorts, P + extraPorts), { name: `offport_${id}_`, kind: 'port', loc: id, active: act, hot: 'false', cap: 1, group: `offport_${id}` });
       places0(Math.min(l.upstreamFree, dsPool.get(id)!.length), { name: `upfree_${id}_`, kind: 'up', loc: id, active: act, hot: 'false', cap: 1, group: `up_${id}` });
       if (l.expander?.existing) {
-        places0(Math.min(l.expander.freeSlots, Math.ceil(rpPool.get(id)!.length / 8) + (dmCand.has(id) ? 1 : 0)), {
+        places0(Math.min(l.expander.freeSlots, Math.ceil((rpPool.get(id)!.length + OV) / 8) + (dmCand.has(id) ? 1 : 0)), {
           name: `xfree_${id}_`,
           kind: 'xslot',
           loc: id,
@@ -304,7 +322,7 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
     const x = pxb.get(id);
     if (x) {
       if (q35) {
-        const n = Math.ceil(rpPool.get(id)!.length / 8) + (dmCand.has(id) ? 1 : 0);
+        const n = Math.ceil((rpPool.get(id)!.length + OV) / 8) + (dmCand.has(id) ? 1 : 0);
         places0(Math.min(32, n), { name: `xslot_${id}_`, kind: 'xslot', loc: id, active: x.used, hot: 'false', cap: 1, group: `xslot_${id}`, owner: x });
       } else {
         places0(Math.min(32, N_L + SS + 1), { name: `xpci_${id}_`, kind: 'pci', loc: id, active: x.used, hot: 'true', cap: 1, spare: 'slot', group: `xpci_${id}`, owner: x });
@@ -354,7 +372,16 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
     s.assert(atMost(1, c.at.map((a) => a.v)));
     s.assert(`(= ${c.used} ${or(c.at.map((a) => a.v))})`);
     if (c.hp) s.assert(implies(not(c.used), not(c.hp)));
+    if (c.hp && c.model === 'ds' && opts.hotDownstreamPorts) s.assert(implies(c.used, c.hp));
   }
+  inst.overflowRootPorts.forEach((d, k) => {
+    const at = places.filter((p) => p.kind === 'xslot').map((p) => {
+      const v = s.bool(`ov${k}__${p.name}`);
+      p.rps.push(v);
+      return v;
+    });
+    s.assert(at.length === 0 ? 'false' : `((_ pbeq 1 ${at.map(() => '1').join(' ')}) ${at.join(' ')})`);
+  });
   // A switch upstream port on a downstream port of its own switch is a cycle.
   for (const [id, us] of usCand) {
     const down = places.find((p) => p.name === `down_${us.name}`)!;

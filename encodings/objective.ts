@@ -7,110 +7,118 @@
  * decodeLayout applies (lowest addresses, in document order).
  *
  * The analytic lower bound handed to the solver as `added >= LB` (redundant, decisive for speed).
- * It counts controllers that must exist, each once; existing capacity at a location is used
- * first, and the spares (which may sit anywhere) take what is left over before they cost:
- *   expanders  one per NUMA location with units and no expander yet
- *   ports      per location, PCIe units that need a port of their own (hotplug=yes anywhere; any
- *              under an expander, which takes no endpoints), less its free existing ports; then
- *              the spare ports less the free existing ports left over anywhere
- *   bridges    per location, ceil((hotplug=yes PCI units - free existing hot-pluggable slots) / 31)
- *              (a new pci-expander-bus brings 32 slots of its own); the first bridge hangs from a
- *              port or a dmi-to-pci-bridge: one more, unless the location has a PCI bus or a free
- *              port already, or a dmi-to-pci-bridge is counted anyway (below);
- *              then the spare slots less the slots those bridges and existing buses leave over
- *   dmi        under an expander, ceil(hotplug=no PCI units / 32) less its existing dmi slots
- *   overflow   on pcie-root, hotplug=no units beyond what pcie.0 can still take as integrated
- *              endpoints (its free slots less those the ports above and the expanders need): PCIe
- *              ones need a port each (less free existing ports left over), PCI ones a dmi slot
- * Units without a node may use the capacity under a node-less expander, counted with the root's.
- * On pci-root machines bus 0 holds hot-pluggable units too (when its hotplug is on). Each term
- * counts distinct controllers, so LB <= every feasible `added`; test/optimal checks it against
- * searches without it.
+ * It adds up controllers of different kinds, each term counting only what no layout can avoid and
+ * each capacity taken at its most generous (existing free ports and slots count wherever they are):
+ *   expanders  one per NUMA node with units and no expander yet
+ *   ports      PCIe units that need a port of their own (hotplug=yes, or on a NUMA node: expander
+ *              buses take no endpoints) and the spare ports, less all free existing ports;
+ *              plus hotplug=no PCIe units pcie.0 cannot take (its free slots less the new
+ *              expanders'), less the existing ports left over
+ *   bridges    ceil((hotplug=yes PCI units + spare slots - free existing hot-pluggable slots
+ *              [- bus 0's free slots when hot-pluggable, - 32 per new pci-expander-bus]) / 31)
+ *              and at least one on each node whose hot-pluggable PCI units have no slot there
+ *   dmi        ceil((hotplug=no PCI units on NUMA nodes + those pcie.0 cannot take - free existing
+ *              dmi slots) / 32), and at least one on each node whose hotplug=no PCI units need it;
+ *              a node's bridge hangs from a port or a dmi bridge there: with the nodes that need
+ *              such a parent (no dmi forced, no PCI bus or free port there), the larger count
+ *              (a dmi bridge may serve both); without nodes, one parent for the root's bridges
+ *              when nothing already is one
+ * Ports, bridges, dmi bridges and expanders are distinct controllers, so LB <= every feasible
+ * `added`; test/optimal checks it against searches without it and against an exact model.
  */
 import type { Instance } from '../src/optimal/instance.js';
-import { eq, ge, sum, type Smt } from '../src/solver/smt.js';
+import { eq, sum, type Smt } from '../src/solver/smt.js';
 import { newBuses } from './busNumbers.js';
 import type { Vars } from './variables.js';
 
-export function lowerBound(inst: Instance): number {
-  const none = inst.locations.find((l) => l.node === 'none');
-  const capacity = (l: Instance['locations'][number]) =>
-    l.id === 'R' && none
-      ? {
-          ...l,
-          hpPorts: l.hpPorts + none.hpPorts,
-          offPorts: l.offPorts + none.offPorts,
-          hpSlots: l.hpSlots + none.hpSlots,
-          offSlots: l.offSlots + none.offSlots,
-          pciBuses: l.pciBuses + none.pciBuses,
-        }
-      : l;
-  let total = 0;
-  let spareFreePorts = 0;
-  let spareFreeSlots = 0;
-  let rootPorts = 0;
-  let rootLeftoverPorts = 0;
-  let rootParent = 0;
-  let expanders = 0;
-  let rootNoHp = { pcie: 0, pci: 0 };
-  for (const loc of inst.locations) {
-    const l = capacity(loc);
-    const here = inst.classes.filter((c) => (l.id === 'R' ? c.numa === undefined : c.numa === l.node));
-    const count = (pred: (c: Instance['classes'][number]) => boolean, per = 1) =>
-      here.filter(pred).reduce((n, c) => n + (c.packable ? Math.ceil(c.units.length / per) : c.units.length), 0);
-    const isX = l.id !== 'R';
-    const newExpander = isX && here.some((c) => c.units.length) && !loc.expander?.existing;
-    if (newExpander) {
-      total++;
-      expanders++;
-    }
-    if (inst.rootKind === 'pcie-root') {
-      const portUnits = count((c) => c.kind === 'pcie' && !c.integrated && (c.hotplug === true || isX), 8);
-      const existing = l.hpPorts + l.offPorts;
-      const ports = Math.max(0, portUnits - existing);
-      const leftoverPorts = Math.max(0, existing - portUnits);
-      total += ports;
-      spareFreePorts += Math.max(0, l.hpPorts - portUnits);
-      const hpPci = count((c) => c.kind === 'pci' && c.hotplug === true);
-      const bridges = Math.ceil(Math.max(0, hpPci - l.hpSlots) / 31);
-      spareFreeSlots += 31 * bridges + l.hpSlots - hpPci;
-      const dmi = isX ? Math.ceil(Math.max(0, count((c) => c.kind === 'pci' && c.hotplug === false, 8) - l.offSlots) / 32) : 0;
-      const parent = bridges > 0 && l.pciBuses === 0 && leftoverPorts === 0 && dmi === 0 ? 1 : 0;
-      total += bridges + dmi + (isX ? parent : 0);
-      if (!isX) {
-        rootPorts = ports;
-        rootLeftoverPorts = leftoverPorts;
-        rootParent = parent;
-        rootNoHp = {
-          pcie: count((c) => c.kind === 'pcie' && c.hotplug !== true, 8),
-          pci: count((c) => (c.kind === 'pci' && c.hotplug === false) || c.integrated, 8),
-        };
-      }
-    } else {
-      const room = (!isX && inst.root.hotplug ? inst.root.freeSlots : 0) + (newExpander ? 32 : 0);
-      const units = count((c) => c.hotplug === true);
-      const bridges = Math.ceil(Math.max(0, units - l.hpSlots - room) / 31);
-      total += bridges;
-      spareFreeSlots += 31 * bridges + l.hpSlots + room - units;
-    }
+/**
+ * The part of the bound whose argument is short enough to trust without a check: ports for units
+ * that cannot do without one and for the spares, bridges for hot-pluggable conventional units and
+ * spare slots, an expander per NUMA node in use. The solver re-checks every proof that needed more
+ * than this (solve.ts), so a mistake in the finer terms costs time, never a false proof.
+ */
+export function trustedLowerBound(inst: Instance): number {
+  const units = (pred: (c: Instance['classes'][number]) => boolean, per = 1) =>
+    inst.classes.filter(pred).reduce((n, c) => n + (c.packable ? Math.ceil(c.units.length / per) : c.units.length), 0);
+  const sum = (f: (l: Instance['locations'][number]) => number) => inst.locations.reduce((n, l) => n + f(l), 0);
+  const nodes = new Set(inst.classes.flatMap((c) => (c.numa !== undefined && c.units.length ? [c.numa] : [])));
+  const expanders = [...nodes].filter((n) => !inst.locations.find((l) => l.node === n)?.expander?.existing).length;
+  if (inst.rootKind === 'pci-root') {
+    const room = (inst.root.hotplug ? inst.root.freeSlots : 0) + 32 * expanders;
+    return expanders + Math.ceil(Math.max(0, units((c) => c.hotplug === true) + inst.spares.slots - sum((l) => l.hpSlots) - room) / 31);
   }
-  total += Math.max(0, inst.spares.ports - spareFreePorts);
-  total += Math.ceil(Math.max(0, inst.spares.slots - spareFreeSlots) / 31);
-  if (inst.rootKind === 'pcie-root') {
-    const intRoom = Math.max(0, inst.root.freeSlots - Math.ceil(Math.max(0, rootPorts - inst.root.rootPortFns) / 8) - expanders);
-    const overflow = Math.max(0, rootNoHp.pcie + rootNoHp.pci - intRoom);
-    const pcieOverflow = Math.min(overflow, rootNoHp.pcie);
-    const pciOverflow = Math.ceil(Math.max(0, overflow - pcieOverflow) / 32);
-    total += Math.max(0, pcieOverflow - rootLeftoverPorts) + pciOverflow;
-    // The bridges' parent on the root hierarchy, unless an overflow dmi-to-pci-bridge is it.
-    if (pciOverflow === 0) total += rootParent;
-  }
-  return total;
+  const portUnits = units((c) => c.kind === 'pcie' && !c.integrated && (c.hotplug === true || c.numa !== undefined), 8) + inst.spares.ports;
+  const ports = Math.max(0, portUnits - sum((l) => l.hpPorts + l.offPorts));
+  // A node's own hot-pluggable PCI units need a bridge on that node, its hotplug=no PCI units a
+  // dmi bridge there (expander buses take no endpoints), unless such slots exist there already.
+  const at = (n: number) => inst.locations.find((l) => l.node === n);
+  const nodeBridges = [...nodes].filter((n) => units((c) => c.numa === n && c.kind === 'pci' && c.hotplug === true) > 0 && !((at(n)?.hpSlots ?? 0) > 0)).length;
+  const nodeDmi = [...nodes].filter((n) => units((c) => c.numa === n && c.kind === 'pci' && c.hotplug === false) > 0 && !((at(n)?.offSlots ?? 0) > 0)).length;
+  const bridges = Math.max(Math.ceil(Math.max(0, units((c) => c.kind === 'pci' && c.hotplug === true) + inst.spares.slots - sum((l) => l.hpSlots)) / 31), nodeBridges);
+  // A bridge on a node hangs from a port or a dmi bridge on that node: one more controller there,
+  // unless a dmi bridge is forced there anyway or a PCI bus or a spare existing port is there.
+  const nodeParents = [...nodes].filter((n) => {
+    const l = at(n);
+    const hp = units((c) => c.numa === n && c.kind === 'pci' && c.hotplug === true);
+    const noHp = units((c) => c.numa === n && c.kind === 'pci' && c.hotplug === false);
+    const freePorts = (l?.hpPorts ?? 0) + (l?.offPorts ?? 0) - units((c) => c.numa === n && c.kind === 'pcie', 8);
+    return hp > 0 && !((l?.hpSlots ?? 0) > 0) && noHp === 0 && !((l?.pciBuses ?? 0) > 0) && freePorts <= 0;
+  }).length;
+  return expanders + ports + bridges + nodeDmi + nodeParents;
 }
 
-export function encodeObjective(inst: Instance, v: Vars, smt: Smt): number {
+export function lowerBound(inst: Instance): number {
+  const units = (pred: (c: Instance['classes'][number]) => boolean, per = 1) =>
+    inst.classes.filter(pred).reduce((n, c) => n + (c.packable ? Math.ceil(c.units.length / per) : c.units.length), 0);
+  const sum = (f: (l: Instance['locations'][number]) => number) => inst.locations.reduce((n, l) => n + f(l), 0);
+  const nodes = new Set(inst.classes.flatMap((c) => (c.numa !== undefined && c.units.length ? [c.numa] : [])));
+  const expanders = [...nodes].filter((n) => !inst.locations.find((l) => l.node === n)?.expander?.existing).length;
+  if (inst.rootKind === 'pci-root') {
+    const room = (inst.root.hotplug ? inst.root.freeSlots : 0) + 32 * expanders;
+    const bridges = Math.ceil(Math.max(0, units((c) => c.hotplug === true) + inst.spares.slots - sum((l) => l.hpSlots) - room) / 31);
+    return expanders + bridges;
+  }
+  const freePorts = sum((l) => l.hpPorts + l.offPorts);
+  const portUnits = units((c) => c.kind === 'pcie' && !c.integrated && (c.hotplug === true || c.numa !== undefined), 8) + inst.spares.ports;
+  const ports = Math.max(0, portUnits - freePorts);
+  const leftPorts = Math.max(0, freePorts - portUnits);
+  // Per NUMA node: its own hot-pluggable PCI units need a bridge there (unless PCI slots exist
+  // there), its hotplug=no PCI units a dmi bridge there, and a bridge there hangs from a port or
+  // a dmi bridge there (unless one is forced anyway, or a PCI bus or a free port exists there).
+  const at = (n: number) => inst.locations.find((l) => l.node === n);
+  const hpPciAt = (n: number) => units((c) => c.numa === n && c.kind === 'pci' && c.hotplug === true);
+  const noHpPciAt = (n: number) => units((c) => c.numa === n && c.kind === 'pci' && c.hotplug === false, 8);
+  const portUnitsAt = (n: number) => units((c) => c.numa === n && c.kind === 'pcie', 8);
+  const nodeBridges = [...nodes].filter((n) => hpPciAt(n) > 0 && !((at(n)?.hpSlots ?? 0) > 0)).length;
+  const forcedDmi = [...nodes].filter((n) => noHpPciAt(n) > 0 && !((at(n)?.offSlots ?? 0) > 0)).length;
+  const nodeParents = [...nodes].filter((n) => {
+    const l = at(n);
+    const freePortsThere = (l?.hpPorts ?? 0) + (l?.offPorts ?? 0) - portUnitsAt(n);
+    return hpPciAt(n) > 0 && !((l?.hpSlots ?? 0) > 0) && noHpPciAt(n) === 0 && !((l?.pciBuses ?? 0) > 0) && freePortsThere <= 0;
+  }).length;
+  const bridges = Math.max(Math.ceil(Math.max(0, units((c) => c.kind === 'pci' && c.hotplug === true) + inst.spares.slots - sum((l) => l.hpSlots)) / 31), nodeBridges);
+  // What pcie.0 cannot take of the units that could sit there (hotplug=no or either, no node).
+  const intRoom = Math.max(0, inst.root.freeSlots - expanders);
+  const intPcie = units((c) => c.kind === 'pcie' && c.numa === undefined && c.hotplug !== true, 8);
+  const intPci = units((c) => c.numa === undefined && ((c.kind === 'pci' && c.hotplug === false) || c.integrated), 8);
+  const overflow = Math.max(0, intPcie + intPci - intRoom);
+  // The cheaper overflow first: conventional units to dmi slots (32 to a bridge), then PCIe ones
+  // to ports (one each).
+  const pcieOverflow = Math.max(0, overflow - intPci);
+  const overflowPorts = Math.max(0, pcieOverflow - leftPorts);
+  const numaNoHpPci = [...nodes].reduce((n, node) => n + noHpPciAt(node), 0);
+  const offSlots = sum((l) => l.offSlots);
+  // dmi bridges and the nodes' bridge parents: a dmi bridge may be both, so count the larger.
+  const dmiAndParents = Math.max(Math.ceil(Math.max(0, numaNoHpPci + (overflow - pcieOverflow) - offSlots) / 32), forcedDmi + nodeParents);
+  // Without nodes: the root hierarchy's bridges need a parent unless something already is one.
+  const leftAfterOverflow = Math.max(0, leftPorts - pcieOverflow);
+  const rootParent = nodes.size === 0 && bridges > 0 && dmiAndParents === 0 && leftAfterOverflow === 0 && sum((l) => l.pciBuses) === 0 ? 1 : 0;
+  return expanders + ports + overflowPorts + bridges + dmiAndParents + rootParent;
+}
+
+/** The objective's definition; the bounds are asserted per check by the search (solve.ts). */
+export function encodeObjective(inst: Instance, v: Vars, smt: Smt): { lowerBound: number; trusted: number } {
   smt.assert(eq(v.added, sum([...v.loc.values()].map(newBuses))));
-  const lb = lowerBound(inst);
-  smt.assert(ge(v.added, String(lb)));
-  return lb;
+  const trusted = trustedLowerBound(inst);
+  return { lowerBound: Math.max(trusted, lowerBound(inst)), trusted };
 }

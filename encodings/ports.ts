@@ -2,13 +2,13 @@
  * PCIe ports and switches at each location L.
  *
  *   HP_L  = rp_L + dp_L + hpPorts_L                 (hot-pluggable ports, new and existing free)
- *   OFF_L = ro_L + offPorts_L                       (ports with hotplug='off')
+ *   OFF_L = ro_L + df_L + offPorts_L                (ports with hotplug='off')
  *   HP_L  >= sum_c u_c_port_L + spP_L               (hotplug=yes units, spares)
  *   OFF_L >= sum_c u_c_portOff_L                    (hotplug=no units on ports)
  *   HP_L + OFF_L >= sum_c (u_c_port_L + u_c_portOff_L) + spP_L + sw_L + br_L
  *                                                   (a port holds one unit, a switch's upstream
  *                                                    port, a pcie-to-pci-bridge, or stays spare)
- *   dp_L <= 32 sw_L + upstreamFree_L                (32 downstream ports per switch)
+ *   dp_L + df_L <= 32 sw_L + upstreamFree_L         (32 downstream ports per switch)
  *   sw_L <= 8 (rp_L + ro_L + ov_L + hpPorts_L + offPorts_L)
  *                                                   (switches hang, ultimately, from a root port;
  *                                                    8 switches already exceed the bus numbers)
@@ -28,11 +28,11 @@ export function encodePorts(inst: Instance, v: Vars, smt: Smt): void {
     const on = v.assignments.filter((a) => a.loc === id && a.w === 'port').map((a) => a.u);
     const off = v.assignments.filter((a) => a.loc === id && a.w === 'portOff').map((a) => a.u);
     const hp = sum([lv.rp, lv.dp, String(lv.loc.hpPorts)]);
-    const offPorts = sum([lv.ro, String(lv.loc.offPorts)]);
+    const offPorts = sum([lv.ro, lv.df, String(lv.loc.offPorts)]);
     smt.assert(ge(hp, sum([...on, lv.spP])));
     smt.assert(ge(offPorts, sum(off)));
     smt.assert(ge(sum([hp, offPorts]), sum([...on, ...off, lv.spP, lv.sw, lv.br])));
-    smt.assert(le(lv.dp, sum([mul(32, lv.sw), String(lv.loc.upstreamFree)])));
+    smt.assert(le(sum([lv.dp, lv.df]), sum([mul(32, lv.sw), String(lv.loc.upstreamFree)])));
     smt.assert(le(lv.sw, mul(8, sum([lv.rp, lv.ro, lv.ov, String(lv.loc.hpPorts + lv.loc.offPorts)]))));
   }
 }

@@ -9,6 +9,7 @@
  * Per location L, new controllers (all >= 0):
  *   rp_L  hot-pluggable root ports         ro_L  root ports with hotplug='off'
  *   sw_L  switch upstream ports            dp_L  switch downstream ports
+ *   df_L  switch downstream ports with hotplug='off'
  *   br_L  pcie-to-pci-bridges              pb_L  pci-bridges
  *   dm_L  dmi-to-pci-bridges               e_L   the expander bus itself (0/1, X only)
  *   k_L   slots of L's root bus holding new root ports (8 per slot, as functions)
@@ -31,6 +32,7 @@ export interface LocVars {
   ro: Term;
   sw: Term;
   dp: Term;
+  df: Term;
   br: Term;
   pb: Term;
   dm: Term;
@@ -56,17 +58,19 @@ export interface Vars {
   added: Term;
 }
 
-/** Which locations a class may use: its NUMA node's expander, or (without a node) R and Xnone. */
+/** Which locations a class may use: its NUMA node's expander, or (without a node) any. */
 export function locationsFor(inst: Instance, c: UnitClass): Location[] {
   if (c.integrated) return inst.locations.filter((l) => l.id === 'R');
   if (c.numa !== undefined) return inst.locations.filter((l) => l.node === c.numa);
-  return inst.locations.filter((l) => l.id === 'R' || l.node === 'none');
+  return inst.locations;
 }
 
 /** The placements a class allows at a location (the hotplug, bus-type and NUMA requirements). */
 export function placementsFor(inst: Instance, c: UnitClass, l: Location): Placement[] {
   const hp = c.hotplug;
   if (inst.rootKind === 'pci-root') {
+    // Without a PCI Express root there are only conventional slots: a bus='pcie' unit has none.
+    if (c.kind === 'pcie') return [];
     const out: Placement[] = [];
     if (l.id === 'R' && (hp === undefined || hp === inst.root.hotplug)) out.push('root');
     if (!c.integrated && c.kind === 'pci' && hp !== false) out.push('bridge');
@@ -109,6 +113,7 @@ export function declareVars(inst: Instance, smt: Smt): Vars {
     const id = l.id;
     const isX = id !== 'R';
     const b = bounds(inst, l);
+    const offUnits = inst.classes.some((c) => c.kind === 'pcie' && c.hotplug !== true && locationsFor(inst, c).includes(l));
     const v = (name: string, allowed: boolean, hi?: number) => (allowed && hi !== 0 ? smt.int(`${name}_${id}`, 0, hi) : '0');
     const expanderModel: ControllerModel = pcie ? 'pcie-expander-bus' : 'pci-expander-bus';
     loc.set(id, {
@@ -116,7 +121,8 @@ export function declareVars(inst: Instance, smt: Smt): Vars {
       rp: v('rp', pcie && can('pcie-root-port'), b.ports),
       // hotplug='off' root ports serve only units that must not be hot-pluggable; switches and
       // bridges sit as well on the plain ones, which cost the same.
-      ro: v('ro', pcie && can('pcie-root-port') && inst.classes.some((c) => c.kind === 'pcie' && c.hotplug !== true && locationsFor(inst, c).includes(l)), b.ports),
+      ro: v('ro', pcie && can('pcie-root-port') && offUnits, b.ports),
+      df: v('df', pcie && can('pcie-switch-downstream-port') && can('pcie-switch-upstream-port') && offUnits, b.ports),
       sw: v('sw', pcie && can('pcie-switch-upstream-port'), b.switches),
       dp: v('dp', pcie && can('pcie-switch-downstream-port'), b.ports),
       br: v('br', pcie && can('pcie-to-pci-bridge'), b.bridges),

@@ -158,39 +158,48 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
     }
   }
 
-  // Switches and bridges take the ports units and spares do not need (the last ones).
+  // Switches and bridges take the ports that units and spares do not need. A port is either
+  // hot-pluggable or not; the solver counted how many of each exist and are needed, and the split
+  // of new downstream ports between the two kinds is free, so when a switch or bridge has to take
+  // a port of a kind without surplus, one downstream port still to come changes kind instead.
   const countAt = (id: string, w: Placement) => vars.assignments.filter((a) => a.loc === id && a.w === w).reduce((n, a) => n + val(a.u), 0);
   for (const lv of locs) {
     const id = lv.loc.id;
     const sw = val(lv.sw);
     const br = val(lv.br);
-    const dp = val(lv.dp);
-    if (sw + br + dp === 0) continue;
-    const hp = hpPorts.get(id) ?? [];
-    const off = offPorts.get(id) ?? [];
-    const offSpare = off.length - countAt(id, 'portOff');
-    // Ports for switches and bridges: leftover off ports, then hot-pluggable ones from the end.
-    const spareOff = off.splice(off.length - Math.max(0, offSpare));
-    const free = (): number => {
-      const p = spareOff.shift();
-      if (p !== undefined) return p;
-      return hp.pop()!;
+    if (sw + br + val(lv.dp) + val(lv.df) === 0) continue;
+    const pool = { hp: hpPorts.get(id) ?? [], off: offPorts.get(id) ?? [] };
+    const future = { hp: val(lv.dp), off: val(lv.df) };
+    const need = { hp: countAt(id, 'port') + val(lv.spP), off: countAt(id, 'portOff') };
+    const surplus = (k: 'hp' | 'off') => pool[k].length + future[k] - need[k];
+    const other = (k: 'hp' | 'off') => (k === 'hp' ? 'off' : 'hp');
+    const takePort = (): number => {
+      for (const k of ['off', 'hp'] as const) if (surplus(k) > 0 && pool[k].length > 0) return pool[k].pop()!;
+      for (const k of ['off', 'hp'] as const) {
+        const o = other(k);
+        if (pool[k].length > 0 && future[o] > 0 && surplus(o) > 0) {
+          future[o]--;
+          future[k]++;
+          return pool[k].pop()!;
+        }
+      }
+      throw new Error(`decode: no port left for a switch or bridge at ${id}`);
     };
-    // One switch at a time, each followed by its downstream ports: a switch that finds no free
-    // root-level port takes the last downstream port of the one before (a chain).
-    let made = 0;
-    const moreDownstream = (upstream: number) => {
-      for (let s = freeSlot(upstream, 0, 31); s !== undefined && made < dp; s = freeSlot(upstream, 0, 31), made++) {
-        hp.push(make('pcie-switch-downstream-port', id, { address: take(at(upstream, s)) }).index);
+    const downstream = (upstream: number) => {
+      for (let s = freeSlot(upstream, 0, 31); s !== undefined && future.hp + future.off > 0; s = freeSlot(upstream, 0, 31)) {
+        const kind = future.hp > 0 ? 'hp' : 'off';
+        future[kind]--;
+        pool[kind].push(make('pcie-switch-downstream-port', id, { address: take(at(upstream, s)), ...(kind === 'off' ? { hotplugOff: true } : {}) }).index);
       }
     };
     for (const d of inst.devices) {
-      if (d.pci?.model === 'pcie-switch-upstream-port' && locationOf(inst, addresses, d.pci.index) === id) moreDownstream(d.pci.index);
+      if (d.pci?.model === 'pcie-switch-upstream-port' && locationOf(inst, addresses, d.pci.index) === id) downstream(d.pci.index);
     }
-    for (let i = 0; i < sw; i++) moreDownstream(make('pcie-switch-upstream-port', id, { address: take(at(free(), 0)) }).index);
-    for (let i = 0; i < br; i++) make('pcie-to-pci-bridge', id, { address: take(at(free(), 0)) });
-    hpPorts.set(id, hp);
-    offPorts.set(id, [...off, ...spareOff]);
+    for (let i = 0; i < sw; i++) downstream(make('pcie-switch-upstream-port', id, { address: take(at(takePort(), 0)) }).index);
+    for (let i = 0; i < br; i++) make('pcie-to-pci-bridge', id, { address: take(at(takePort(), 0)) });
+    // Units take the lowest ports first.
+    hpPorts.set(id, pool.hp.sort((x, y) => x - y));
+    offPorts.set(id, pool.off.sort((x, y) => x - y));
   }
 
   // dmi-to-pci-bridges on bus 0 (libvirt's 00:1e first) or an expander.

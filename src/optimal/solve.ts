@@ -35,7 +35,7 @@ export type SolveOutcome =
   | { status: 'unsat'; core: Tracked[]; lowerBound: number }
   | { status: 'unknown'; lowerBound: number; bound: number };
 
-export function buildModel(inst: Instance): { smt: Smt; vars: Vars; lowerBound: number } {
+export function buildModel(inst: Instance): { smt: Smt; vars: Vars; lowerBound: number; trusted: number } {
   const smt = new Smt();
   const vars = declareVars(inst, smt);
   encodeDemand(inst, vars, smt);
@@ -45,8 +45,8 @@ export function buildModel(inst: Instance): { smt: Smt; vars: Vars; lowerBound: 
   encodeExpanders(inst, vars, smt);
   encodeBusNumbers(inst, vars, smt);
   encodeSpares(inst, vars, smt);
-  const lowerBound = encodeObjective(inst, vars, smt);
-  return { smt, vars, lowerBound };
+  const { lowerBound, trusted } = encodeObjective(inst, vars, smt);
+  return { smt, vars, lowerBound, trusted };
 }
 
 /**
@@ -60,7 +60,11 @@ const CHECK = '(check-sat-using (then simplify propagate-values solve-eqs smt))'
 
 export async function solveInstance(inst: Instance, opts: SolveOptions): Promise<SolveOutcome> {
   const start = performance.now();
-  const { smt, vars, lowerBound } = buildModel(inst);
+  const { smt, vars, lowerBound: analytic, trusted } = buildModel(inst);
+  // The analytic bound speeds every check up; proofs that lean on it are re-checked at the end
+  // with only the trusted part of it.
+  let assumed = analytic;
+  const lowerBound = analytic;
   const script = smt.script();
   const remaining = () => Math.max(50, Math.round(opts.timeoutMs - (performance.now() - start)));
   let checks = 0;
@@ -74,7 +78,7 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
     checks++;
     const z3 = await SmtSession.open();
     try {
-      const assertBound = bound === undefined ? '' : `(assert (<= ${vars.added} ${bound}))\n`;
+      const assertBound = `(assert (>= ${vars.added} ${assumed}))\n${bound === undefined ? '' : `(assert (<= ${vars.added} ${bound}))\n`}`;
       // A fresh context per check: push/pop on one context switches Z3 to its incremental core,
       // many times slower on these models.
       // The values come back in the same call when the answer is sat (one round trip less).
@@ -88,12 +92,17 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
     }
   };
 
-  // The lower bound first: usually tight, and then one check proves the optimum.
-  const first = await check(lowerBound);
-  let best = first.values;
+  // The lower bound first, then a few steps above it: the optimum is usually there, and each
+  // unsat answer near the bound is quick and proves one more. Past that, any layout, then bisect.
+  let best: Map<string, number> | undefined;
   let lo = lowerBound;
-  if (first.answer === 'unsat') {
-    lo = lowerBound + 1;
+  for (let step = 0; step < 6 && !best; step++) {
+    const r = await check(lowerBound + step);
+    if (r.answer === 'unknown') return { status: 'unknown', lowerBound, bound: lo };
+    if (r.answer === 'sat') best = r.values;
+    else lo = lowerBound + step + 1;
+  }
+  if (!best) {
     const feasible = await check(undefined);
     if (feasible.answer === 'unsat') return { status: 'unsat', core: await unsatCore(smt, remaining()), lowerBound };
     best = feasible.values;
@@ -110,8 +119,30 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
     else lo = probe + 1;
     report();
   }
-  const added = best.get(vars.added)!;
-  return { status: 'sat', values: best, vars, added, lowerBound, bound: lo, proven: lo >= added, checks };
+  let added = best.get(vars.added)!;
+  let proven = lo >= added;
+  if (proven && added > trusted) {
+    // The proof used the analytic bound: confirm that nothing below `added` exists under the
+    // trusted bound alone. A layout below it means the analytic bound was wrong: search again.
+    assumed = trusted;
+    const verify = await check(added - 1);
+    if (verify.answer === 'unknown') proven = false;
+    else if (verify.answer === 'sat') {
+      best = verify.values!;
+      lo = trusted;
+      while (lo < best.get(vars.added)! && performance.now() - start < opts.timeoutMs) {
+        const probe = Math.floor((lo + best.get(vars.added)! - 1) / 2);
+        const r = await check(probe);
+        if (r.answer === 'unknown') break;
+        if (r.answer === 'sat') best = r.values!;
+        else lo = probe + 1;
+        report();
+      }
+      added = best.get(vars.added)!;
+      proven = lo >= added;
+    }
+  }
+  return { status: 'sat', values: best, vars, added, lowerBound, bound: proven ? added : Math.min(lo, added), proven, checks };
 }
 
 /** The tracked requirements that conflict: Z3's unsat core over the named assertions. */
