@@ -67,3 +67,16 @@ describe('one device past the bus-number limit', () => {
     expect((err as PciplanError).message).toMatch(/place all 254 units \(PCIe, hotplug=yes: disk\[vda\]/);
   });
 });
+
+describe('pcie-root-port-too-many (libvirt error corpus)', async () => {
+  const { HAVE_CORPUS, CORPUS, IN_CI } = await import('../helpers/corpus.js');
+  it.skipIf(!HAVE_CORPUS && !IN_CI)('is proven impossible, with the reason: pcie.0 is full and the root port left over needs an expander that needs a slot', async () => {
+    const file = join(CORPUS, 'libvirt-errors', 'pcie-root-port-too-many', 'input.xml');
+    const err = await assignDomain(parseDomain(readFileSync(file, 'utf8'), 'pcie-root-port-too-many'), { strategy: 'optimal', policy: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PciplanError);
+    const message = (err as PciplanError).message;
+    expect(message).toMatch(/no layout satisfies these requirements together/);
+    expect(message).toMatch(/bus 0 \(pcie\.0\) has 0 free slots/);
+    expect(message).toMatch(/place 1 existing pcie-root-port bus 0 has no slot for \(controller\[pci 241\]\); only an expander bus can take them/);
+  });
+});
