@@ -8,17 +8,7 @@
  */
 import type { Policy } from '../src/model/schemas.js';
 import { domainXml } from '../test/helpers/domains.js';
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../test/helpers/prng.js';
 
 const mac = (i: number) => `52:54:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
 const devName = (i: number) => {
@@ -28,7 +18,7 @@ const devName = (i: number) => {
 };
 
 export function hardMixed(devices: number, seed: number): { xml: string; policy: Policy; devices: number } {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const hint = (attrs: string[]) => (attrs.length ? `\n  <addressPreferences ${attrs.join(' ')}/>` : '');
   const out: string[] = [];
   let i = 0;

@@ -31,6 +31,20 @@ import { eq, sum, type Smt } from '../src/solver/smt.js';
 import { newBuses } from './busNumbers.js';
 import type { Vars } from './variables.js';
 
+/** Counting helpers shared by both bounds. */
+function tally(inst: Instance) {
+  type Class = Instance['classes'][number];
+  type Loc = Instance['locations'][number];
+  /** Units of the matching classes; packable ones `per` to a slot. */
+  const units = (pred: (c: Class) => boolean, per = 1) =>
+    inst.classes.filter(pred).reduce((n, c) => n + (c.packable ? Math.ceil(c.units.length / per) : c.units.length), 0);
+  const sum = (f: (l: Loc) => number) => inst.locations.reduce((n, l) => n + f(l), 0);
+  const nodes = new Set(inst.classes.flatMap((c) => (c.numa !== undefined && c.units.length ? [c.numa] : [])));
+  const at = (n: number) => inst.locations.find((l) => l.node === n);
+  const expanders = [...nodes].filter((n) => !at(n)?.expander?.existing).length;
+  return { units, sum, nodes, expanders, at };
+}
+
 /**
  * The part of the bound whose argument is short enough to trust without a check: ports for units
  * that cannot do without one and for the spares, bridges for hot-pluggable conventional units and
@@ -38,11 +52,7 @@ import type { Vars } from './variables.js';
  * than this (solve.ts), so a mistake in the finer terms costs time, never a false proof.
  */
 export function trustedLowerBound(inst: Instance): number {
-  const units = (pred: (c: Instance['classes'][number]) => boolean, per = 1) =>
-    inst.classes.filter(pred).reduce((n, c) => n + (c.packable ? Math.ceil(c.units.length / per) : c.units.length), 0);
-  const sum = (f: (l: Instance['locations'][number]) => number) => inst.locations.reduce((n, l) => n + f(l), 0);
-  const nodes = new Set(inst.classes.flatMap((c) => (c.numa !== undefined && c.units.length ? [c.numa] : [])));
-  const expanders = [...nodes].filter((n) => !inst.locations.find((l) => l.node === n)?.expander?.existing).length;
+  const { units, sum, nodes, expanders, at } = tally(inst);
   if (inst.rootKind === 'pci-root') {
     const room = (inst.root.hotplug ? inst.root.freeSlots : 0) + 32 * expanders;
     return expanders + Math.ceil(Math.max(0, units((c) => c.hotplug === true) + inst.spares.slots - sum((l) => l.hpSlots) - room) / 31);
@@ -51,7 +61,6 @@ export function trustedLowerBound(inst: Instance): number {
   const ports = Math.max(0, portUnits - sum((l) => l.hpPorts + l.offPorts));
   // A node's own hot-pluggable PCI units need a bridge on that node, its hotplug=no PCI units a
   // dmi bridge there (expander buses take no endpoints), unless such slots exist there already.
-  const at = (n: number) => inst.locations.find((l) => l.node === n);
   const nodeBridges = [...nodes].filter((n) => units((c) => c.numa === n && c.kind === 'pci' && c.hotplug === true) > 0 && !((at(n)?.hpSlots ?? 0) > 0)).length;
   const nodeDmi = [...nodes].filter((n) => units((c) => c.numa === n && c.kind === 'pci' && c.hotplug === false) > 0 && !((at(n)?.offSlots ?? 0) > 0)).length;
   const bridges = Math.max(Math.ceil(Math.max(0, units((c) => c.kind === 'pci' && c.hotplug === true) + inst.spares.slots - sum((l) => l.hpSlots)) / 31), nodeBridges);
@@ -68,11 +77,7 @@ export function trustedLowerBound(inst: Instance): number {
 }
 
 export function lowerBound(inst: Instance): number {
-  const units = (pred: (c: Instance['classes'][number]) => boolean, per = 1) =>
-    inst.classes.filter(pred).reduce((n, c) => n + (c.packable ? Math.ceil(c.units.length / per) : c.units.length), 0);
-  const sum = (f: (l: Instance['locations'][number]) => number) => inst.locations.reduce((n, l) => n + f(l), 0);
-  const nodes = new Set(inst.classes.flatMap((c) => (c.numa !== undefined && c.units.length ? [c.numa] : [])));
-  const expanders = [...nodes].filter((n) => !inst.locations.find((l) => l.node === n)?.expander?.existing).length;
+  const { units, sum, nodes, expanders, at } = tally(inst);
   if (inst.rootKind === 'pci-root') {
     const room = (inst.root.hotplug ? inst.root.freeSlots : 0) + 32 * expanders;
     const bridges = Math.ceil(Math.max(0, units((c) => c.hotplug === true) + inst.spares.slots - sum((l) => l.hpSlots) - room) / 31);
@@ -85,7 +90,6 @@ export function lowerBound(inst: Instance): number {
   // Per NUMA node: its own hot-pluggable PCI units need a bridge there (unless PCI slots exist
   // there), its hotplug=no PCI units a dmi bridge there, and a bridge there hangs from a port or
   // a dmi bridge there (unless one is forced anyway, or a PCI bus or a free port exists there).
-  const at = (n: number) => inst.locations.find((l) => l.node === n);
   const hpPciAt = (n: number) => units((c) => c.numa === n && c.kind === 'pci' && c.hotplug === true);
   const noHpPciAt = (n: number) => units((c) => c.numa === n && c.kind === 'pci' && c.hotplug === false, 8);
   const portUnitsAt = (n: number) => units((c) => c.numa === n && c.kind === 'pcie', 8);

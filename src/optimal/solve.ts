@@ -111,14 +111,17 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
   const report = () => opts.onProgress?.({ best: best!.get(vars.added), bound: lo, elapsedMs: performance.now() - start });
   report();
   // Bisect between the proven bound and the best layout found.
-  while (lo < best.get(vars.added)! && performance.now() - start < opts.timeoutMs) {
-    const probe = Math.floor((lo + best.get(vars.added)! - 1) / 2);
-    const r = await check(probe);
-    if (r.answer === 'unknown') break;
-    if (r.answer === 'sat') best = r.values!;
-    else lo = probe + 1;
-    report();
-  }
+  const bisect = async () => {
+    while (lo < best!.get(vars.added)! && performance.now() - start < opts.timeoutMs) {
+      const probe = Math.floor((lo + best!.get(vars.added)! - 1) / 2);
+      const r = await check(probe);
+      if (r.answer === 'unknown') break;
+      if (r.answer === 'sat') best = r.values!;
+      else lo = probe + 1;
+      report();
+    }
+  };
+  await bisect();
   let added = best.get(vars.added)!;
   let proven = lo >= added;
   if (proven && added > trusted) {
@@ -130,14 +133,7 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
     else if (verify.answer === 'sat') {
       best = verify.values!;
       lo = trusted;
-      while (lo < best.get(vars.added)! && performance.now() - start < opts.timeoutMs) {
-        const probe = Math.floor((lo + best.get(vars.added)! - 1) / 2);
-        const r = await check(probe);
-        if (r.answer === 'unknown') break;
-        if (r.answer === 'sat') best = r.values!;
-        else lo = probe + 1;
-        report();
-      }
+      await bisect();
       added = best.get(vars.added)!;
       proven = lo >= added;
     }

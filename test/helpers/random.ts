@@ -1,20 +1,10 @@
 // Seeded random domains for property tests and benchmarks.
 import type { Policy } from '../../src/model/schemas.js';
 import { domainXml } from './domains.js';
-
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './prng.js';
 
 export function randomDomain(seed: number, withHints: boolean): { xml: string; policy: Policy } {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pick = <T,>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const machine = pick(['q35', 'q35', 'pc', 'virt'] as const);
   const arch = machine === 'virt' ? 'aarch64' : 'x86_64';

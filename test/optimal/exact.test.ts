@@ -22,6 +22,7 @@ import type { Device } from '../../src/model/types.js';
 import { SmtSession } from '../../src/solver/z3.js';
 import { validateDomain } from '../../src/validate/validateDomain.js';
 import { rootElement, type XmlElement } from '../../src/xml/tree.js';
+import { Rng } from '../helpers/prng.js';
 
 const COUNT_READING: ExactOptions = { newExpandersBelow: true };
 
@@ -87,33 +88,6 @@ function instanceFor(c: Case): { inst: Instance } | { skip: string } {
 
 // ---------------------------------------------------------------------------------------------
 // Random small domains.
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Rng {
-  private readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)]!;
-  }
-}
 
 const hex = (n: number, w = 2) => `0x${n.toString(16).padStart(w, '0')}`;
 const pciAddress = (slot: number) => `<address type='pci' domain='0x0000' bus='0x00' slot='${hex(slot)}' function='0x0'/>`;
