@@ -111,8 +111,11 @@ async function placeOptimal(domain: Domain, implicit: ImplicitDevice[], opts: As
     throw new PciplanError('invalid', `${domain.file}: no layout satisfies these requirements together: ${why.join('; ') || 'the PCI rules'}`);
   }
   if (outcome.status === 'unknown') {
-    if (!greedy) throw new PciplanError('invalid', `${domain.file}: no layout found within the time budget (raise --timeout)`);
-    return { addresses: greedy.addresses, added: greedy.added, devices: greedy.devices, lowerBound: outcome.bound, proven: false, solveMs };
+    // Out of time before any layout: libvirt's is the fallback, when it meets the requirements.
+    if (greedy && greedyMeets(domain, implicit, greedy, opts.policy)) {
+      return { addresses: greedy.addresses, added: greedy.added, devices: greedy.devices, lowerBound: outcome.bound, proven: false, solveMs };
+    }
+    throw new PciplanError('invalid', `${domain.file}: no layout found within the time budget of ${(opts.timeoutMs ?? 30_000) / 1000} s (raise --timeout)`);
   }
   const decoded = decodeLayout(inst, outcome.values, outcome.vars);
   for (const d of forcedDevices) decoded.addresses.delete(d.index);
@@ -126,6 +129,23 @@ async function placeOptimal(domain: Domain, implicit: ImplicitDevice[], opts: As
   };
 }
 
+/** Whether the greedy layout honours the hints and the policy (then it can stand in). */
+function greedyMeets(domain: Domain, implicit: ImplicitDevice[], greedy: GreedyResult, policy: Policy): boolean {
+  return !hintsOrPolicyBroken(domain, implicit, { addresses: greedy.addresses, added: greedy.added }, policy);
+}
+
+function hintsOrPolicyBroken(domain: Domain, implicit: ImplicitDevice[], placed: { addresses: Map<number, PciAddress>; added: NewController[] }, policy: Policy): boolean {
+  const doc = applyLayout(domainDoc.get(domain)!, domain, {
+    addresses: new Map([...placed.addresses].filter(([i]) => i < domain.devices.length)),
+    added: placed.added,
+    implicit: implicit.map((i) => ({ element: i.element, ...(placed.addresses.has(i.device.index) ? { address: placed.addresses.get(i.device.index)! } : {}) })),
+  });
+  return validateDomain(readDomain(doc, domain.file), policy).problems.some((p) => p.severity === 'error');
+}
+
+/** The document each domain was read from (placeOptimal needs it to try the greedy layout). */
+const domainDoc = new WeakMap<Domain, XmlDocument>();
+
 /** A controller the input's addresses force, as a device with its address (not written twice). */
 function forcedController(c: NewController, domain: Domain, index: number): Device {
   const attrs: [string, string][] = [['type', 'pci'], ['index', String(c.index)], ['model', c.model]];
@@ -137,6 +157,7 @@ function forcedController(c: NewController, domain: Domain, index: number): Devi
 export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): Promise<AssignResult> {
   const start = performance.now();
   const { doc, domain } = parsed;
+  domainDoc.set(domain, doc);
   checkInput(domain, opts.policy);
   const root = rootElement(doc);
   const deviceEls = domain.devices.map((d) => (root.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement);

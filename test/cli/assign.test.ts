@@ -93,3 +93,22 @@ describe('pciplan assign (optimal, the default)', () => {
     expect(r.stderr).toMatch(/^pciplan: stdin: no layout satisfies these requirements together: place the unit \(PCI, hotplug=no: disk\[vda\]\)/);
   });
 });
+
+describe('pciplan assign: the time budget', () => {
+  it('ends within budget with a valid layout marked not proven, or says no layout was found in time; never a false proof', async () => {
+    const { hardMixed } = await import('../../bench/hardMixed.js');
+    const { xml } = hardMixed(64, 7);
+    const r = pciplan(['assign', '-', '--pack-functions', '--timeout', '0.05', '--format', 'json'], xml);
+    if (r.code === 0) {
+      const json = JSON.parse(r.stdout);
+      expect(json.proven).toBe(false);
+      expect(r.stderr).toMatch(/not proven optimal within 0\.05 s/);
+    } else {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^pciplan: stdin: no layout found within the time budget of 0\.05 s \(raise --timeout\)\n$/);
+    }
+    // With room, the same domain is proven optimal.
+    const full = JSON.parse(pciplan(['assign', '-', '--pack-functions', '--format', 'json'], xml).stdout);
+    expect(full).toMatchObject({ proven: true, objective: { addedControllers: 19 } });
+  });
+});
