@@ -26,9 +26,11 @@ export function assignTable(r: AssignResult): string {
     const [slot, fn] = slotFn!.split('.');
     return [bus!, slot!, fn!, d.id, d.model ?? '', d.origin];
   });
-  const added = r.addedControllers.length;
+  // The controllers the layout needs; a root bus the XML did not write is named apart.
+  const added = r.objective.addedControllers;
+  const root = r.addedControllers.some((c) => c.model === 'pcie-root' || c.model === 'pci-root') ? ' (and the root bus)' : '';
   const proof = r.strategy === 'optimal' ? (r.proven ? ', proven optimal' : `, not proven optimal (no layout needs fewer than ${r.lowerBound})`) : '';
-  return `${renderTable(['BUS', 'SLOT', 'FN', 'DEVICE', 'MODEL', 'ORIGIN'], rows)}${r.strategy}: ${r.devices.length} PCI functions, ${added} controller${added === 1 ? '' : 's'} added${proof}\n`;
+  return `${renderTable(['BUS', 'SLOT', 'FN', 'DEVICE', 'MODEL', 'ORIGIN'], rows)}${r.strategy}: ${r.devices.length} PCI functions, ${added} controller${added === 1 ? '' : 's'} added${root}${proof}\n`;
 }
 
 /** Progress on stderr once a search has run for a second: the best layout so far and the bound. */
