@@ -188,13 +188,7 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
     throw new PciplanError('invalid', `${u.devices[0]!.id} asks for NUMA node ${u.numa} but is an integrated device: it sits on bus 0, which is on no NUMA node of its own`);
   }
 
-  const classes = new Map<string, UnitClass>();
-  for (const u of units) {
-    const key = `${u.kind}.${u.hotplug === undefined ? 'any' : u.hotplug ? 'hp' : 'nohp'}.${u.numa ?? 'none'}${u.integrated ? '.int' : ''}${u.packable ? '.pack' : ''}`;
-    const c = classes.get(key) ?? { key, kind: u.kind, hotplug: u.hotplug, numa: u.numa, integrated: u.integrated, packable: u.packable, units: [] };
-    c.units.push(u);
-    classes.set(key, c);
-  }
+  const classes = classify(units);
 
   // Capacity that exists: per bus, from its occupancy, filed under the location it belongs to.
   const occupancy = new Map<number, number[]>();
@@ -309,7 +303,7 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
     domain,
     rootKind,
     units,
-    classes: [...classes.values()].sort((a, b) => (a.key < b.key ? -1 : 1)),
+    classes,
     locations: [...locations.values()],
     root: { freeSlots: rootFree, rootPortFns, hotplug: rootKind === 'pci-root' && pinnedRoot?.pci?.target.hotplug !== 'off' },
     overflowRootPorts: overflow,
@@ -320,6 +314,18 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
     occupancy,
     devices,
   };
+}
+
+/** Units with the same requirements are interchangeable: one class each, in a stable order. */
+export function classify(units: Unit[]): UnitClass[] {
+  const classes = new Map<string, UnitClass>();
+  for (const u of units) {
+    const key = `${u.kind}.${u.hotplug === undefined ? 'any' : u.hotplug ? 'hp' : 'nohp'}.${u.numa ?? 'none'}${u.integrated ? '.int' : ''}${u.packable ? '.pack' : ''}`;
+    const c = classes.get(key) ?? { key, kind: u.kind, hotplug: u.hotplug, numa: u.numa, integrated: u.integrated, packable: u.packable, units: [] };
+    c.units.push(u);
+    classes.set(key, c);
+  }
+  return [...classes.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
 function popcount(n: number): number {

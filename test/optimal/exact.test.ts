@@ -14,7 +14,7 @@ import { solveExact, solveExactDetailed, type ExactOptions, type ExactOutcome } 
 import { implicitDevices } from '../../src/alloc/implicit.js';
 import { assignGreedy, type GreedyResult } from '../../src/alloc/greedy.js';
 import { PciplanError } from '../../src/errors.js';
-import { buildInstance, type Instance, type Location, type Unit, type UnitClass } from '../../src/optimal/instance.js';
+import { buildInstance, classify, type Instance, type Location, type Unit, type UnitClass } from '../../src/optimal/instance.js';
 import { buildModel, solveInstance } from '../../src/optimal/solve.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import type { Policy } from '../../src/model/schemas.js';
@@ -264,18 +264,12 @@ function handInstance(spec: {
     why: { hotplug: 'hint', kind: 'class' },
     ...u,
   }));
-  const classes = new Map<string, UnitClass>();
-  for (const u of units) {
-    const key = `${u.kind}.${u.hotplug === undefined ? 'any' : u.hotplug ? 'hp' : 'nohp'}.${u.numa ?? 'none'}${u.integrated ? '.int' : ''}${u.packable ? '.pack' : ''}`;
-    const c = classes.get(key) ?? { key, kind: u.kind, hotplug: u.hotplug, numa: u.numa, integrated: u.integrated, packable: u.packable, units: [] };
-    c.units.push(u);
-    classes.set(key, c);
-  }
+  const classes = classify(units);
   const locations = spec.locations.map((l) => ({ id: 'R', node: undefined, hpPorts: 0, offPorts: 0, upstreamFree: 0, hpSlots: 0, offSlots: 0, pciBuses: 0, ...l }) as Location);
   return {
     rootKind: spec.rootKind,
     units,
-    classes: [...classes.values()].sort((a, b) => (a.key < b.key ? -1 : 1)),
+    classes,
     locations,
     root: spec.root,
     overflowRootPorts: [],
