@@ -84,7 +84,7 @@ interface Placement {
   solveMs: number;
 }
 
-async function placeOptimal(domain: Domain, implicit: ImplicitDevice[], opts: AssignOptions): Promise<Placement> {
+async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], opts: AssignOptions): Promise<Placement> {
   let greedy: GreedyResult | undefined;
   try {
     greedy = assignGreedy(domain, implicit);
@@ -112,7 +112,7 @@ async function placeOptimal(domain: Domain, implicit: ImplicitDevice[], opts: As
   }
   if (outcome.status === 'unknown') {
     // Out of time before any layout: libvirt's is the fallback, when it meets the requirements.
-    if (greedy && greedyMeets(domain, implicit, greedy, opts.policy)) {
+    if (greedy && greedyMeets(doc, domain, implicit, greedy, opts.policy)) {
       return { addresses: greedy.addresses, added: greedy.added, devices: greedy.devices, lowerBound: outcome.bound, proven: false, solveMs };
     }
     throw new PciplanError('invalid', `${domain.file}: no layout found within the time budget of ${(opts.timeoutMs ?? 30_000) / 1000} s (raise --timeout)`);
@@ -129,22 +129,23 @@ async function placeOptimal(domain: Domain, implicit: ImplicitDevice[], opts: As
   };
 }
 
-/** Whether the greedy layout honours the hints and the policy (then it can stand in). */
-function greedyMeets(domain: Domain, implicit: ImplicitDevice[], greedy: GreedyResult, policy: Policy): boolean {
-  return !hintsOrPolicyBroken(domain, implicit, { addresses: greedy.addresses, added: greedy.added }, policy);
-}
-
-function hintsOrPolicyBroken(domain: Domain, implicit: ImplicitDevice[], placed: { addresses: Map<number, PciAddress>; added: NewController[] }, policy: Policy): boolean {
-  const doc = applyLayout(domainDoc.get(domain)!, domain, {
-    addresses: new Map([...placed.addresses].filter(([i]) => i < domain.devices.length)),
+/**
+ * The layout a placement writes: addresses of the domain's own devices (those that change), the
+ * controllers added, the implicit devices with their addresses.
+ */
+function toLayout(domain: Domain, implicit: ImplicitDevice[], placed: { addresses: Map<number, PciAddress>; added: NewController[] }): Layout {
+  return {
+    addresses: new Map([...placed.addresses].filter(([i, a]) => i < domain.devices.length && !sameAddress(domain.devices[i]!, a))),
     added: placed.added,
     implicit: implicit.map((i) => ({ element: i.element, ...(placed.addresses.has(i.device.index) ? { address: placed.addresses.get(i.device.index)! } : {}) })),
-  });
-  return validateDomain(readDomain(doc, domain.file), policy).problems.some((p) => p.severity === 'error');
+  };
 }
 
-/** The document each domain was read from (placeOptimal needs it to try the greedy layout). */
-const domainDoc = new WeakMap<Domain, XmlDocument>();
+/** Whether the greedy layout honours the hints and the policy (then it can stand in). */
+function greedyMeets(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], greedy: GreedyResult, policy: Policy): boolean {
+  const written = readDomain(applyLayout(doc, domain, toLayout(domain, implicit, greedy)), domain.file);
+  return !validateDomain(written, policy).problems.some((p) => p.severity === 'error');
+}
 
 /** A controller the input's addresses force, as a device with its address (not written twice). */
 function forcedController(c: NewController, domain: Domain, index: number): Device {
@@ -157,7 +158,6 @@ function forcedController(c: NewController, domain: Domain, index: number): Devi
 export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): Promise<AssignResult> {
   const start = performance.now();
   const { doc, domain } = parsed;
-  domainDoc.set(domain, doc);
   checkInput(domain, opts.policy);
   const root = rootElement(doc);
   const deviceEls = domain.devices.map((d) => (root.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement);
@@ -169,15 +169,10 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
     result = { addresses: g.addresses, added: g.added, devices: g.devices, lowerBound: 0, proven: false, solveMs: 0 };
     ignoredHints = domain.devices.flatMap((d) => describeHints(d).map((h) => `greedy ignores ${h} on ${d.id}: libvirt's algorithm cannot express it`));
   } else {
-    result = await placeOptimal(domain, implicit, opts);
+    result = await placeOptimal(doc, domain, implicit, opts);
   }
 
-  const layout: Layout = {
-    addresses: new Map([...result.addresses].filter(([i]) => i < domain.devices.length && !sameAddress(domain.devices[i]!, result.addresses.get(i)!))),
-    added: result.added,
-    implicit: implicit.map((i) => ({ element: i.element, ...(result.addresses.has(i.device.index) ? { address: result.addresses.get(i.device.index)! } : {}) })),
-  };
-  const out = applyLayout(doc, domain, layout);
+  const out = applyLayout(doc, domain, toLayout(domain, implicit, result));
   const written = readDomain(out, domain.file);
 
   const check = validateDomain(written, opts.strategy === 'optimal' ? opts.policy : {});

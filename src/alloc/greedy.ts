@@ -4,9 +4,9 @@
 // controller list and places everything for real: controllers first, then devices in libvirt's
 // category order, first fit. The spare rules (one free root port on a new q35 domain, one free
 // slot on pci-root machines) come from the dummy reservations pass 1 makes and pass 2 does not.
-import { CONTROLLERS, ROOT_MODELS, type ControllerModel, type MachineSpec, type PreferredDevice } from '../catalog/index.js';
+import { ROOT_MODELS, type ControllerModel, type MachineSpec, type PreferredDevice } from '../catalog/index.js';
 import { PciplanError } from '../errors.js';
-import type { NewController } from '../model/applyLayout.js';
+import { markMultifunction, newController, type NewController } from '../model/applyLayout.js';
 import { readDevice } from '../model/parseDomain.js';
 import { addressOf } from '../model/topology.js';
 import type { Device, Domain, PciAddress } from '../model/types.js';
@@ -201,8 +201,8 @@ export function assignGreedy(domain: Domain, implicit: ImplicitDevice[]): Greedy
 
   const addresses = new Map<number, PciAddress>();
   for (const it of items) if (it.placed) addresses.set(it.device.index, { ...it.placed });
-  setMultifunction(items, addresses);
-  return { addresses, added: added.map((d) => newController(d, addresses.get(d.index))), implicit, devices: [...all, ...added] };
+  markMultifunction(addresses.values());
+  return { addresses, added: added.map((d) => newController(d.pci!.model, d.pci!.index, addresses.get(d.index))), implicit, devices: [...all, ...added] };
 }
 
 function orderControllers(all: Device[], added: Device[]): Device[] {
@@ -216,38 +216,3 @@ function orderControllers(all: Device[], added: Device[]): Device[] {
   }
   return out;
 }
-
-/** multifunction='on' on function 0 of every slot that uses more (virDomainPCIAddressSetAllMulti). */
-function setMultifunction(items: Item[], addresses: Map<number, PciAddress>): void {
-  const multi = new Set<string>();
-  for (const a of addresses.values()) if (a.function > 0) multi.add(`${a.bus}:${a.slot}`);
-  for (const it of items) {
-    const a = addresses.get(it.device.index);
-    if (!a || a.function !== 0 || !multi.has(`${a.bus}:${a.slot}`)) continue;
-    if (it.given?.multifunction === 'off') continue;
-    a.multifunction = 'on';
-  }
-}
-
-/** libvirt's defaults for a controller it adds: model name, chassis and port from its address. */
-function newController(d: Device, at: PciAddress | undefined): NewController {
-  const model = d.pci!.model;
-  const index = d.pci!.index;
-  const spec = CONTROLLERS[model];
-  const target =
-    model === 'pcie-root-port' && at
-      ? { chassis: index, port: at.slot * 8 + at.function }
-      : model === 'pcie-switch-downstream-port' && at
-        ? { chassis: index, port: at.slot }
-        : model === 'pci-bridge'
-          ? { chassisNr: index }
-          : undefined;
-  return {
-    index,
-    model,
-    ...(spec.modelNames[0] && !ROOT_MODELS.includes(model) ? { modelName: spec.modelNames[0] } : {}),
-    ...(target ? { target } : {}),
-    ...(at ? { address: at } : {}),
-  };
-}
-

@@ -57,7 +57,6 @@ export interface DeviceRule {
   why?: string;
 }
 
-const VIRTIO = ['virtio', 'virtio-non-transitional', ''] as const;
 const TRANSITIONAL = ['virtio-transitional'] as const;
 
 export const DEVICE_RULES: readonly DeviceRule[] = [

@@ -4,7 +4,7 @@
 // user's document moves.
 import { appendChild, insertAfter, ownIndent } from '../xml/edit.js';
 import { attr, cloneDocument, elements, firstElement, newElement, rootElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
-import type { ControllerModel } from '../catalog/index.js';
+import { CONTROLLERS, ROOT_MODELS, type ControllerModel } from '../catalog/index.js';
 import { moveHintsToMetadata } from './hints.js';
 import type { ControllerTarget, Domain, PciAddress } from './types.js';
 
@@ -31,6 +31,37 @@ const DEVICE_ORDER = [
   'channel', 'input', 'tpm', 'graphics', 'sound', 'audio', 'video', 'hostdev', 'redirdev', 'redirfilter', 'hub',
   'watchdog', 'memballoon', 'rng', 'nvram', 'panic', 'shmem', 'memory', 'iommu', 'vsock', 'crypto', 'pstore',
 ];
+
+/**
+ * A controller as libvirt adds it: its QEMU model name, and the target defaults libvirt derives
+ * from its index and address (chassis and port for ports, chassisNr for a pci-bridge), plus any
+ * target options the caller sets.
+ */
+export function newController(model: ControllerModel, index: number, address: PciAddress | undefined, extra: ControllerTarget = {}): NewController {
+  const target: ControllerTarget = {};
+  if (model === 'pcie-root-port' && address) Object.assign(target, { chassis: index, port: address.slot * 8 + address.function });
+  if (model === 'pcie-switch-downstream-port' && address) Object.assign(target, { chassis: index, port: address.slot });
+  if (model === 'pci-bridge') target.chassisNr = index;
+  Object.assign(target, extra);
+  const modelName = CONTROLLERS[model].modelNames[0];
+  return {
+    index,
+    model,
+    ...(modelName && !ROOT_MODELS.includes(model) ? { modelName } : {}),
+    ...(Object.keys(target).length ? { target } : {}),
+    ...(address ? { address } : {}),
+  };
+}
+
+/**
+ * multifunction='on' on function 0 of every slot that uses more than function 0, unless it was
+ * written 'off' (libvirt's virDomainPCIAddressSetAllMulti). Marks the addresses in place.
+ */
+export function markMultifunction(addresses: Iterable<PciAddress>): void {
+  const all = [...addresses];
+  const multi = new Set(all.filter((a) => a.function > 0).map((a) => `${a.bus}:${a.slot}`));
+  for (const a of all) if (a.function === 0 && multi.has(`${a.bus}:${a.slot}`) && a.multifunction !== 'off') a.multifunction = 'on';
+}
 
 const hex = (n: number, width: number) => `0x${n.toString(16).padStart(width, '0')}`;
 

@@ -74,10 +74,6 @@ function hintAttrs(h: Hints): [string, string][] {
   return a;
 }
 
-function hasHints(h: Hints): boolean {
-  return hintAttrs(h).length > 0;
-}
-
 /**
  * Move every device's hints into pciplan's metadata (on a document being written): removes the
  * <addressPreferences> elements and writes one metadata entry per device that has hints.

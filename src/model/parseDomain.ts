@@ -52,11 +52,10 @@ export function readDomain(doc: XmlDocument, file: string): Domain {
     throw inputError(at(file, osType), `unknown machine '${machineName}' for arch '${arch}' (pciplan knows ${knownMachineNames()})`);
   }
 
-  const numaCells = elements(childPath(root, 'cpu', 'numa') ?? root, 'cell').map((cell, i) => {
-    const id = parseDecimal(attr(cell, 'id'), 'id', { at: at(file, cell), what: '<cpu><numa><cell>' });
-    return id ?? i;
-  });
-  if (!childPath(root, 'cpu', 'numa')) numaCells.length = 0;
+  const numa = childPath(root, 'cpu', 'numa');
+  const numaCells = (numa ? elements(numa, 'cell') : []).map(
+    (cell, i) => parseDecimal(attr(cell, 'id'), 'id', { at: at(file, cell), what: '<cpu><numa><cell>' }) ?? i,
+  );
 
   const devicesEl = firstElement(root, 'devices');
   const devices: Device[] = [];

@@ -86,11 +86,6 @@ export interface Domain {
   devices: Device[];
 }
 
-/** Whether a device takes part in PCI placement at all. */
-export function isPciDevice(d: Device): boolean {
-  return d.pci !== undefined || d.cls.connect !== 'none' || (d.address.type === 'pci' && d.address.pci !== undefined);
-}
-
 /** A device that should carry a PCI address once the layout is complete (roots never do). */
 export function needsPciAddress(d: Device): boolean {
   if (d.pci) return d.pci.model !== 'pci-root' && d.pci.model !== 'pcie-root';

@@ -4,11 +4,11 @@
 // bridges on the last free ports, and gives units the lowest places in document order: the
 // tie-break of the objective.
 import { CONTROLLERS, type ControllerModel } from '../catalog/index.js';
-import type { NewController } from '../model/applyLayout.js';
+import { markMultifunction, newController, type NewController } from '../model/applyLayout.js';
 import type { Device, PciAddress } from '../model/types.js';
 import type { Placement, Vars } from '../../encodings/variables.js';
 import type { Term } from '../solver/smt.js';
-import type { Instance, Unit } from './instance.js';
+import { locator, type Instance, type Unit } from './instance.js';
 
 export interface Decoded {
   /** Addresses of the instance's devices (existing unaddressed controllers and units). */
@@ -67,6 +67,7 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
     return c;
   };
   const addresses = new Map<number, PciAddress>(inst.placed);
+  const locationOf = locator(inst.devices, addresses);
   const locs = [...vars.loc.values()];
 
   // Which units take which placement: document order, placements in a fixed preference.
@@ -135,7 +136,7 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
   for (const d of [...inst.devices].sort((x, y) => (x.pci?.index ?? 0) - (y.pci?.index ?? 0))) {
     if (!d.pci || (d.pci.model !== 'pcie-root-port' && d.pci.model !== 'pcie-switch-downstream-port')) continue;
     if ((occ.get(d.pci.index) ?? []).some((f) => f !== 0)) continue;
-    const l = locationOf(inst, addresses, d.pci.index);
+    const l = locationOf(d.pci.index);
     push(d.pci.target.hotplug === 'off' ? offPorts : hpPorts, l, d.pci.index);
   }
   for (const lv of locs) {
@@ -193,7 +194,7 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
       }
     };
     for (const d of inst.devices) {
-      if (d.pci?.model === 'pcie-switch-upstream-port' && locationOf(inst, addresses, d.pci.index) === id) downstream(d.pci.index);
+      if (d.pci?.model === 'pcie-switch-upstream-port' && locationOf(d.pci.index) === id) downstream(d.pci.index);
     }
     for (let i = 0; i < sw; i++) downstream(make('pcie-switch-upstream-port', id, { address: take(at(takePort(), 0)) }).index);
     for (let i = 0; i < br; i++) make('pcie-to-pci-bridge', id, { address: take(at(takePort(), 0)) });
@@ -219,7 +220,7 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
       if (!d.pci) continue;
       const m = d.pci.model;
       const isHot = m === 'pci-bridge' || m === 'pcie-to-pci-bridge' || m === 'pci-expander-bus';
-      if ((hot ? isHot : m === 'dmi-to-pci-bridge') && locationOf(inst, addresses, d.pci.index) === id) buses.push(d.pci.index);
+      if ((hot ? isHot : m === 'dmi-to-pci-bridge') && locationOf(d.pci.index) === id) buses.push(d.pci.index);
     }
     for (const c of created) {
       const isHot = c.model === 'pci-bridge' || c.model === 'pcie-to-pci-bridge' || c.model === 'pci-expander-bus';
@@ -288,7 +289,8 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
     unit.devices.forEach((d, fn) => addresses.set(d.index, take(at(slotAddr.bus, slotAddr.slot, fn))));
   }
 
-  return { addresses: withMultifunction(addresses, created), added: created.map((c) => toNewController(c, created, inst)) };
+  markMultifunction([...addresses.values(), ...created.flatMap((c) => (c.address ? [c.address] : []))]);
+  return { addresses, added: created.map((c) => toNewController(c, created, inst)) };
 }
 
 function lastFree(fns: number[], lo: number, hi: number, reserved: Set<number>): number | undefined {
@@ -296,37 +298,12 @@ function lastFree(fns: number[], lo: number, hi: number, reserved: Set<number>):
   return undefined;
 }
 
-/** The location of an existing bus: under an expander (by node) or the root hierarchy. */
-function locationOf(inst: Instance, addresses: Map<number, PciAddress>, bus: number): string {
-  const byIndex = new Map(inst.devices.flatMap((d) => (d.pci ? [[d.pci.index, d] as const] : [])));
-  for (let b: number | undefined = bus, guard = 0; b !== undefined && guard < 300; guard++) {
-    const d = byIndex.get(b);
-    if (!d) return 'R';
-    if (d.pci!.model === 'pcie-expander-bus' || d.pci!.model === 'pci-expander-bus') return `X${d.pci!.target.node ?? 'none'}`;
-    b = addresses.get(d.index)?.bus;
-  }
-  return 'R';
-}
-
-/** multifunction='on' on function 0 of every slot that uses more than function 0. */
-function withMultifunction(addresses: Map<number, PciAddress>, created: NewCtrl[]): Map<number, PciAddress> {
-  const all = [...addresses.values(), ...created.flatMap((c) => (c.address ? [c.address] : []))];
-  const multi = new Set(all.filter((a) => a.function > 0).map((a) => `${a.bus}:${a.slot}`));
-  for (const a of all) if (a.function === 0 && multi.has(`${a.bus}:${a.slot}`) && a.multifunction !== 'off') a.multifunction = 'on';
-  return addresses;
-}
-
 function toNewController(c: NewCtrl, created: NewCtrl[], inst: Instance): NewController {
-  const spec = CONTROLLERS[c.model];
-  const a = c.address;
-  const target: NewController['target'] = {};
-  if (c.model === 'pcie-root-port' && a) Object.assign(target, { chassis: c.index, port: a.slot * 8 + a.function });
-  if (c.model === 'pcie-switch-downstream-port' && a) Object.assign(target, { chassis: c.index, port: a.slot });
-  if (c.model === 'pci-bridge') target.chassisNr = c.index;
-  if (c.hotplugOff) target.hotplug = 'off';
+  const extra: NewController['target'] = {};
+  if (c.hotplugOff) extra.hotplug = 'off';
   if (c.model === 'pcie-expander-bus' || c.model === 'pci-expander-bus') {
-    // busNr from the top down, below existing expanders: each range holds its own subtree.
-    // From the top down, the largest subtree first; busNr is at most 254 (libvirt's range).
+    // busNr from the top down, below existing expanders, the largest subtree first; at most 254
+    // (libvirt's range). Each range then holds its own subtree.
     const subtree = (x: NewCtrl) => 1 + created.filter((y) => y.loc === x.loc && y !== x).length;
     const order = created.filter((y) => y.model === c.model).sort((x, y) => subtree(y) - subtree(x) || x.index - y.index);
     let top = inst.buses.lowestBusNr;
@@ -334,14 +311,8 @@ function toNewController(c: NewCtrl, created: NewCtrl[], inst: Instance): NewCon
       top = Math.min(254, top - subtree(x));
       if (x === c) break;
     }
-    target.busNr = top;
-    if (c.node !== undefined) target.node = c.node;
+    extra.busNr = top;
+    if (c.node !== undefined) extra.node = c.node;
   }
-  return {
-    index: c.index,
-    model: c.model,
-    ...(spec.modelNames[0] ? { modelName: spec.modelNames[0] } : {}),
-    ...(Object.keys(target).length ? { target } : {}),
-    ...(a ? { address: a } : {}),
-  };
+  return newController(c.model, c.index, c.address, extra);
 }

@@ -195,18 +195,7 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
   for (const b of set.buses) occupancy.set(b.index, b.slots.map((s) => s.fns));
   const ctrlDevice = new Map<number, Device>();
   for (const d of devices) if (d.pci) ctrlDevice.set(d.pci.index, d);
-  const parentOf = (bus: number): number | undefined => {
-    const d = ctrlDevice.get(bus);
-    const a = d ? placed.get(d.index) : undefined;
-    return a?.bus;
-  };
-  const locationOf = (bus: number): string => {
-    for (let b: number | undefined = bus, guard = 0; b !== undefined && guard < 300; b = parentOf(b), guard++) {
-      const d = ctrlDevice.get(b);
-      if (d && EXPANDER_MODELS.includes(d.pci!.model)) return `X${d.pci!.target.node ?? 'none'}`;
-    }
-    return 'R';
-  };
+  const locationOf = locator(devices, placed);
   const locations = new Map<string, Location>();
   const loc = (id: string): Location => {
     let l = locations.get(id);
@@ -313,6 +302,24 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
     placed,
     occupancy,
     devices,
+  };
+}
+
+/**
+ * Where a bus belongs: the location of the nearest expander bus above it ('X<node>' or 'Xnone'),
+ * else the root hierarchy 'R'. Reads `addresses` as it is when asked.
+ */
+export function locator(devices: readonly Device[], addresses: ReadonlyMap<number, PciAddress>): (bus: number) => string {
+  const byIndex = new Map<number, Device>();
+  for (const d of devices) if (d.pci) byIndex.set(d.pci.index, d);
+  return (bus) => {
+    for (let b: number | undefined = bus, guard = 0; b !== undefined && guard < 300; guard++) {
+      const d = byIndex.get(b);
+      if (!d) return 'R';
+      if (EXPANDER_MODELS.includes(d.pci!.model)) return `X${d.pci!.target.node ?? 'none'}`;
+      b = addresses.get(d.index)?.bus;
+    }
+    return 'R';
   };
 }
 
