@@ -2,9 +2,9 @@
 // what it accepts and which functions of its 32 slots are used. The greedy allocator drives it
 // exactly as libvirt does (domain_addr.c: reserve, find the next free slot first-fit, and in a
 // dry run grow the set by adding buses); reference sections 2, 5.2 and 5.5.
-import { busAccepts, CONNECT_TYPE_WORDING, CONTROLLERS, type ConnectType, type ControllerModel, type MachineSpec } from '../catalog/index.js';
+import { busAccepts, CONNECT_TYPE_WORDING, CONTROLLERS, type ConnectType, type ControllerModel, type MachineSpec, type Reservation } from '../catalog/index.js';
 import { PciplanError } from '../errors.js';
-import { formatAddress, type PciAddress } from '../model/types.js';
+import { formatAddress, type PciAddress, type PciController } from '../model/types.js';
 
 /** What a device needs from a bus (libvirt's device-side connect flags). */
 export interface DeviceFlags {
@@ -63,6 +63,43 @@ export class AddressSet {
     readonly machine: MachineSpec,
     public dryRun: boolean,
   ) {}
+
+  /** One bus per controller index below `nbuses`; gaps get the model libvirt fills them with. */
+  static forControllers(machine: MachineSpec, dryRun: boolean, controllers: readonly PciController[], nbuses: number): AddressSet {
+    const set = new AddressSet(machine, dryRun);
+    const byIndex = new Map<number, PciController>();
+    for (const c of controllers) if (!byIndex.has(c.index)) byIndex.set(c.index, c);
+    const gapModel: ControllerModel = machine.multipleRoots ? 'pci-root' : machine.root === 'pcie-root' ? 'pcie-root-port' : 'pci-bridge';
+    for (let i = 0; i < nbuses; i++) {
+      const c = byIndex.get(i);
+      set.buses.push(new BusState(i, c ? c.model : i === 0 ? machine.root : gapModel, c?.target.hotplug === 'off'));
+    }
+    return set;
+  }
+
+  /**
+   * The chipset's functions on bus 0 (qemuDomainValidateDevicePCISlotsPIIX3/Q35): each is reserved,
+   * for its owner device when there is one (whose written address must be that one), returned.
+   */
+  reserveChipset<T extends { id: string; flags: DeviceFlags; given?: PciAddress | undefined }>(ownerOf: (r: Reservation) => T | undefined): [T, PciAddress][] {
+    const placed: [T, PciAddress][] = [];
+    const endpoint: DeviceFlags = { connect: this.machine.root === 'pcie-root' ? 'pcie-device' : 'pci-device', autoAssign: true, integrated: false, aggregate: false };
+    for (const r of this.machine.reserved) {
+      const owner = r.owner ? ownerOf(r) : undefined;
+      const at: PciAddress = { domain: 0, bus: 0, slot: r.slot, function: r.function };
+      if (owner) {
+        const g = owner.given;
+        if (g && (g.bus !== 0 || g.slot !== r.slot || g.function !== r.function)) {
+          throw new PciplanError('invalid', `${owner.id}: ${r.ownerMessage ?? `${r.what} must be at 00:${r.slot.toString(16)}.${r.function}`}`);
+        }
+        this.reserve(at, owner.flags, true, owner.id);
+        placed.push([owner, at]);
+      } else if (!r.onlyWithOwner) {
+        this.reserve(at, endpoint, true, r.what);
+      }
+    }
+    return placed;
+  }
 
   /** Whether `flags` may sit on `bus`; the reason when not (libvirt's wording). */
   compatible(bus: BusState, flags: DeviceFlags, fromConfig: boolean): string | undefined {

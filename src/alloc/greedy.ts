@@ -5,14 +5,13 @@
 // category order, first fit. The spare rules (one free root port on a new q35 domain, one free
 // slot on pci-root machines) come from the dummy reservations pass 1 makes and pass 2 does not.
 import { ROOT_MODELS, type ControllerModel, type MachineSpec, type PreferredDevice } from '../catalog/index.js';
-import { PciplanError } from '../errors.js';
 import { markMultifunction, newController, type NewController } from '../model/applyLayout.js';
 import { readDevice } from '../model/parseDomain.js';
 import { addressOf } from '../model/topology.js';
 import type { Device, Domain, PciAddress } from '../model/types.js';
 import { isOwner } from '../validate/addresses.js';
 import { newElement } from '../xml/tree.js';
-import { AddressSet, BusState, type DeviceFlags } from './addressSet.js';
+import { AddressSet, type DeviceFlags } from './addressSet.js';
 import { deviceFlags } from './flags.js';
 import type { ImplicitDevice } from './implicit.js';
 import { placementOrder } from './order.js';
@@ -57,15 +56,7 @@ class Pass {
     nbuses: number,
     dryRun: boolean,
   ) {
-    this.set = new AddressSet(machine, dryRun);
-    const byIndex = new Map<number, Item>();
-    for (const it of items) if (it.device.pci && !byIndex.has(it.device.pci.index)) byIndex.set(it.device.pci.index, it);
-    // One bus per index; gaps get the model libvirt fills them with.
-    const gapModel: ControllerModel = machine.multipleRoots ? 'pci-root' : machine.root === 'pcie-root' ? 'pcie-root-port' : 'pci-bridge';
-    for (let i = 0; i < nbuses; i++) {
-      const ctrl = byIndex.get(i)?.device.pci;
-      this.set.buses.push(new BusState(i, ctrl ? ctrl.model : i === 0 ? machine.root : gapModel, ctrl?.target.hotplug === 'off'));
-    }
+    this.set = AddressSet.forControllers(machine, dryRun, items.flatMap((it) => (it.device.pci ? [it.device.pci] : [])), nbuses);
   }
 
   /** Reserve every address the XML gives (libvirt: qemuDomainCollectPCIAddress, fromConfig). */
@@ -84,20 +75,11 @@ class Pass {
 
   /** Chipset functions and the devices pinned to them (qemuDomainValidateDevicePCISlotsPIIX3/Q35). */
   chipset(): void {
-    for (const r of this.machine.reserved) {
-      const owner = r.owner ? this.items.find((it) => isOwner(it.device, r.owner!)) : undefined;
-      const at = addr(0, r.slot, r.function);
-      if (owner && owner.flags) {
-        if (owner.given && (owner.given.bus !== 0 || owner.given.slot !== r.slot || owner.given.function !== r.function)) {
-          throw new PciplanError('invalid', `${owner.device.id}: ${r.ownerMessage ?? `${r.what} must be at ${at.slot}.${at.function}`}`);
-        }
-        this.set.reserve(at, owner.flags, true, owner.device.id);
-        owner.placed = at;
-      } else if (!r.onlyWithOwner) {
-        const flags = this.machine.root === 'pcie-root' ? PCIE_ENDPOINT : PCI_ENDPOINT;
-        this.set.reserve(at, flags, true, r.what);
-      }
-    }
+    const owners = this.set.reserveChipset((r) => {
+      const it = this.items.find((x) => isOwner(x.device, r.owner!));
+      return it?.flags ? { id: it.device.id, flags: it.flags, given: it.given, it } : undefined;
+    });
+    for (const [{ it }, at] of owners) it.placed = at;
     for (const pref of this.machine.preferred) {
       const it = this.preferredDevice(pref.device);
       if (!it || !it.flags || this.set.isSlotInUse(0, pref.slot)) continue;

@@ -3,7 +3,7 @@
 // Everything the encodings need and nothing about XML. Requirements that nobody wrote down follow
 // libvirt's promises, read off the greedy layout: a device libvirt would make hot-pluggable stays
 // hot-pluggable, and libvirt's spare port or slot is kept.
-import { AddressSet, BusState, type DeviceFlags } from '../alloc/addressSet.js';
+import { AddressSet, type DeviceFlags } from '../alloc/addressSet.js';
 import { deviceFlags } from '../alloc/flags.js';
 import type { GreedyResult } from '../alloc/greedy.js';
 import { placementOrder } from '../alloc/order.js';
@@ -103,14 +103,9 @@ function hotpluggable(model: ControllerModel, hotplugAttr: 'on' | 'off' | undefi
  */
 function placeExisting(domain: Domain, devices: Device[], greedy: GreedyResult | undefined): { placed: Map<number, PciAddress>; set: AddressSet; overflow: Device[] } {
   const machine = domain.machine;
-  const set = new AddressSet(machine, false);
   const ctrls = devices.filter((d) => d.pci);
   const maxIdx = Math.max(0, ...ctrls.map((d) => d.pci!.index));
-  const byIndex = new Map(ctrls.map((d) => [d.pci!.index, d]));
-  for (let i = 0; i <= maxIdx; i++) {
-    const c = byIndex.get(i)?.pci;
-    set.buses.push(new BusState(i, c ? c.model : i === 0 ? machine.root : machine.root === 'pcie-root' ? 'pcie-root-port' : 'pci-bridge', c?.target.hotplug === 'off'));
-  }
+  const set = AddressSet.forControllers(machine, false, ctrls.map((d) => d.pci!), maxIdx + 1);
   const placed = new Map<number, PciAddress>();
   const reserve = (d: Device, a: PciAddress, flags: DeviceFlags) => {
     set.reserve(a, flags, true, d.id);
@@ -122,14 +117,12 @@ function placeExisting(domain: Domain, devices: Device[], greedy: GreedyResult |
     const flags = deviceFlags(d, domain);
     if (a && flags && !machine.reserved.some((r) => r.owner && isOwner(d, r.owner))) reserve(d, a, flags);
   }
-  const endpoint: DeviceFlags = { connect: machine.root === 'pcie-root' ? 'pcie-device' : 'pci-device', autoAssign: true, integrated: false, aggregate: false };
-  for (const r of machine.reserved) {
-    const owner = r.owner ? devices.find((d) => isOwner(d, r.owner!)) : undefined;
-    const at = { domain: 0, bus: 0, slot: r.slot, function: r.function };
-    const ownerFlags = owner && deviceFlags(owner, domain);
-    if (owner && ownerFlags) reserve(owner, at, ownerFlags);
-    else if (!r.onlyWithOwner) set.reserve(at, endpoint, true, r.what);
-  }
+  const owners = set.reserveChipset((r) => {
+    const d = devices.find((x) => isOwner(x, r.owner!));
+    const flags = d && deviceFlags(d, domain);
+    return d && flags ? { id: d.id, flags, given: addressOf(d), d } : undefined;
+  });
+  for (const [{ d }, at] of owners) placed.set(d.index, at);
   // Existing unaddressed controllers, in libvirt's controller order. Where the greedy layout
   // exists, take its addresses: they are libvirt's, and keep the two layouts comparable.
   const overflow: Device[] = [];
