@@ -24,7 +24,7 @@ import { parseDomain } from '../src/model/parseDomain.js';
 import { writeXml } from '../src/xml/writeXml.js';
 import { generateDomain, type GenerateOptions, type Machine } from '../test/gen/domains.js';
 import { addressTable, tableDiff } from '../test/helpers/parity.js';
-import { defineBatch, libvirtAvailable, libvirtUnavailableReason } from '../test/oracle/libvirt.js';
+import { defineBatch, libvirtAvailable, libvirtUnavailableReason } from '../src/oracle/libvirt.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SEED = 2026;

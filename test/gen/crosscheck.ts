@@ -3,7 +3,7 @@
  * one catches. Used by layouts.test.ts and handy from a REPL/script:
  *   npx tsx -e "import('./test/gen/crosscheck.ts').then(async m => console.log(m.formatSummary(await m.crossCheck(m.generateLayouts(1, 200)))))"
  */
-import { defineBatch } from '../oracle/libvirt.js';
+import { defineBatch } from '../../src/oracle/libvirt.js';
 import { qemuAcceptsBatch } from '../oracle/qemu.js';
 import { generateLayouts, type GeneratedLayout } from './layouts.js';
 

@@ -1,6 +1,6 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { libvirtAvailable } from '../oracle/libvirt.js';
+import { libvirtAvailable } from '../../src/oracle/libvirt.js';
 import { qemuAvailable } from '../oracle/qemu.js';
 import { crossCheck, formatRows, formatSummary } from './crosscheck.js';
 import { FAULTS, generateLayouts } from './layouts.js';

@@ -18,7 +18,7 @@ import { validateDomain } from '../../src/validate/validateDomain.js';
 import { writeXml } from '../../src/xml/writeXml.js';
 import { generateDomains, type FailureKind, type GeneratedDomain } from '../gen/domains.js';
 import { addressTable, tableDiff } from '../helpers/parity.js';
-import { defineBatch, libvirtAvailable, libvirtUnavailableReason, type DefineResult } from './libvirt.js';
+import { defineBatch, libvirtAvailable, libvirtUnavailableReason, type DefineResult } from '../../src/oracle/libvirt.js';
 import { qemuAcceptsBatch, qemuAvailable, type QemuResult } from './qemu.js';
 
 const SEED = 20260412;

@@ -5,7 +5,7 @@
  * (CI=true) a missing oracle is a failure: .ci/run installs them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defineBatch, domxmlToNative, libvirtAvailable, libvirtUnavailableReason } from './libvirt.js';
+import { defineBatch, domxmlToNative, libvirtAvailable, libvirtUnavailableReason } from '../../src/oracle/libvirt.js';
 import { qemuAccepts, qemuAcceptsBatch, qemuAvailable } from './qemu.js';
 
 const available = libvirtAvailable() && qemuAvailable();

@@ -21,7 +21,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { domxmlToNative, libvirtAvailable } from './libvirt.js';
+import { domxmlToNative, libvirtAvailable } from '../../src/oracle/libvirt.js';
 
 export type QemuResult = { ok: true } | { ok: false; error: string; stage: 'libvirt' | 'qemu'; argv?: string[] };
 

@@ -10,7 +10,7 @@ import type { RuleId } from '../../src/validate/problems.js';
 import { validateDomain } from '../../src/validate/validateDomain.js';
 import { crossCheck, formatSummary } from '../gen/crosscheck.js';
 import { generateLayouts } from '../gen/layouts.js';
-import { libvirtAvailable } from './libvirt.js';
+import { libvirtAvailable } from '../../src/oracle/libvirt.js';
 import { qemuAvailable } from './qemu.js';
 
 /** Rules by which pciplan refuses layouts that libvirt 9.0 and QEMU 7.2 both accept. */

@@ -10,7 +10,7 @@ import { applyLayout } from '../../src/model/applyLayout.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import { writeXml } from '../../src/xml/writeXml.js';
 import { REPO } from '../helpers/corpus.js';
-import { defineBatch, libvirtAvailable } from './libvirt.js';
+import { defineBatch, libvirtAvailable } from '../../src/oracle/libvirt.js';
 
 const available = libvirtAvailable();
 

@@ -1,5 +1,5 @@
 /**
- * Real libvirt (9.x, QEMU driver) as a test oracle, run offline.
+ * Real libvirt (9.x, QEMU driver), run offline: the tests' oracle and `compare --libvirt`.
  *
  * libvirt's embedded QEMU driver (`qemu:///embed?root=DIR`) lives inside the
  * virsh process: no daemon, no VM. `define` is where libvirt validates the
