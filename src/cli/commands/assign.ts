@@ -7,7 +7,10 @@ import { readDomainFile, writeOutput } from '../io.js';
 import { formatArg, policyArgs, resolvePolicy } from '../options.js';
 import { renderTable } from '../table.js';
 
-export function assignJson(r: AssignResult) {
+/** What `assign --format json` reports, from any planner (compare also feeds it real libvirt's). */
+export type PlanReport = Pick<AssignResult, 'domain' | 'devices' | 'addedControllers' | 'objective' | 'lowerBound' | 'proven' | 'ms'> & { strategy: string };
+
+export function assignJson(r: PlanReport) {
   return {
     file: r.domain.file,
     strategy: r.strategy,

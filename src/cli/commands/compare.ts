@@ -1,14 +1,17 @@
 import { defineCommand } from 'citty';
-import { assignDomain, type AssignResult } from '../../assign.js';
+import { assignDomain } from '../../assign.js';
 import { PciplanError } from '../../errors.js';
+import type { ParsedDomain } from '../../model/parseDomain.js';
 import type { Policy } from '../../model/schemas.js';
+import { libvirtAvailable, libvirtUnavailableReason } from '../../oracle/libvirt.js';
+import { libvirtPlan } from '../../oracle/libvirtPlan.js';
 import { buildTopology } from '../../model/topology.js';
 import { validateDomain } from '../../validate/validateDomain.js';
 import { spareCapacity } from '../../validate/hints.js';
 import { readDomainFile } from '../io.js';
 import { formatArg, policyArgs, resolvePolicy } from '../options.js';
 import { renderTable } from '../table.js';
-import { assignJson } from './assign.js';
+import { assignJson, type PlanReport } from './assign.js';
 
 interface Side {
   ok: boolean;
@@ -24,14 +27,8 @@ interface Side {
   result?: ReturnType<typeof assignJson>;
 }
 
-async function side(file: string, strategy: 'greedy' | 'optimal', policy: Policy): Promise<Side> {
-  let r: AssignResult;
-  try {
-    r = await assignDomain(readDomainFile(file), { strategy, policy });
-  } catch (e) {
-    if (e instanceof PciplanError) return { ok: false, error: e.message };
-    throw e;
-  }
+/** The figures compare shows for one plan; `result` has the fields of `assign --format json`. */
+function summarise(r: PlanReport, policy: Policy): Side {
   const byModel: Record<string, number> = {};
   for (const c of r.addedControllers) if (c.address) byModel[c.model] = (byModel[c.model] ?? 0) + 1;
   const spare = spareCapacity(r.domain, buildTopology(r.domain));
@@ -50,26 +47,51 @@ async function side(file: string, strategy: 'greedy' | 'optimal', policy: Policy
   };
 }
 
+async function side(parsed: ParsedDomain, strategy: 'greedy' | 'optimal', policy: Policy): Promise<Side> {
+  try {
+    return summarise(await assignDomain(parsed, { strategy, policy }), policy);
+  } catch (e) {
+    if (e instanceof PciplanError) return { ok: false, error: e.message };
+    throw e;
+  }
+}
+
+/** Real libvirt's placement of every domain, from one virsh process. */
+async function libvirtSides(parsed: ParsedDomain[], policy: Policy): Promise<Side[]> {
+  if (!libvirtAvailable()) {
+    const why = `libvirt is not available: ${libvirtUnavailableReason()}`;
+    process.stderr.write(`pciplan: --libvirt: ${why}\n`);
+    return parsed.map(() => ({ ok: false, error: why }));
+  }
+  return (await libvirtPlan(parsed)).map((p) => (p.ok ? summarise(p, policy) : { ok: false, error: `libvirt refuses it: ${p.error}`, ms: p.ms }));
+}
+
 export default defineCommand({
   meta: { name: 'compare', description: 'Greedy (libvirt) and optimal layouts side by side' },
   args: {
     domains: { type: 'positional', required: true, description: 'Domain XML files', valueHint: 'DOMAIN.xml...' },
     format: formatArg(['table', 'json'], 'table'),
+    libvirt: { type: 'boolean', description: "Also place each domain with real libvirt (define + dumpxml, offline) as a third column" },
     ...policyArgs,
   },
   async run({ args }) {
     const files = [args.domains, ...(args._ ?? []).filter((f) => f !== args.domains)].filter((f): f is string => typeof f === 'string');
     const policy = resolvePolicy(args);
-    const domains = [];
-    for (const file of files) domains.push({ file, greedy: await side(file, 'greedy', policy), optimal: await side(file, 'optimal', policy) });
+    const parsed = files.map((f) => readDomainFile(f));
+    const libvirt = args.libvirt ? await libvirtSides(parsed, policy) : undefined;
+    const domains: { file: string; greedy: Side; optimal: Side; libvirt?: Side }[] = [];
+    for (const [i, p] of parsed.entries()) {
+      domains.push({ file: files[i]!, greedy: await side(p, 'greedy', policy), optimal: await side(p, 'optimal', policy), ...(libvirt ? { libvirt: libvirt[i]! } : {}) });
+    }
+    const strategies = libvirt ? (['greedy', 'optimal', 'libvirt'] as const) : (['greedy', 'optimal'] as const);
     if (args.format === 'json') {
       process.stdout.write(`${JSON.stringify({ domains }, null, 2)}\n`);
       return;
     }
     const cell = (s: Side, f: (s: Side) => string) => (s.ok ? f(s) : 'fails');
     const rows = domains.flatMap((d) =>
-      (['greedy', 'optimal'] as const).map((k) => {
-        const s = d[k];
+      strategies.map((k) => {
+        const s = d[k]!;
         return [
           d.file,
           k,
@@ -84,6 +106,6 @@ export default defineCommand({
       }),
     );
     process.stdout.write(renderTable(['DOMAIN', 'STRATEGY', 'ADDED', 'BY MODEL', 'BUSES', 'FREE PORTS/SLOTS', 'HINTS BROKEN', 'MS', 'PROVEN'], rows));
-    for (const d of domains) for (const k of ['greedy', 'optimal'] as const) if (!d[k].ok) process.stdout.write(`${d.file}: ${k} fails: ${d[k].error}\n`);
+    for (const d of domains) for (const k of strategies) if (!d[k]!.ok) process.stdout.write(`${d.file}: ${k} fails: ${d[k]!.error}\n`);
   },
 });
