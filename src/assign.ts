@@ -6,7 +6,9 @@ import { assignGreedy, type GreedyResult } from './alloc/greedy.js';
 import { decodeLayout } from './optimal/decode.js';
 import { buildInstance } from './optimal/instance.js';
 import { solveInstance, type Progress } from './optimal/solve.js';
-import { PciplanError } from './errors.js';
+import { ConflictError, PciplanError } from './errors.js';
+import { explainConflict } from './explain/explainConflict.js';
+import { inputFaults } from './explain/validationConflicts.js';
 import { applyLayout, type Layout, type NewController } from './model/applyLayout.js';
 import { CONTROLLERS } from './catalog/index.js';
 import type { ParsedDomain } from './model/parseDomain.js';
@@ -55,10 +57,7 @@ export interface AssignOptions {
 
 /** Refuse a layout that breaks a rule before placing anything around it. */
 function checkInput(domain: Domain, policy: Policy): void {
-  const { problems } = validateDomain(domain, { ...policy, sparePciePorts: undefined, sparePciSlots: undefined });
-  // Hints are requirements for the allocator, not faults of the input, until devices are placed;
-  // a bus named by an address but not written is one of the controllers the allocator adds.
-  const errors = problems.filter((p) => p.severity === 'error' && !p.rule.startsWith('hint-') && p.rule !== 'bus-missing');
+  const errors = inputFaults(domain, policy);
   if (errors.length === 0) return;
   const first = errors[0]!;
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more: run pciplan validate)` : '';
@@ -84,7 +83,18 @@ interface Placement {
   solveMs: number;
 }
 
-async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], opts: AssignOptions): Promise<Placement> {
+/** What the optimal search works on: the devices (implicit and forced ones included) and libvirt's layout for defaults. */
+export interface OptimalInput {
+  domain: Domain;
+  devices: Device[];
+  policy: Policy;
+  greedy: GreedyResult | undefined;
+  /** Controllers the input's addresses force, taken from libvirt's layout as given. */
+  forced: NewController[];
+  forcedDevices: Device[];
+}
+
+export function prepareOptimal(domain: Domain, implicit: ImplicitDevice[], policy: Policy): OptimalInput {
   let greedy: GreedyResult | undefined;
   try {
     greedy = assignGreedy(domain, implicit);
@@ -101,14 +111,24 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
   const forced = greedy && referenced > 0 ? greedy.added.filter((c) => c.index <= referenced) : [];
   const base = [...domain.devices, ...implicit.map((i) => i.device)];
   const forcedDevices = forced.map((c, i) => forcedController(c, domain, base.length + i));
-  const devices = [...base, ...forcedDevices];
-  const inst = buildInstance(domain, devices, opts.policy, greedy);
+  return { domain, devices: [...base, ...forcedDevices], policy, greedy, forced, forcedDevices };
+}
+
+async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], opts: AssignOptions): Promise<Placement> {
+  const input = prepareOptimal(domain, implicit, opts.policy);
+  const { greedy, forced, forcedDevices, devices } = input;
+  let inst;
+  try {
+    inst = buildInstance(domain, devices, opts.policy, greedy);
+  } catch (e) {
+    if (e instanceof ConflictError) throw new ConflictError(e.conflict, domain.file);
+    throw e;
+  }
   const solveStart = performance.now();
   const outcome = await solveInstance(inst, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   const solveMs = performance.now() - solveStart;
   if (outcome.status === 'unsat') {
-    const why = outcome.core.map((t) => t.meaning);
-    throw new PciplanError('invalid', `${domain.file}: no layout satisfies these requirements together: ${why.join('; ') || 'the PCI rules'}`);
+    throw new ConflictError(await explainConflict(input, { timeoutMs: opts.timeoutMs ?? 30_000 }), domain.file);
   }
   if (outcome.status === 'unknown') {
     // Out of time before any layout: libvirt's is the fallback, when it meets the requirements.

@@ -1,6 +1,8 @@
 // Every failure pciplan reports to a person is one of these: a one-line message and the exit code
 // the CLI returns. Anything else escaping to the CLI is a bug, reported as such (still one line).
 
+import { conflictSentence, type Conflict } from './explain/conflict.js';
+
 export type ErrorKind =
   /** The input cannot be read or understood: exit 2. */
   | 'input'
@@ -25,4 +27,14 @@ export class PciplanError extends Error {
 /** Bad input: exit code 2. `where` is a file name, optionally with `:line`. */
 export function inputError(where: string | undefined, message: string): PciplanError {
   return new PciplanError('input', where ? `${where}: ${message}` : message);
+}
+
+/** No layout exists: the minimal set of requirements in conflict, and what they run into (exit 1). */
+export class ConflictError extends PciplanError {
+  constructor(
+    readonly conflict: Conflict,
+    file?: string,
+  ) {
+    super('invalid', `${file ? `${file}: ` : ''}no layout exists: ${conflictSentence(conflict)}`);
+  }
 }

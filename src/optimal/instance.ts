@@ -8,7 +8,8 @@ import { deviceFlags } from '../alloc/flags.js';
 import type { GreedyResult } from '../alloc/greedy.js';
 import { placementOrder } from '../alloc/order.js';
 import { CONTROLLERS, EXPANDER_MODELS, GUEST_BUS_NUMBERS, type BusKind, type ControllerModel } from '../catalog/index.js';
-import { PciplanError } from '../errors.js';
+import { ConflictError, PciplanError } from '../errors.js';
+import { nameList, type Requirement } from '../explain/conflict.js';
 import type { Policy } from '../model/schemas.js';
 import { addressOf, endpointKind } from '../model/topology.js';
 import type { Device, Domain, PciAddress } from '../model/types.js';
@@ -152,7 +153,21 @@ function libvirtHotplug(d: Device, greedy: GreedyResult | undefined): boolean | 
   return bus ? hotpluggable(bus.pci!.model, bus.pci!.target.hotplug) : undefined;
 }
 
-export function buildInstance(domain: Domain, devices: Device[], policy: Policy, greedy: GreedyResult | undefined): Instance {
+export interface InstanceOptions {
+  /**
+   * Devices whose hot-pluggability is left open (neither libvirt's default nor the policy's):
+   * `explain` relaxes a default to see whether it is part of a conflict.
+   */
+  anyHotplug?: ReadonlySet<number>;
+}
+
+const groupRequirement = (name: string, members: readonly Device[]): Requirement => ({
+  rule: 'hint-group',
+  devices: members.map((m) => m.id),
+  text: `group='${name}' on ${members.length} devices (${nameList(members.map((m) => m.id))})`,
+});
+
+export function buildInstance(domain: Domain, devices: Device[], policy: Policy, greedy: GreedyResult | undefined, opts: InstanceOptions = {}): Instance {
   const rootKind = domain.machine.root;
   const { placed, set, overflow } = placeExisting(domain, devices, greedy);
   const pinnedRoot = domain.devices.find((d) => d.pci?.index === 0 && d.pci.model === 'pci-root');
@@ -167,18 +182,28 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
       groups.set(g, [...(groups.get(g) ?? []), d]);
       continue;
     }
-    units.push(makeUnit([d], domain, policy, greedy));
+    units.push(makeUnit([d], domain, policy, greedy, opts));
   }
   for (const [name, members] of groups) {
-    if (members.length > 8) {
-      throw new PciplanError('invalid', `group '${name}' has ${members.length} devices (${members.map((m) => m.id).join(', ')}); one slot has 8 functions`);
-    }
     const fixed = devices.filter((d) => d.hints.group === name && placed.has(d.index));
-    if (fixed.length) throw new PciplanError('invalid', `group '${name}': ${fixed[0]!.id} has an address but ${members[0]!.id} does not; give all of a group's devices addresses, or none`);
-    units.push(makeUnit(members, domain, policy, greedy));
+    const all = [...fixed, ...members];
+    if (all.length > 8) {
+      throw new ConflictError({ requirements: [groupRequirement(name, all)], facts: ['one PCI slot has 8 functions'] });
+    }
+    if (fixed.length) {
+      throw new ConflictError({
+        requirements: [groupRequirement(name, all), { rule: 'address', devices: [fixed[0]!.id], text: `${fixed[0]!.id} has a fixed address` }],
+        facts: [`${members[0]!.id} has no address, and a group is placed as one slot: give all of its devices addresses, or none`],
+      });
+    }
+    units.push(makeUnit(members, domain, policy, greedy, opts));
   }
   for (const u of units) if (u.integrated && u.numa !== undefined) {
-    throw new PciplanError('invalid', `${u.devices[0]!.id} asks for NUMA node ${u.numa} but is an integrated device: it sits on bus 0, which is on no NUMA node of its own`);
+    const d = u.devices[0]!;
+    throw new ConflictError({
+      requirements: [{ rule: 'hint-numa', devices: [d.id], text: `numa='${u.numa}' on ${d.id}` }],
+      facts: [`${d.id} is an integrated device: it sits on bus 0, which belongs to no NUMA node`],
+    });
   }
 
   const classes = classify(units);
@@ -334,29 +359,52 @@ function popcount(n: number): number {
   return c;
 }
 
-function makeUnit(members: Device[], domain: Domain, policy: Policy, greedy: GreedyResult | undefined): Unit {
+function makeUnit(members: Device[], domain: Domain, policy: Policy, greedy: GreedyResult | undefined, opts: InstanceOptions): Unit {
   const first = members[0]!;
   const integrated = members.some((m) => m.cls.integrated);
   const kinds = members.map((m): { kind: BusKind; why: Why } => (m.hints.bus ? { kind: m.hints.bus, why: 'hint' } : { kind: endpointKind(m, domain), why: 'class' }));
   const kind: BusKind = kinds.some((k) => k.kind === 'pci') ? 'pci' : 'pcie';
   const hotplugs = members.map((m): { hp: boolean | undefined; why: Why } => {
     if (m.hints.hotplug !== undefined) return { hp: m.hints.hotplug, why: 'hint' };
-    if (m.cls.integrated) return { hp: undefined, why: 'class' };
+    if (m.cls.integrated || opts.anyHotplug?.has(m.index)) return { hp: undefined, why: 'class' };
     if (policy.hotplug) return { hp: policy.hotplug === 'yes', why: 'policy' };
     return { hp: libvirtHotplug(m, greedy) ?? true, why: 'libvirt' };
   });
   const hinted = hotplugs.filter((h) => h.why === 'hint');
   if (hinted.some((h) => h.hp) && hinted.some((h) => h.hp === false)) {
-    throw new PciplanError('invalid', `group '${first.hints.group}' mixes hotplug='yes' and hotplug='no' (${members.map((m) => `${m.id}: ${m.hints.hotplug ?? '-'}`).join(', ')}); a slot is hot-plugged as one unit`);
+    const yes = members.filter((m) => m.hints.hotplug === true).map((m) => m.id);
+    const no = members.filter((m) => m.hints.hotplug === false).map((m) => m.id);
+    throw new ConflictError({
+      requirements: [
+        groupRequirement(first.hints.group!, members),
+        { rule: 'hint-hotplug', devices: yes, text: `hotplug='yes' on ${nameList(yes)}` },
+        { rule: 'hint-hotplug', devices: no, text: `hotplug='no' on ${nameList(no)}` },
+      ],
+      facts: ['a slot is hot-plugged as one unit'],
+    });
   }
   // A group is hot-pluggable if any function must be; otherwise it follows its first function.
   const decided = hinted[0] ?? hotplugs.find((h) => h.hp === true) ?? hotplugs[0]!;
   const numas = [...new Set(members.flatMap((m) => (m.hints.numa !== undefined ? [m.hints.numa] : [])))];
-  if (numas.length > 1) throw new PciplanError('invalid', `group '${first.hints.group}' asks for NUMA nodes ${numas.join(' and ')}; one slot is on one node`);
+  if (numas.length > 1) {
+    throw new ConflictError({
+      requirements: [
+        groupRequirement(first.hints.group!, members),
+        ...numas.map((n) => {
+          const who = members.filter((m) => m.hints.numa === n).map((m) => m.id);
+          return { rule: 'hint-numa', devices: who, text: `numa='${n}' on ${nameList(who)}` };
+        }),
+      ],
+      facts: ['one slot is on one NUMA node'],
+    });
+  }
   const numa = numas[0];
   if (numa !== undefined && !domain.numaCells.includes(numa)) {
-    const who = members.find((m) => m.hints.numa !== undefined)!;
-    throw new PciplanError('invalid', `${who.id} asks for NUMA node ${numa}, which is not in <cpu><numa> (cells: ${domain.numaCells.join(', ') || 'none'})`);
+    const who = members.filter((m) => m.hints.numa !== undefined).map((m) => m.id);
+    throw new ConflictError({
+      requirements: [{ rule: 'hint-numa', devices: who, text: `numa='${numa}' on ${nameList(who)}` }],
+      facts: [`<cpu><numa> has no cell ${numa} (cells: ${domain.numaCells.join(', ') || 'none'})`],
+    });
   }
   return {
     devices: members,

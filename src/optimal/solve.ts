@@ -153,3 +153,21 @@ async function unsatCore(smt: Smt, timeoutMs: number): Promise<Tracked[]> {
     z3.close();
   }
 }
+
+/**
+ * One feasibility check (no objective): whether any layout exists, and if none, the tracked
+ * requirements of Z3's unsat core. `explain` calls it for every relaxation it tries.
+ */
+export async function checkFeasible(inst: Instance, timeoutMs: number): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; core: Tracked[] }> {
+  const { smt } = buildModel(inst);
+  const z3 = await SmtSession.open();
+  try {
+    const out = (await z3.eval(`(set-option :produce-unsat-cores true)\n(set-option :timeout ${Math.max(50, Math.round(timeoutMs))})\n${Z3_OPTIONS}${smt.script()}(check-sat)`)).trim();
+    const answer = out === 'sat' || out === 'unsat' ? out : 'unknown';
+    if (answer !== 'unsat') return { answer, core: [] };
+    const names = (await z3.eval('(get-unsat-core)')).replace(/[()]/g, ' ').trim().split(/\s+/).filter(Boolean);
+    return { answer, core: names.map((n) => smt.tracked.get(n)!).filter(Boolean) };
+  } finally {
+    z3.close();
+  }
+}

@@ -5,5 +5,5 @@ export const subCommands = {
   compare: () => import('./compare.js').then((m) => m.default),
   show: () => import('./show.js').then((m) => m.default),
   generate: () => import('./planned.js').then((m) => m.generate),
-  explain: () => import('./planned.js').then((m) => m.explain),
+  explain: () => import('./explain.js').then((m) => m.default),
 };

@@ -23,14 +23,3 @@ export const generate = defineCommand({
     throw new PciplanError('input', 'generate is not in this version of pciplan yet');
   },
 });
-
-export const explain = defineCommand({
-  meta: { name: 'explain', description: 'Say why a domain has no layout, or why it needs what it adds (not in this version yet)' },
-  args: {
-    domain: { type: 'positional', required: true, description: 'Domain XML file', valueHint: 'DOMAIN.xml' },
-    format: formatArg(['text', 'json'], 'text'),
-  },
-  run() {
-    throw new PciplanError('input', 'explain is not in this version of pciplan yet; assign names the conflicting requirements when there is no layout');
-  },
-});

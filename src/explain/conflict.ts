@@ -1,0 +1,51 @@
+// Why there is no layout, as data: the requirements a person could change (each names its
+// devices and the rule), and the facts of the machine and the given layout they run into. A
+// conflict is minimal: dropping any one requirement leaves a domain that has a layout.
+
+export interface Requirement {
+  /**
+   * What kind of requirement: a hint (hint-hotplug, hint-numa, hint-bus, hint-group), a default
+   * (default-hotplug: as hot-pluggable as libvirt makes it, or the policy's hotplug), a policy
+   * setting (policy-spares, policy-add-controllers), a device that needs a place (place), or the
+   * validator rule a given address or controller breaks.
+   */
+  rule: string;
+  /** The devices it concerns (kind[alias|target|mac|...]); empty for domain-wide policy. */
+  devices: string[];
+  /** The requirement in plain words. */
+  text: string;
+}
+
+export interface Conflict {
+  requirements: Requirement[];
+  /** What cannot change: the machine's slots and bus numbers, the layout as given. */
+  facts: string[];
+}
+
+export function requirementLine(r: Requirement): string {
+  return `${r.text} [${r.rule}]`;
+}
+
+/** The lines `explain` prints for a conflict. */
+export function conflictLines(c: Conflict): string[] {
+  if (c.requirements.length === 0) return ['the domain as written has no layout, whatever is asked of it:', ...c.facts.map((f) => `  - ${f}`)];
+  const lines = [
+    c.requirements.length > 1 ? 'these requirements conflict (drop any one and a layout exists):' : 'this requirement cannot be met:',
+    ...c.requirements.map((r) => `  - ${requirementLine(r)}`),
+  ];
+  if (c.facts.length) lines.push('given that:', ...c.facts.map((f) => `  - ${f}`));
+  return lines;
+}
+
+/** The same in one line, for an error message. */
+export function conflictSentence(c: Conflict): string {
+  const given = c.facts.length ? `, given that ${c.facts.join('; ')}` : '';
+  if (c.requirements.length === 0) return `the domain as written cannot be completed: ${c.facts.join('; ')}`;
+  return `${c.requirements.map(requirementLine).join('; ')}${given}`;
+}
+
+/** Device names for a sentence: all of them up to `max`, then how many more. */
+export function nameList(names: readonly string[], max = 4): string {
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}

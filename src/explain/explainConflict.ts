@@ -1,0 +1,223 @@
+// The smallest set of requirements that has no layout, found by relaxing the domain rather than
+// the SMT model: a requirement is dropped by changing the input (a hint removed, a default left
+// open, devices left out, a policy setting lifted), the count model is built again and Z3 asked
+// whether a layout exists now. Facts (the machine's slots, the 256 bus numbers, the layout as given)
+// are never dropped; the unsat core of the final check names the ones the requirements run into.
+//
+// Requirements are grouped by the model's unit classes (devices that are interchangeable for
+// placement), so a domain of 2,000 devices has tens of candidates, not thousands: Z3's core on
+// the full model first keeps the classes that take part, deletion (ddmin) then makes the set
+// minimal, and for each "these devices need a place" the count is cut to the fewest that still
+// conflict ("any 31 of these 40 disks").
+import type { OptimalInput } from '../assign.js';
+import { ConflictError } from '../errors.js';
+import { buildInstance, type Instance, type UnitClass } from '../optimal/instance.js';
+import { checkFeasible } from '../optimal/solve.js';
+import type { Policy } from '../model/schemas.js';
+import type { Device, Hints } from '../model/types.js';
+import { nameList, type Conflict, type Requirement } from './conflict.js';
+
+type HintName = 'hotplug' | 'numa' | 'bus' | 'group';
+
+type Candidate =
+  | { kind: 'place'; cls: number; count: number }
+  | { kind: 'hint'; cls: number; hint: HintName }
+  | { kind: 'default-hotplug'; cls: number }
+  | { kind: 'policy-spares' }
+  | { kind: 'policy-add-controllers' };
+
+interface Trial {
+  infeasible: boolean;
+  facts: string[];
+  /** Classes whose demand is in the unsat core (undefined when no core was computed). */
+  coreClasses?: Set<number>;
+}
+
+export interface ExplainOptions {
+  /** Budget for the whole minimisation; each check gets what is left. */
+  timeoutMs: number;
+}
+
+const HINTS: HintName[] = ['hotplug', 'numa', 'bus', 'group'];
+
+const devicesOf = (c: UnitClass) => c.units.flatMap((u) => u.devices);
+
+function candidatesOf(inst: Instance, policy: Policy): Candidate[] {
+  const out: Candidate[] = [];
+  inst.classes.forEach((c, cls) => {
+    out.push({ kind: 'place', cls, count: c.units.length });
+    const devs = devicesOf(c);
+    for (const hint of HINTS) if (devs.some((d) => d.hints[hint] !== undefined)) out.push({ kind: 'hint', cls, hint });
+    if (c.units.some((u) => u.hotplug !== undefined && u.why.hotplug !== 'hint')) out.push({ kind: 'default-hotplug', cls });
+  });
+  if (inst.spares.ports > 0 || inst.spares.slots > 0) out.push({ kind: 'policy-spares' });
+  if (policy.addControllers) out.push({ kind: 'policy-add-controllers' });
+  return out;
+}
+
+/** The input with every candidate not in `kept` dropped. */
+function relax(input: OptimalInput, inst: Instance, kept: readonly Candidate[]): { devices: Device[]; policy: Policy; anyHotplug: Set<number> } {
+  const drop = new Set<number>();
+  const strip = new Map<number, Set<HintName>>();
+  const anyHotplug = new Set<number>();
+  const keptPlace = new Map<number, number>();
+  const keptHints = new Set<string>();
+  const keptDefault = new Set<number>();
+  for (const k of kept) {
+    if (k.kind === 'place') keptPlace.set(k.cls, k.count);
+    else if (k.kind === 'hint') keptHints.add(`${k.cls}:${k.hint}`);
+    else if (k.kind === 'default-hotplug') keptDefault.add(k.cls);
+  }
+  inst.classes.forEach((c, cls) => {
+    const count = keptPlace.get(cls) ?? 0;
+    c.units.forEach((u, i) => {
+      for (const d of u.devices) {
+        if (i >= count) drop.add(d.index);
+        for (const hint of HINTS) if (!keptHints.has(`${cls}:${hint}`) && d.hints[hint] !== undefined) strip.set(d.index, (strip.get(d.index) ?? new Set()).add(hint));
+        if (!keptDefault.has(cls) && d.hints.hotplug === undefined) anyHotplug.add(d.index);
+      }
+    });
+  });
+  const devices = input.devices
+    .filter((d) => !drop.has(d.index))
+    .map((d) => {
+      const s = strip.get(d.index);
+      if (!s) return d;
+      const hints: Hints = { ...d.hints };
+      for (const h of s) delete hints[h];
+      return { ...d, hints };
+    });
+  const policy: Policy = { ...input.policy };
+  if (!kept.some((k) => k.kind === 'policy-spares')) Object.assign(policy, { sparePciePorts: 0, sparePciSlots: 0 });
+  if (!kept.some((k) => k.kind === 'policy-add-controllers')) delete policy.addControllers;
+  return { devices, policy, anyHotplug };
+}
+
+const isRequirementName = (name: string) => name.startsWith('demand_') || name.startsWith('spare_');
+
+async function trial(input: OptimalInput, inst: Instance, kept: readonly Candidate[], deadline: number): Promise<Trial> {
+  const r = relax(input, inst, kept);
+  let relaxed: Instance;
+  try {
+    relaxed = buildInstance(input.domain, r.devices, r.policy, input.greedy, { anyHotplug: r.anyHotplug });
+  } catch (e) {
+    if (e instanceof ConflictError) return { infeasible: true, facts: e.conflict.facts };
+    throw e;
+  }
+  const res = await checkFeasible(relaxed, Math.max(200, deadline - performance.now()));
+  if (res.answer !== 'unsat') return { infeasible: false, facts: [] };
+  // Map the relaxed model's classes back to the full instance's by their devices.
+  const classOf = new Map<number, number>();
+  inst.classes.forEach((c, cls) => devicesOf(c).forEach((d) => classOf.set(d.index, cls)));
+  const coreClasses = new Set<number>();
+  for (const t of res.core) {
+    const m = /^demand_(\d+)$/.exec(t.name);
+    if (!m) continue;
+    for (const d of devicesOf(relaxed.classes[Number(m[1])]!)) coreClasses.add(classOf.get(d.index)!);
+  }
+  return { infeasible: true, facts: res.core.filter((t) => !isRequirementName(t.name)).map((t) => t.meaning), coreClasses };
+}
+
+/** ddmin: the smallest subset (1-minimal) of `items` for which `bad` still holds. */
+async function minimise<T>(items: readonly T[], bad: (subset: readonly T[]) => Promise<boolean>): Promise<T[]> {
+  let set = [...items];
+  let n = 2;
+  while (set.length > 0) {
+    const chunk = Math.ceil(set.length / n);
+    let reduced = false;
+    for (let i = 0; i < set.length; i += chunk) {
+      const rest = [...set.slice(0, i), ...set.slice(i + chunk)];
+      if (await bad(rest)) {
+        set = rest;
+        n = Math.max(n - 1, 2);
+        reduced = true;
+        break;
+      }
+    }
+    if (!reduced) {
+      if (chunk === 1) break;
+      n = Math.min(set.length, n * 2);
+    }
+  }
+  return set;
+}
+
+function describe(c: Candidate, inst: Instance, policy: Policy): Requirement {
+  if (c.kind === 'policy-spares') {
+    const { ports, slots } = inst.spares;
+    const what = [ports ? `${ports} free hot-pluggable PCIe port${ports === 1 ? '' : 's'}` : '', slots ? `${slots} free hot-pluggable PCI slot${slots === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+    const source = policy.sparePciePorts !== undefined || policy.sparePciSlots !== undefined ? 'the policy' : "libvirt's default spare, which pciplan keeps unless the policy says otherwise";
+    return { rule: 'policy-spares', devices: [], text: `keep ${what} (${source})` };
+  }
+  if (c.kind === 'policy-add-controllers') {
+    const list = policy.addControllers!;
+    return { rule: 'policy-add-controllers', devices: [], text: list.length ? `only ${list.join(', ')} may be added (policy addControllers)` : 'no controller may be added (policy addControllers is empty)' };
+  }
+  const cls = inst.classes[c.cls]!;
+  const devs = devicesOf(cls);
+  if (c.kind === 'place') {
+    const placed = cls.units.slice(0, c.count).flatMap((u) => u.devices.map((d) => d.id));
+    const what = `${cls.kind === 'pcie' ? 'PCI Express' : 'conventional PCI'}${cls.integrated ? ' integrated' : ''}`;
+    const n = cls.units.length;
+    const unitWord = cls.units.some((u) => u.devices.length > 1) ? 'multifunction slot' : 'device';
+    const head = c.count === n ? (n === 1 ? `${placed[0]} needs a place` : `${n} ${what} ${unitWord}s need a place`) : `any ${c.count} of these ${n} ${what} ${unitWord}s need a place`;
+    return { rule: 'place', devices: placed, text: n === 1 ? head : `${head}: ${nameList(cls.units.map((u) => u.devices[0]!.id), 6)}` };
+  }
+  if (c.kind === 'default-hotplug') {
+    const who = cls.units.filter((u) => u.why.hotplug !== 'hint').flatMap((u) => u.devices.map((d) => d.id));
+    const value = cls.hotplug ? 'hot-pluggable' : 'not hot-pluggable';
+    const source = policy.hotplug ? `the policy's hotplug='${policy.hotplug}'` : "as libvirt makes them; a hotplug hint or --hotplug changes it";
+    return { rule: 'default-hotplug', devices: who, text: `${value} by default (${source}): ${nameList(who)}` };
+  }
+  const who = devs.filter((d) => d.hints[c.hint] !== undefined);
+  const values = [...new Set(who.map((d) => d.hints[c.hint]))];
+  const show = (v: unknown) => (typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
+  return { rule: `hint-${c.hint}`, devices: who.map((d) => d.id), text: `${values.map((v) => `${c.hint}='${show(v)}'`).join(', ')} on ${nameList(who.map((d) => d.id))}` };
+}
+
+/**
+ * Why `input` has no layout: a minimal conflict. Call it only when the full model is unsat (or
+ * buildInstance threw a ConflictError, whose conflict is already minimal).
+ */
+export async function explainConflict(input: OptimalInput, opts: ExplainOptions): Promise<Conflict> {
+  const deadline = performance.now() + opts.timeoutMs;
+  let inst: Instance;
+  try {
+    inst = buildInstance(input.domain, input.devices, input.policy, input.greedy);
+  } catch (e) {
+    if (e instanceof ConflictError) return e.conflict;
+    throw e;
+  }
+  const all = candidatesOf(inst, input.policy);
+  const full = await trial(input, inst, all, deadline);
+  if (!full.infeasible) throw new Error('explainConflict called on a domain that has a layout');
+
+  // The layout as given may be impossible by itself: then the facts are the whole story.
+  const none = await trial(input, inst, [], deadline);
+  if (none.infeasible) return { requirements: [], facts: none.facts };
+
+  // Keep the classes Z3's core names, when that alone still conflicts.
+  let start = all;
+  if (full.coreClasses) {
+    const core = all.filter((c) => !('cls' in c) || full.coreClasses!.has(c.cls));
+    if (core.length < all.length && (await trial(input, inst, core, deadline)).infeasible) start = core;
+  }
+  const bad = async (s: readonly Candidate[]) => performance.now() < deadline && (await trial(input, inst, s, deadline)).infeasible;
+  let set = await minimise(start, bad);
+
+  // Fewest devices of each class that still conflict (more devices only make it harder).
+  for (const [i, c] of set.entries()) {
+    if (c.kind !== 'place' || c.count <= 1) continue;
+    let lo = 1;
+    let hi = c.count;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const probe = set.map((x, j) => (j === i ? { ...c, count: mid } : x));
+      if (await bad(probe)) hi = mid;
+      else lo = mid + 1;
+    }
+    set = set.map((x, j) => (j === i ? { ...c, count: hi } : x));
+  }
+  const final = await trial(input, inst, set, deadline + 5_000);
+  return { requirements: set.map((c) => describe(c, inst, input.policy)), facts: final.facts };
+}

@@ -1,0 +1,105 @@
+// Why a layout adds what it adds: each added controller is traced to what sits below it, and the
+// requirement that put it there (a hotplug hint or default, a NUMA hint, a conventional PCI
+// device, a spare the policy keeps, a full bus 0). Controllers with the same model and reason are
+// counted together: "3 pcie-root-port: hotplug=yes on disk[vda], disk[vdb], interface[net0]".
+import type { AssignResult } from '../assign.js';
+import { CONTROLLERS } from '../catalog/index.js';
+import type { Policy } from '../model/schemas.js';
+import { addressOf, buildTopology, busHotpluggable, type Bus, type Topology } from '../model/topology.js';
+import type { Device } from '../model/types.js';
+import { nameList } from './conflict.js';
+
+export interface ControllerReason {
+  model: string;
+  count: number;
+  /** The controllers' indexes. */
+  indexes: number[];
+  reason: string;
+  /** Devices (or controllers) the reason names. */
+  devices: string[];
+}
+
+function hotplugSource(d: Device, policy: Policy): string {
+  if (d.hints.hotplug !== undefined) return 'hint';
+  if (policy.hotplug) return 'policy';
+  return "libvirt's default";
+}
+
+/** The NUMA node a bus hangs under (through its expander), if any. */
+function nodeOf(bus: Bus, topo: Topology): number | undefined {
+  for (let b: Bus | undefined = bus; b; ) {
+    if (b.ctrl.target.node !== undefined && CONTROLLERS[b.ctrl.model].numa) return b.ctrl.target.node;
+    const a = addressOf(b.device);
+    b = a ? topo.buses.get(a.bus) : undefined;
+    if (b?.index === 0) return undefined;
+  }
+  return undefined;
+}
+
+/** Endpoints below a bus, all the way down. */
+function endpointsBelow(bus: number, children: Map<number, Device[]>): Device[] {
+  return (children.get(bus) ?? []).flatMap((d) => (d.pci ? endpointsBelow(d.pci.index, children) : [d]));
+}
+
+export function explainLayout(result: AssignResult, policy: Policy): ControllerReason[] {
+  const domain = result.domain;
+  const topo = buildTopology(domain);
+  const children = new Map<number, Device[]>();
+  for (const d of domain.devices) {
+    const a = addressOf(d);
+    if (a) children.set(a.bus, [...(children.get(a.bus) ?? []), d]);
+  }
+  const groups = new Map<string, ControllerReason>();
+  const add = (model: string, index: number, reason: string, devices: string[]) => {
+    const key = `${model}\u0000${reason}`;
+    const g = groups.get(key) ?? { model, count: 0, indexes: [], reason, devices: [] };
+    g.count++;
+    g.indexes.push(index);
+    g.devices.push(...devices);
+    groups.set(key, g);
+  };
+  const added = result.addedControllers.filter((c) => CONTROLLERS[c.model as keyof typeof CONTROLLERS]?.connect);
+  for (const c of added) {
+    const bus = topo.buses.get(c.index);
+    if (!bus) continue;
+    const below = children.get(c.index) ?? [];
+    const endpoints = below.filter((d) => !d.pci);
+    const ctrls = below.filter((d) => d.pci);
+    const spec = bus.spec;
+    const node = nodeOf(bus, topo);
+    const onNode = node !== undefined ? ` on NUMA node ${node}` : '';
+    const sources = (ds: Device[]) => [...new Set(ds.map((d) => hotplugSource(d, policy)))].join(', ');
+    if (bus.ctrl.model === 'pci-expander-bus' || bus.ctrl.model === 'pcie-expander-bus') {
+      const all = endpointsBelow(c.index, children);
+      const numa = all.filter((d) => d.hints.numa !== undefined);
+      if (node !== undefined && numa.length) add(c.model, c.index, `numa='${node}' on`, numa.map((d) => d.id));
+      else add(c.model, c.index, 'more slots than bus 0 has free, for', all.map((d) => d.id));
+      continue;
+    }
+    if (endpoints.length === 0 && ctrls.length === 0) {
+      const source = policy.sparePciePorts !== undefined || policy.sparePciSlots !== undefined ? 'the policy' : "libvirt's default";
+      add(c.model, c.index, `kept free for hotplug later (${source} spare)`, []);
+      continue;
+    }
+    if (endpoints.length === 0) {
+      add(c.model, c.index, `connects${onNode}`, ctrls.map((d) => `${d.pci!.model} ${d.pci!.index}`));
+      continue;
+    }
+    const names = endpoints.map((d) => d.id);
+    const kind = spec.accepts.includes('pcie-device') ? 'pcie' : 'pci';
+    if (kind === 'pci') {
+      add(c.model, c.index, `conventional PCI slots${busHotpluggable(bus) ? '' : ' (not hot-pluggable)'}${onNode} for`, names);
+    } else if (busHotpluggable(bus)) {
+      add(c.model, c.index, `hotplug=yes (${sources(endpoints)})${onNode} for`, names);
+    } else {
+      // Off bus 0 only because bus 0 is full, or because an expander's bus takes only ports.
+      add(c.model, c.index, `hotplug=no (${sources(endpoints)})${node !== undefined ? onNode : ', bus 0 has no free slot,'} for`, names);
+    }
+  }
+  return [...groups.values()].sort((x, y) => x.indexes[0]! - y.indexes[0]!);
+}
+
+export function reasonLine(r: ControllerReason): string {
+  const what = `${r.count} ${r.model}`;
+  return r.devices.length ? `${what}: ${r.reason} ${nameList(r.devices, 8)}` : `${what}: ${r.reason}`;
+}

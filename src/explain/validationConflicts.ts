@@ -1,0 +1,23 @@
+// A given layout that breaks a rule has no completion: each broken rule is a conflict of its own,
+// between what the XML fixes (an address, a controller) and the rule.
+import type { Policy } from '../model/schemas.js';
+import type { Domain } from '../model/types.js';
+import type { Problem } from '../validate/problems.js';
+import { validateDomain } from '../validate/validateDomain.js';
+import type { Conflict } from './conflict.js';
+
+/**
+ * The errors of the input itself. Hints are requirements for the allocator, not faults, until
+ * devices are placed; a bus an address names but no controller provides is one the allocator adds.
+ */
+export function inputFaults(domain: Domain, policy: Policy): Problem[] {
+  const { problems } = validateDomain(domain, { ...policy, sparePciePorts: undefined, sparePciSlots: undefined });
+  return problems.filter((p) => p.severity === 'error' && !p.rule.startsWith('hint-') && p.rule !== 'bus-missing');
+}
+
+export function validationConflicts(domain: Domain, policy: Policy): Conflict[] {
+  return inputFaults(domain, policy).map((p) => ({
+    requirements: [{ rule: p.rule, devices: p.device ? [p.device] : [], text: `${p.device ? `${p.device}${p.line ? ` (line ${p.line})` : ''}: ` : p.line ? `line ${p.line}: ` : ''}${p.message}` }],
+    facts: [],
+  }));
+}
