@@ -110,14 +110,14 @@ function checkLive(d: Device, file: string): void {
   }
 }
 
-/** Live: the allocator must keep the device hot-pluggable (a hint, as a person would write it). */
-function requireHotplug(el: XmlElement): void {
+/** A hotplug requirement for the allocator, written as a person would write the hint. */
+function setHotplug(el: XmlElement, value: 'yes' | 'no'): void {
   let prefs = firstElement(el, HINTS_ELEMENT);
   if (!prefs) {
     prefs = newElement(HINTS_ELEMENT);
     appendChild(el, prefs);
   }
-  prefs.attrs = [...prefs.attrs.filter(([n]) => n !== 'hotplug'), ['hotplug', 'yes']];
+  prefs.attrs = [...prefs.attrs.filter(([n]) => n !== 'hotplug'), ['hotplug', value]];
 }
 
 const implicitKey = (el: XmlElement) => `${el.name}|${attr(el, 'type') ?? ''}|${attr(el, 'index') ?? ''}`;
@@ -221,15 +221,22 @@ export async function attachDevices(parsed: ParsedDomain, news: readonly NewDevi
     devicesEl = newElement('devices');
     appendChild(mergedRoot, devicesEl);
   }
+  // A new device is hot-pluggable unless its hint or --hotplug says otherwise (not what libvirt's
+  // first fit would make it: that takes an empty hotplug='off' port as readily as any other). The
+  // default goes on the new devices only: the existing ones are placed, whatever the policy says.
+  const hotplug = opts.policy.hotplug ?? 'yes';
+  if (opts.live && hotplug === 'no') throw inputError(undefined, '--hotplug no contradicts --live: a device plugged into a running guest is hot-plugged');
+  const hintedGroups = new Set(alone.flatMap((d) => (d.hints.group !== undefined && d.hints.hotplug !== undefined ? [d.hints.group] : [])));
   const added: { element: XmlElement; file?: string }[] = [];
-  const add = (element: XmlElement, file: string | undefined, pci: boolean) => {
+  const add = (element: XmlElement, file: string | undefined, d: Device) => {
     const el = structuredClone(element);
     el.attrs.push([MARK, `n${added.length}`]);
-    if (opts.live && pci) requireHotplug(el);
+    const decided = d.hints.hotplug !== undefined || (d.hints.group !== undefined && hintedGroups.has(d.hints.group));
+    if (needsPciAddress(d) && !addressOf(d) && !d.cls.integrated && !decided) setHotplug(el, hotplug);
     appendChild(devicesEl!, el);
     added.push({ element: el, file });
   };
-  news.forEach((n, i) => add(n.element, n.file, needsPciAddress(alone[i]!) && !alone[i]!.cls.integrated));
+  news.forEach((n, i) => add(n.element, n.file, alone[i]!));
 
   // Controllers libvirt would add for the new devices (a SCSI controller for a SCSI disk ...) are
   // part of what is attached; those the domain itself lacks were refused above.
@@ -238,12 +245,13 @@ export async function attachDevices(parsed: ParsedDomain, news: readonly NewDevi
   const implied = implicitDevices(mergedDomain, deviceEls(merged, mergedDomain)).filter((i) => !before.has(implicitKey(i.element)));
   for (const i of implied) {
     if (opts.live) checkLive(i.device, domain.file);
-    add(i.element, undefined, needsPciAddress(i.device));
+    add(i.element, undefined, i.device);
   }
   if (implied.length) mergedDomain = readDomain(merged, domain.file);
 
   // Spares default to none: attaching is what spare places are for.
-  const policy: Policy = { sparePciePorts: 0, sparePciSlots: 0, ...opts.policy, ...(opts.live ? { addControllers: [] } : {}) };
+  const { hotplug: _, ...rest } = opts.policy;
+  const policy: Policy = { sparePciePorts: 0, sparePciSlots: 0, ...rest, ...(opts.live ? { addControllers: [] } : {}) };
   let result: AssignResult;
   try {
     result = await assignDomain({ doc: merged, domain: mergedDomain }, { strategy: 'optimal', policy, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
