@@ -285,9 +285,14 @@ export async function attachDevices(parsed: ParsedDomain, news: readonly NewDevi
   });
 
   const topo = buildTopology(result.domain);
+  const features = firstElement(rootElement(doc), 'features');
+  const acpi = !!(features && firstElement(features, 'acpi'));
   const entries = added.map((a, k) => {
     const { el, device } = byMark.get(`n${k}`)!;
     const address = addressOf(device);
+    if (opts.live && address && address.bus === 0 && domain.machine.family === 'pc' && !acpi) {
+      throw new PciplanError('invalid', `${at(a.file ?? domain.file, a.element.line)}: ${device.id} would go to ${formatAddress(address)} on pci.0, which QEMU hot-plugs through ACPI only, and the domain has no <features><acpi/> [live-hotplug]`);
+    }
     if (opts.live && address && !busHotpluggable(topo.buses.get(address.bus)!)) {
       throw new PciplanError('invalid', `${at(a.file ?? domain.file, a.element.line)}: ${device.id} at ${formatAddress(address)} is on ${topo.buses.get(address.bus)!.ctrl.model} (index ${address.bus}), where nothing is hot-plugged [live-hotplug]`);
     }

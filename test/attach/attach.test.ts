@@ -81,6 +81,9 @@ describe('attach --live', () => {
     // pci.0: slot 1 the chipset, 3-5 the rngs: slot 2 is the first free one.
     expect(result.devices.map((d) => addr(d.address))).toEqual(['0000:00:02.0']);
     expectNothingMoved(pc, merged);
+    // Without ACPI, QEMU has no hotplug on pci.0 (real QEMU: "Bus 'pci.0' does not support hotplugging").
+    const e = await failure(attach(pc.replace(/<features>[\s\S]*?<\/features>\n\s*/, ''), deviceFile([rng('ua-new')]), { live: true }));
+    expect(e.message).toContain('hot-plugs through ACPI only');
   });
 });
 

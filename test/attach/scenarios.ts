@@ -34,7 +34,11 @@ export function q35Addressed(used: number, freeHp: number, freeOff: number): str
   return domainXml({ devices });
 }
 
-/** i440fx with `used` virtio-rngs on pci.0 from slot 3 (slot 1 is the chipset's, 2 left free). */
+/**
+ * i440fx with `used` virtio-rngs on pci.0 from slot 3 (slot 1 is the chipset's, 2 left free), and
+ * ACPI: pci.0 is hot-pluggable through ACPI only (QEMU without it: "Bus 'pci.0' does not support
+ * hotplugging").
+ */
 export function pcAddressed(used: number): string {
   const devices = [
     "<controller type='pci' index='0' model='pci-root'/>",
@@ -43,7 +47,7 @@ export function pcAddressed(used: number): string {
     "<memballoon model='none'/>",
   ];
   for (let i = 0; i < used; i++) devices.push(rng(`ua-rng${i + 1}`, pciAddr(0, 3 + i)));
-  return domainXml({ machine: 'pc', devices });
+  return domainXml({ machine: 'pc', devices }).replace('  <devices>', '  <features>\n    <acpi/>\n  </features>\n  <devices>');
 }
 
 /** A device file: one element, or several in a <devices> wrapper. */
