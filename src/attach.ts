@@ -6,7 +6,7 @@
 // moves is checked on the result, not assumed.
 import { implicitDevices } from './alloc/implicit.js';
 import { assignDomain, type AssignResult } from './assign.js';
-import { CONTROLLERS, DEVICE_KINDS, ROOT_MODELS, type DeviceKind } from './catalog/index.js';
+import { DEVICE_KINDS, ROOT_MODELS, type DeviceKind } from './catalog/index.js';
 import { inputError, PciplanError } from './errors.js';
 import { HINTS_ELEMENT } from './model/hints.js';
 import { readDevice, readDomain, type ParsedDomain } from './model/parseDomain.js';
@@ -346,12 +346,4 @@ export function mergeAttached(doc: XmlDocument, result: AttachResult): XmlDocume
     appendChild(devices, structuredClone(d.element));
   }
   return out;
-}
-
-/** The models of the PCI controllers a result adds, for summaries. */
-export function addedModels(result: AttachResult): string[] {
-  return result.addedControllers.flatMap((c) => {
-    const m = attr(c.element, 'model');
-    return attr(c.element, 'type') === 'pci' && m && m in CONTROLLERS ? [m] : [];
-  });
 }
