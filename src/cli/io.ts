@@ -53,3 +53,8 @@ export function writeOutput(path: string | undefined, text: string): void {
     throw inputError(path, `cannot write: ${(e as Error).message}`);
   }
 }
+
+/** Any XML file pciplan reads besides a domain (a device file for attach), with the same limits. */
+export function readXmlFile(path: string): { text: string; file: string } {
+  return { text: readText(path, MAX_XML_BYTES), file: path === '-' ? 'stdin' : path };
+}

@@ -2,6 +2,7 @@
 export const subCommands = {
   validate: () => import('./validate.js').then((m) => m.default),
   assign: () => import('./assign.js').then((m) => m.default),
+  attach: () => import('./attach.js').then((m) => m.default),
   compare: () => import('./compare.js').then((m) => m.default),
   show: () => import('./show.js').then((m) => m.default),
   generate: () => import('./planned.js').then((m) => m.generate),
