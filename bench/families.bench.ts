@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import b from 'benny';
 import { assignDomain, type AssignResult } from '../src/assign.js';
-import { PciplanError } from '../src/errors.js';
+import { ConflictError, PciplanError } from '../src/errors.js';
 import { FAMILIES, generateDomain, type Family } from '../src/generate/index.js';
 import { parseDomain } from '../src/model/parseDomain.js';
 import { defineBatch, libvirtAvailable, libvirtUnavailableReason } from '../src/oracle/libvirt.js';
@@ -57,8 +57,8 @@ async function place(xml: string, name: string, strategy: 'greedy' | 'optimal'):
     return { outcome: { ok: true, addedControllers: r.objective.addedControllers, busNumbers: r.objective.busNumbers, hintsBroken, proven: r.proven }, result: r };
   } catch (e) {
     if (!(e instanceof PciplanError)) throw e;
-    // An optimal "no layout" is a proof (Z3's unsat), unless the budget ran out first.
-    const infeasibleProven = strategy === 'optimal' && /no layout satisfies/.test(e.message);
+    // An optimal "no layout" is a proof (Z3's unsat, minimised), unless the budget ran out first.
+    const infeasibleProven = strategy === 'optimal' && e instanceof ConflictError;
     return { outcome: { ok: false, error: reason(e.message), ...(strategy === 'optimal' ? { infeasibleProven } : {}) } };
   }
 }

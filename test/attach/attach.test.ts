@@ -55,7 +55,7 @@ describe('attach --live', () => {
     expect(one.result.devices.map((d) => addr(d.address))).toEqual(['0000:05:00.0']);
     const e = await failure(attach(A, [...deviceFile([userNic('52:54:00:00:00:01', 'virtio')], 'a.xml'), ...deviceFile([rng('ua-new')], 'b.xml')], { live: true }));
     expect(e.kind).toBe('invalid');
-    expect(e.message).toContain('no layout satisfies');
+    expect(e.message).toContain('no layout exists');
     expect(e.message).toContain("1 empty hot-pluggable PCIe port and 0 free hot-pluggable PCI slots left, 1 empty port has hotplug='off', 24 free slots of pcie.0 (not hot-pluggable); --live forbids adding controllers");
   });
 

@@ -90,7 +90,7 @@ describe('pciplan assign (optimal, the default)', () => {
     const xml = domainXml({ devices: [disk('vda', undefined, "<addressPreferences hotplug='no'/>")], machine: 'pc' });
     const r = pciplan(['assign', '-'], xml);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^pciplan: stdin: no layout satisfies these requirements together: place the unit \(PCI, hotplug=no: disk\[vda\]\)/);
+    expect(r.stderr).toMatch(/^pciplan: stdin: no layout exists: disk\[vda\] needs a place \[place\]; hotplug='no' on disk\[vda\] \[hint-hotplug\]$/m);
   });
 });
 
