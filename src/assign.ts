@@ -15,7 +15,7 @@ import type { ParsedDomain } from './model/parseDomain.js';
 import { readDevice, readDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
 import { formatAddress, type Device, type Domain, type PciAddress } from './model/types.js';
-import { validateDomain } from './validate/validateDomain.js';
+import { isRequirementRule, validateDomain } from './validate/validateDomain.js';
 import { newElement, rootElement, type XmlDocument, type XmlElement } from './xml/tree.js';
 
 export type Strategy = 'optimal' | 'greedy';
@@ -196,7 +196,7 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
   const written = readDomain(out, domain.file);
 
   const check = validateDomain(written, opts.strategy === 'optimal' ? opts.policy : {});
-  const ignorable = (rule: string) => opts.strategy === 'greedy' && (rule.startsWith('hint-') || rule === 'policy-spares');
+  const ignorable = (rule: string) => opts.strategy === 'greedy' && isRequirementRule(rule);
   const errors = check.problems.filter((p) => p.severity === 'error' && !ignorable(p.rule));
   if (errors.length) {
     const e = errors[0]!;

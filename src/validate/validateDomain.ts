@@ -29,3 +29,13 @@ export function validateDomain(domain: Domain, policy: Policy = {}): Validation 
   problems.sort((x, y) => (x.line ?? Number.MAX_SAFE_INTEGER) - (y.line ?? Number.MAX_SAFE_INTEGER));
   return { valid: !problems.some((p) => p.severity === 'error'), problems };
 }
+
+/**
+ * The requirements a layout breaks: hints and the policy's spares (what greedy, which cannot
+ * express them, may ignore). Everything else in a layout is a rule, not a requirement.
+ */
+export const isRequirementRule = (rule: string): boolean => rule.startsWith('hint-') || rule === 'policy-spares';
+
+export function brokenRequirements(domain: Domain, policy: Policy): Problem[] {
+  return validateDomain(domain, policy).problems.filter((p) => p.severity === 'error' && isRequirementRule(p.rule));
+}

@@ -6,7 +6,7 @@ import type { Policy } from '../../model/schemas.js';
 import { libvirtAvailable, libvirtUnavailableReason } from '../../oracle/libvirt.js';
 import { libvirtPlan } from '../../oracle/libvirtPlan.js';
 import { buildTopology } from '../../model/topology.js';
-import { validateDomain } from '../../validate/validateDomain.js';
+import { brokenRequirements } from '../../validate/validateDomain.js';
 import { spareCapacity } from '../../validate/hints.js';
 import { readDomainFile } from '../io.js';
 import { formatArg, policyArgs, resolvePolicy } from '../options.js';
@@ -32,7 +32,7 @@ function summarise(r: PlanReport, policy: Policy): Side {
   const byModel: Record<string, number> = {};
   for (const c of r.addedControllers) if (c.address) byModel[c.model] = (byModel[c.model] ?? 0) + 1;
   const spare = spareCapacity(r.domain, buildTopology(r.domain));
-  const violated = validateDomain(r.domain, policy).problems.filter((p) => p.severity === 'error' && (p.rule.startsWith('hint-') || p.rule === 'policy-spares')).length;
+  const violated = brokenRequirements(r.domain, policy).length;
   return {
     ok: true,
     addedControllers: r.objective.addedControllers,
