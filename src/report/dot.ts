@@ -5,6 +5,7 @@
 import { plural, rootName, shortAddress, slotRanges, spareSummary, walkTree, type PciNode } from './pciTree.js';
 import type { View } from './views.js';
 
+// Labels stay ASCII: Graphviz has no width for other characters and would guess.
 // Graphviz sizes boxes from its own table of font metrics, and only for one family by name: the
 // widest common sans (Verdana) keeps text inside its box wherever the SVG falls back to another.
 export const FONT = 'Verdana';
@@ -80,21 +81,21 @@ export function nodeLines(n: PciNode): Line[] {
   const b = n.bus;
   switch (n.role) {
     case 'root':
-      return [{ text: rootName(n), bold: true }, { text: `${n.model} · bus ${b?.index ?? 0}` }, { text: b?.hotpluggable ? 'hot-pluggable slots' : 'no hotplug', small: true }];
+      return [{ text: rootName(n), bold: true }, { text: `${n.model}, bus ${b?.index ?? 0}` }, { text: b?.hotpluggable ? 'hot-pluggable slots' : 'no hotplug', small: true }];
     case 'expander':
       return [
         { text: addr, bold: true },
         { text: n.model },
         { text: b?.numa !== undefined ? `NUMA node ${b.numa}` : 'no NUMA node', bold: true },
-        { text: `bus ${b?.index}${b?.busNr !== undefined ? ` · busNr ${b.busNr}` : ''}`, small: true },
+        { text: `bus ${b?.index}${b?.busNr !== undefined ? `, busNr ${b.busNr}` : ''}`, small: true },
       ];
     case 'device': {
-      const detail = [n.model, ...n.hints].filter(Boolean).join(' · ');
+      const detail = [n.model, n.hints.join(' ')].filter(Boolean).join(', ');
       const broken = n.broken.length ? [{ text: `breaks: ${[...new Set(n.broken.map((b) => b.hint))].join(', ')}`, bold: true, small: true }] : [];
       return [{ text: addr, bold: true }, { text: n.id }, ...(detail ? [{ text: detail, small: true }] : []), ...broken];
     }
     default:
-      return [{ text: addr, bold: true }, { text: `${n.model} · bus ${b?.index}` }, ...(b ? [{ text: hotplugText(n), small: true }] : [])];
+      return [{ text: addr, bold: true }, { text: `${n.model}, bus ${b?.index}` }, ...(b ? [{ text: hotplugText(n), small: true }] : [])];
   }
 }
 
@@ -103,18 +104,25 @@ const attrList = (attrs: Record<string, string>) =>
     .map(([k, v]) => `${k}=${v.startsWith('<') ? v : quote(v)}`)
     .join(', ');
 
-function viewBody(view: View, indent: string): string[] {
+/**
+ * A view's node and edge statements. Graphviz orders a left-to-right cluster's ranks bottom-up
+ * from the edge order, the reverse of a plain graph: `reverseEdges` keeps address order reading
+ * top-down inside a cluster.
+ */
+function viewBody(view: View, indent: string, reverseEdges = false): string[] {
   const p = view.key ? `${view.key}/` : '';
   const idOf = (s: string) => `${view.key ? `${view.key}-` : ''}n${s}`;
   const lines: string[] = [];
   // Free slots come last among a bus's children (ordering=out keeps edges in file order).
   const free: string[] = [];
+  const edges: string[] = [];
+  const freeEdges: string[] = [];
   let count = 0;
   for (const { node, parent } of walkTree(view.tree)) {
     const look = lookOf(node);
     const name = `${p}${node.id}`;
     lines.push(`${indent}${quote(name)} [${attrList({ id: idOf(String(count++)), class: look.cls, label: htmlLabel(nodeLines(node)), tooltip: node.id, ...look.attrs })}];`);
-    if (parent) lines.push(`${indent}${quote(`${p}${parent.id}`)} -> ${quote(name)} [id="${idOf(`${count - 1}e`)}"];`);
+    if (parent) edges.push(`${indent}${quote(`${p}${parent.id}`)} -> ${quote(name)} [id="${idOf(`${count - 1}e`)}"];`);
     const b = node.bus;
     if (b && !b.isPort && b.free.length > 0) {
       const name = `${p}free:${b.index}`;
@@ -124,14 +132,15 @@ function viewBody(view: View, indent: string): string[] {
         { text: `for ${b.takes}${b.hotpluggable ? ', hot-pluggable' : ''}`, small: true },
       ]);
       free.push(`${indent}${quote(name)} [${attrList({ id: idOf(`free${b.index}`), class: LOOKS.free.cls, label, tooltip: `free slots on bus ${b.index}`, ...LOOKS.free.attrs })}];`);
-      free.push(`${indent}${quote(`${p}${node.id}`)} -> ${quote(name)} [id="${idOf(`free${b.index}e`)}", style="dashed", color="#9e9e9e", arrowhead="none"];`);
+      freeEdges.push(`${indent}${quote(`${p}${node.id}`)} -> ${quote(name)} [id="${idOf(`free${b.index}e`)}", style="dashed", color="#9e9e9e", arrowhead="none"];`);
     }
   }
   lines.push(...free);
+  const allEdges = [...edges, ...freeEdges];
   if (view.tree.unplaced.length) {
     lines.push(`${indent}${quote(`${p}unplaced`)} [${attrList({ id: idOf('unplaced'), class: 'unplaced', shape: 'note', label: htmlLabel([{ text: `no address yet (${view.tree.unplaced.length})`, bold: true }, ...view.tree.unplaced.map((u) => ({ text: u, small: true }))]) })}];`);
   }
-  return lines;
+  return [...lines, ...(reverseEdges ? allEdges.reverse() : allEdges)];
 }
 
 /** The graph's caption: where the layout came from and what it leaves spare. */
@@ -155,8 +164,10 @@ export function renderDot(views: View[]): string {
     out.push(`  graph [id="${views[0]!.key || 'pci'}", label=${labelOf(views[0]!)}];`, ...viewBody(views[0]!, '  '));
   } else {
     out.push(`  graph [id="compare"];`);
-    for (const v of views) {
-      out.push(`  subgraph ${quote(`cluster_${v.key}`)} {`, `    graph [id="${v.key}", label=${labelOf(v)}, color="#b0bec5", style="rounded"];`, ...viewBody(v, '    '), '  }');
+    // Graphviz stacks a left-to-right graph's clusters bottom-up: the first view is written last
+    // so that it is drawn on top.
+    for (const v of [...views].reverse()) {
+      out.push(`  subgraph ${quote(`cluster_${v.key}`)} {`, `    graph [id="${v.key}", label=${labelOf(v)}, color="#b0bec5", style="rounded"];`, ...viewBody(v, '    ', true), '  }');
     }
   }
   out.push('}');

@@ -194,7 +194,13 @@ export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** "1 hot-pluggable PCIe port, 0 PCI slots": what the policy's spare counts see. */
+/** How many hints the layout breaks, counted per device and hint. */
+export function brokenHints(tree: PciTree): number {
+  return walkTree(tree).reduce((n, { node }) => n + new Set(node.broken.map((b) => b.hint)).size, 0);
+}
+
+/** "spare: 1 free hot-pluggable PCIe port, 0 …; 3 hints broken": what the policy would check. */
 export function spareSummary(tree: PciTree): string {
-  return `spare: ${plural(tree.spare.pciePorts, 'free hot-pluggable PCIe port')}, ${plural(tree.spare.pciSlots, 'free hot-pluggable PCI slot')}`;
+  const broken = brokenHints(tree);
+  return `spare: ${plural(tree.spare.pciePorts, 'free hot-pluggable PCIe port')}, ${plural(tree.spare.pciSlots, 'free hot-pluggable PCI slot')}${broken ? `; ${plural(broken, 'hint')} broken` : ''}`;
 }

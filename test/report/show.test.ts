@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { instance } from '@viz-js/viz';
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { assignDomain, type AssignResult, type Strategy } from '../../src/assign.js';
@@ -246,6 +247,26 @@ describe('svg and html', () => {
     // The legend shows every look, hotplug-off and spare among them.
     expect(plain(html)).toContain("port, hotplug='off' (guest cannot eject)");
     expect(plain(html)).toContain('spare port: empty, hot-pluggable');
+  });
+
+  it('--compare dot: two clusters Graphviz lays out without an error or warning, greedy drawn above', async () => {
+    const g = await layout('q35-workstation', 'greedy');
+    const o = await layout('q35-workstation', 'optimal');
+    const dot = renderDot([strategyView(g.r, g.policy, 'greedy'), strategyView(o.r, o.policy, 'optimal')]);
+    expect(dot.match(/subgraph "cluster_(greedy|optimal)"/g)!.sort()).toEqual(['subgraph "cluster_greedy"', 'subgraph "cluster_optimal"']);
+    const viz = await instance();
+    const r = viz.render(dot, { format: 'json' });
+    expect(r.errors).toEqual([]);
+    const objects = (JSON.parse(r.output!) as { objects: { name: string; pos?: string }[] }).objects;
+    const y = (name: string) => Number(objects.find((n) => n.name === name)!.pos!.split(',')[1]);
+    // Graphviz's y grows upwards: greedy's root above optimal's, and 00:02.0 above 00:02.1 in each.
+    expect(y('greedy/controller[pci 0]')).toBeGreaterThan(y('optimal/controller[pci 0]'));
+    for (const side of ['greedy', 'optimal']) expect(y(`${side}/controller[pci 1]`)).toBeGreaterThan(y(`${side}/controller[pci 2]`));
+    // And alone (no cluster), the same top-down address order, free slots last.
+    const alone = (JSON.parse(viz.render(renderDot([strategyView(o.r, o.policy)]), { format: 'json' }).output!) as { objects: { name: string; pos?: string }[] }).objects;
+    const y1 = (name: string) => Number(alone.find((n) => n.name === name)!.pos!.split(',')[1]);
+    expect(y1('controller[pci 1]')).toBeGreaterThan(y1('controller[pci 2]'));
+    expect(y1('controller[sata 0]')).toBeGreaterThan(y1('free:0'));
   });
 
   it('is deterministic: the same input gives byte-identical dot, svg and html', async () => {
