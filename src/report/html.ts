@@ -1,11 +1,10 @@
 // One self-contained HTML page: each view's picture (Graphviz's SVG, inline), its heading and a
 // table of every controller and device with its address, a legend drawn by Graphviz from the
 // same looks. No script, no external stylesheet, font or image: it opens the same offline.
-import { legendDot, lookOf } from './dot.js';
+import { formatAddress } from '../model/types.js';
+import { legendDot, lookOf, renderDot } from './dot.js';
 import { spareSummary, walkTree, type PciNode } from './pciTree.js';
 import { dotToSvg, svgElement } from './svg.js';
-import { renderDot } from './dot.js';
-import { formatAddress } from '../model/types.js';
 import type { View } from './views.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
