@@ -83,6 +83,31 @@ export function busKind(bus: Bus): BusKind | undefined {
   return undefined;
 }
 
+/** A bus with one slot that takes one device or switch: a root port or a switch downstream port. */
+export function isPortBus(bus: Bus): boolean {
+  return bus.spec.aggregate || bus.ctrl.model === 'pcie-switch-downstream-port';
+}
+
+/**
+ * What is free on a bus. A port counts as free only when nothing at all hangs below it; on other
+ * buses, the slots no function takes, never the chipset's reserved slots of bus 0.
+ */
+export function freeSlots(domain: Domain, topo: Topology, bus: Bus): number[] {
+  const taken = new Set<number>();
+  for (const d of topo.used.values()) {
+    const a = addressOf(d)!;
+    if (a.bus === bus.index) taken.add(a.slot);
+  }
+  const [min, max] = bus.spec.slots;
+  if (isPortBus(bus)) return taken.size === 0 ? [min] : [];
+  const free: number[] = [];
+  for (let s = min; s <= max; s++) {
+    const reserved = bus.index === 0 && domain.machine.reserved.some((r) => r.slot === s);
+    if (!reserved && !taken.has(s)) free.push(s);
+  }
+  return free;
+}
+
 /** The chain of buses from `bus` up to its root (bus first); stops at a cycle or a missing bus. */
 export function ancestry(topo: Topology, bus: number): Bus[] {
   const chain: Bus[] = [];

@@ -1,58 +1,56 @@
-// The PCI tree as a person reads it: each bus with what sits in its slots, ports and bridges with
-// their own buses nested below, free ports marked. Pure: Domain in, text out.
-import { CONTROLLERS } from '../catalog/index.js';
-import { addressOf, buildTopology, busHotpluggable, type Bus } from '../model/topology.js';
-import { formatAddress, needsPciAddress, type Device, type Domain } from '../model/types.js';
+// The PCI tree as text for a terminal: each bus with what sits in its slots, ports and bridges
+// with their own buses nested below, empty ports and free slots marked. Pure: model in, text out.
+import type { Domain } from '../model/types.js';
+import { buildPciTree, plural, rootName, shortAddress, slotRanges, spareSummary, type PciNode, type PciTree } from './pciTree.js';
 
-function label(d: Device): string {
-  if (d.pci) {
-    const t = d.pci.target;
-    const extras = [
-      t.hotplug === 'off' ? "hotplug='off'" : '',
-      t.node !== undefined ? `NUMA node ${t.node}` : '',
-      t.busNr !== undefined ? `busNr ${t.busNr}` : '',
-    ].filter(Boolean);
-    return `${d.id} ${d.pci.model}${extras.length ? ` (${extras.join(', ')})` : ''}`;
+function label(n: PciNode): string {
+  if (n.role === 'device') {
+    const broken = n.broken.length ? ` BROKEN: ${[...new Set(n.broken.map((b) => b.hint))].join(', ')}` : '';
+    return `${n.id}${n.model ? ` ${n.model}` : ''}${n.hints.length ? ` [${n.hints.join(' ')}]` : ''}${broken}`;
   }
-  const model = d.props.model ? ` ${d.props.model}` : '';
-  const hints = Object.entries(d.hints).map(([k, v]) => `${k}=${typeof v === 'boolean' ? (v ? 'yes' : 'no') : v}`);
-  return `${d.id}${model}${hints.length ? ` [${hints.join(' ')}]` : ''}`;
+  const b = n.bus;
+  const extras = [
+    b?.hotplugOff ? "hotplug='off'" : '',
+    b?.numa !== undefined ? `NUMA node ${b.numa}` : '',
+    b?.busNr !== undefined ? `busNr ${b.busNr}` : '',
+  ].filter(Boolean);
+  return `${n.id} ${n.model}${extras.length ? ` (${extras.join(', ')})` : ''}`;
+}
+
+/** What is left on a bus, as the last line under it (nothing when it is full). */
+function freeLine(n: PciNode): string | undefined {
+  const b = n.bus;
+  if (!b || b.free.length === 0) return undefined;
+  const hp = b.hotpluggable ? 'hot-pluggable' : 'not hot-pluggable';
+  if (b.isPort) return b.spare ? `(free, ${hp}) spare port` : `(free, ${hp})`;
+  return `free: ${plural(b.free.length, 'slot')} ${slotRanges(b.free)} (for ${b.takes}${b.hotpluggable ? ', hot-pluggable' : ''})`;
+}
+
+export function renderPciTree(tree: PciTree): string {
+  const lines: string[] = [];
+  const walk = (n: PciNode, prefix: string) => {
+    const free = freeLine(n);
+    const rows: (PciNode | string)[] = [...n.children, ...(free ? [free] : [])];
+    rows.forEach((row, i) => {
+      const last = i === rows.length - 1;
+      if (typeof row === 'string') {
+        lines.push(`${prefix}└─ ${row}`);
+        return;
+      }
+      lines.push(`${prefix}${last ? '└─' : '├─'} ${shortAddress(row.address!)} ${label(row)}`);
+      walk(row, `${prefix}${last ? '   ' : '│  '}`);
+    });
+  };
+  for (const root of tree.roots) {
+    const hp = root.bus?.hotpluggable ? 'hot-pluggable' : 'not hot-pluggable';
+    lines.push(`${rootName(root)} (${root.model}, bus ${root.bus?.index ?? 0}, ${hp})`);
+    walk(root, '');
+  }
+  if (tree.unplaced.length) lines.push(`no address yet (${tree.unplaced.length}): ${tree.unplaced.join(', ')}`);
+  else lines.push(spareSummary(tree));
+  return `${lines.join('\n')}\n`;
 }
 
 export function renderTree(domain: Domain): string {
-  const topo = buildTopology(domain);
-  const onBus = new Map<number, Device[]>();
-  for (const d of domain.devices) {
-    const a = addressOf(d);
-    if (!a || d.cls.addressRule === 'mirror') continue;
-    onBus.set(a.bus, [...(onBus.get(a.bus) ?? []), d]);
-  }
-  const lines: string[] = [];
-  const walk = (bus: Bus, prefix: string, seen: Set<number>) => {
-    if (seen.has(bus.index)) return;
-    seen.add(bus.index);
-    const children = (onBus.get(bus.index) ?? []).sort((x, y) => {
-      const a = addressOf(x)!;
-      const b = addressOf(y)!;
-      return a.slot - b.slot || a.function - b.function;
-    });
-    if (children.length === 0 && bus.spec.accepts.some((t) => t === 'pcie-device' || t === 'pci-device')) {
-      lines.push(`${prefix}└─ (free${busHotpluggable(bus) ? ', hot-pluggable' : ''})`);
-    }
-    children.forEach((d, i) => {
-      const last = i === children.length - 1;
-      lines.push(`${prefix}${last ? '└─' : '├─'} ${formatAddress(addressOf(d)!).slice(5)} ${label(d)}`);
-      const own = d.pci ? topo.buses.get(d.pci.index) : undefined;
-      if (own && own.device === d) walk(own, `${prefix}${last ? '   ' : '│  '}`, seen);
-    });
-  };
-  const roots = [...topo.buses.values()].filter((b) => CONTROLLERS[b.ctrl.model].connect === null);
-  for (const root of roots) {
-    const hp = busHotpluggable(root) ? 'hot-pluggable' : 'not hot-pluggable';
-    lines.push(`${root.ctrl.model === 'pcie-root' ? 'pcie.0' : `pci.${root.index}`} (${root.ctrl.model}, bus ${root.index}, ${hp})`);
-    walk(root, '', new Set());
-  }
-  const unplaced = domain.devices.filter((d) => needsPciAddress(d) && !addressOf(d));
-  if (unplaced.length) lines.push(`no address yet (${unplaced.length}): ${unplaced.map((d) => d.id).join(', ')}`);
-  return `${lines.join('\n')}\n`;
+  return renderPciTree(buildPciTree(domain));
 }

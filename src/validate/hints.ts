@@ -2,7 +2,7 @@
 // device without an address is a requirement for the allocator, not a validation failure.
 import { FUNCTIONS_PER_SLOT } from '../catalog/index.js';
 import type { Policy } from '../model/schemas.js';
-import { addressOf, ancestry, busHotpluggable, busKind, slotKey, type Bus, type Topology } from '../model/topology.js';
+import { addressOf, ancestry, busHotpluggable, busKind, freeSlots, isPortBus, slotKey, type Bus, type Topology } from '../model/topology.js';
 import { formatAddress, type Device, type Domain } from '../model/types.js';
 import { isOwner } from './addresses.js';
 import { error, type Problem } from './problems.js';
@@ -103,27 +103,12 @@ function checkGroups(domain: Domain): Problem[] {
 
 /** Free hot-pluggable PCIe ports and conventional PCI slots, as the policy counts them. */
 export function spareCapacity(domain: Domain, topo: Topology): { pciePorts: number; pciSlots: number } {
-  const usedBus = new Set<number>();
-  const usedSlot = new Set<string>();
-  for (const d of domain.devices) {
-    const a = addressOf(d);
-    if (!a) continue;
-    usedBus.add(a.bus);
-    usedSlot.add(slotKey(a));
-  }
   let pciePorts = 0;
   let pciSlots = 0;
   for (const bus of topo.buses.values()) {
     if (!busHotpluggable(bus)) continue;
-    if (bus.spec.aggregate || bus.ctrl.model === 'pcie-switch-downstream-port') {
-      if (!usedBus.has(bus.index)) pciePorts++;
-    } else if (busKind(bus) === 'pci') {
-      const [min, max] = bus.spec.slots;
-      for (let s = min; s <= max; s++) {
-        const reserved = bus.index === 0 && domain.machine.reserved.some((r) => r.slot === s);
-        if (!reserved && !usedSlot.has(`${bus.index}:${s}`)) pciSlots++;
-      }
-    }
+    if (isPortBus(bus)) pciePorts += freeSlots(domain, topo, bus).length;
+    else if (busKind(bus) === 'pci') pciSlots += freeSlots(domain, topo, bus).length;
   }
   return { pciePorts, pciSlots };
 }

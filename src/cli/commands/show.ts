@@ -1,6 +1,11 @@
 import { defineCommand } from 'citty';
-import { assignDomain } from '../../assign.js';
-import { renderTree } from '../../report/tree.js';
+import { assignDomain, type Strategy } from '../../assign.js';
+import { inputError } from '../../errors.js';
+import { renderDot } from '../../report/dot.js';
+import { renderHtml } from '../../report/html.js';
+import { renderSvg } from '../../report/svg.js';
+import { renderPciTree } from '../../report/tree.js';
+import { strategyView, writtenView, type View } from '../../report/views.js';
 import { readDomainFile } from '../io.js';
 import { formatArg, policyArgs, resolvePolicy } from '../options.js';
 
@@ -9,14 +14,35 @@ export default defineCommand({
   args: {
     domain: { type: 'positional', required: true, description: 'Domain XML file (- for stdin)', valueHint: 'DOMAIN.xml' },
     strategy: { type: 'enum', options: ['optimal', 'greedy'], description: 'Show the layout this strategy gives instead of the one written' },
-    format: formatArg(['tree'], 'tree'),
+    compare: { type: 'boolean', description: 'Show the greedy (libvirt) and the optimal layout side by side' },
+    format: formatArg(['tree', 'dot', 'svg', 'html'], 'tree'),
     ...policyArgs,
   },
   async run({ args }) {
+    if (args.compare && args.strategy) throw inputError(undefined, '--compare shows both strategies; leave out --strategy');
     const parsed = readDomainFile(args.domain);
-    const domain = args.strategy
-      ? (await assignDomain(parsed, { strategy: args.strategy === 'greedy' ? 'greedy' : 'optimal', policy: resolvePolicy(args) })).domain
-      : parsed.domain;
-    process.stdout.write(renderTree(domain));
+    const policy = resolvePolicy(args);
+    // assignDomain leaves the parsed document as it was: both strategies start from the same one.
+    const layout = async (strategy: Strategy, key = '') => strategyView(await assignDomain(parsed, { strategy, policy }), policy, key);
+    let views: View[];
+    if (args.compare) views = [await layout('greedy', 'greedy'), await layout('optimal', 'optimal')];
+    else if (args.strategy) views = [await layout(args.strategy === 'greedy' ? 'greedy' : 'optimal')];
+    else {
+      views = [writtenView(parsed.domain, policy)];
+    }
+    const title = `pciplan show: ${parsed.domain.name} (${parsed.domain.machineName})`;
+    switch (args.format) {
+      case 'dot':
+        process.stdout.write(renderDot(views));
+        break;
+      case 'svg':
+        process.stdout.write(await renderSvg(views));
+        break;
+      case 'html':
+        process.stdout.write(await renderHtml(views, title));
+        break;
+      default:
+        process.stdout.write(views.length === 1 ? renderPciTree(views[0]!.tree) : views.map((v) => `== ${v.heading} ==\n${renderPciTree(v.tree)}`).join('\n'));
+    }
   },
 });
