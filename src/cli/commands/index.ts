@@ -4,6 +4,6 @@ export const subCommands = {
   assign: () => import('./assign.js').then((m) => m.default),
   compare: () => import('./compare.js').then((m) => m.default),
   show: () => import('./show.js').then((m) => m.default),
-  generate: () => import('./planned.js').then((m) => m.generate),
+  generate: () => import('./generate.js').then((m) => m.default),
   explain: () => import('./planned.js').then((m) => m.explain),
 };

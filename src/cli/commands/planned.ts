@@ -4,26 +4,6 @@ import { defineCommand } from 'citty';
 import { PciplanError } from '../../errors.js';
 import { formatArg } from '../options.js';
 
-export const generate = defineCommand({
-  meta: { name: 'generate', description: 'Write a reproducible test domain of a family and size (not in this version yet)' },
-  args: {
-    machine: { type: 'enum', options: ['q35', 'pc', 'virt'], default: 'q35', description: 'Machine type' },
-    devices: { type: 'string', description: 'Number of devices', valueHint: 'N' },
-    family: {
-      type: 'enum',
-      options: ['hotplug-heavy', 'mixed', 'legacy', 'numa', 'multifunction', 'fragmented', 'cloud'],
-      default: 'mixed',
-      description: 'What kind of domain',
-    },
-    seed: { type: 'string', description: 'Random seed (same seed, same domain)', valueHint: 'S' },
-    numa: { type: 'string', description: 'NUMA nodes', valueHint: 'K' },
-    format: formatArg(['xml'], 'xml'),
-  },
-  run() {
-    throw new PciplanError('input', 'generate is not in this version of pciplan yet');
-  },
-});
-
 export const explain = defineCommand({
   meta: { name: 'explain', description: 'Say why a domain has no layout, or why it needs what it adds (not in this version yet)' },
   args: {
