@@ -59,6 +59,7 @@ export function defaultNumaNodes(devices: number): number {
 /** Checked options, or a one-line input error (exit 2) naming the option. */
 export function checkOptions(raw: unknown): GenerateOptions {
   const parsed = GenerateOptionsSchema.safeParse(raw);
-  if (!parsed.success) throw inputError(undefined, `generate: ${zodMessage(parsed.error, raw)}`);
+  // Options are named as the command line spells them.
+  if (!parsed.success) throw inputError(undefined, `generate: ${parsed.error.issues[0]?.path.length ? '--' : ''}${zodMessage(parsed.error, raw)}`);
   return parsed.data;
 }
