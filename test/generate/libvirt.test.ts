@@ -60,7 +60,10 @@ describe.skipIf(!available)('generated domains vs real libvirt', () => {
     // ... and the metadata holds pciplan's hints through define (libvirt keeps foreign metadata).
     const withHints = domains.filter((d, i) => results[i]!.ok && d.xml.includes('<pciplan:device'));
     expect(withHints.length).toBeGreaterThan(40);
-    for (const d of withHints) expect(results[domains.indexOf(d)]!.ok && results[domains.indexOf(d)]!.xml).toContain('http://pciplan.dev/xmlns/placement/1.0');
+    for (const d of withHints) {
+      const r = results[domains.indexOf(d)]!;
+      expect(r.ok && r.xml, d.name).toContain('http://pciplan.dev/xmlns/placement/1.0');
+    }
   });
 
   it('refuses, with its slot error, the sizes its one-port-per-device greedy pass cannot place', () => {
