@@ -5,6 +5,6 @@ export const subCommands = {
   attach: () => import('./attach.js').then((m) => m.default),
   compare: () => import('./compare.js').then((m) => m.default),
   show: () => import('./show.js').then((m) => m.default),
-  generate: () => import('./planned.js').then((m) => m.generate),
+  generate: () => import('./generate.js').then((m) => m.default),
   explain: () => import('./explain.js').then((m) => m.default),
 };
