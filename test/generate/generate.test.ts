@@ -3,7 +3,7 @@
 // every domain past them proven to have no layout.
 import { describe, expect, it } from 'vitest';
 import { assignDomain } from '../../src/assign.js';
-import { PciplanError } from '../../src/errors.js';
+import { ConflictError, PciplanError } from '../../src/errors.js';
 import { FAMILIES, generateDomain } from '../../src/generate/index.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import { addressOf } from '../../src/model/topology.js';
@@ -101,9 +101,10 @@ describe('generated domains under the optimal allocator', () => {
       const input = parseDomain(g.xml, g.name);
       if (c.exceeds) {
         const error = await assignDomain(input, { strategy: 'optimal', policy: g.policy, timeoutMs: 60_000 }).catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(PciplanError);
-        expect((error as PciplanError).kind).toBe('invalid');
-        expect((error as PciplanError).message).toMatch(/no layout satisfies these requirements together/);
+        // Proven, with the conflict minimised: a ConflictError, not a timeout.
+        expect(error).toBeInstanceOf(ConflictError);
+        expect((error as ConflictError).message).toMatch(/no layout exists: /);
+        expect((error as ConflictError).conflict.facts.join('; ')).toMatch(/guest bus numbers|free slot/);
         return;
       }
       const r = await assignDomain(input, { strategy: 'optimal', policy: g.policy, timeoutMs: 60_000 });
