@@ -12,6 +12,8 @@ export interface Series {
   points: { x: number; y: number }[];
   /** x values where this strategy gives no layout: drawn as a cross on the panel's top edge. */
   failures?: number[];
+  /** Points drawn hollow: a result of another kind (e.g. the time of a proof that no layout exists). */
+  hollow?: number[];
 }
 
 export interface Panel {
@@ -51,12 +53,14 @@ function logTicks(lo: number, hi: number): number[] {
   return out;
 }
 
+/** 0 to the first step at or above `hi`, in steps of 1, 2 or 5 times a power of ten. */
 function linearTicks(hi: number): number[] {
   const raw = hi / 5;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
+  const top = Math.ceil(hi / step) * step;
   const out: number[] = [];
-  for (let v = 0; v <= hi + step * 0.001; v += step) out.push(Number(v.toFixed(6)));
+  for (let v = 0; v <= top + step * 0.001; v += step) out.push(Number(v.toFixed(6)));
   return out;
 }
 
@@ -105,17 +109,22 @@ export function renderChart(panels: Panel[], opts: ChartOptions): string {
     }
     out.push(`<text x="${MARGIN.left + innerW / 2}" y="${PANEL_H - 8}" text-anchor="middle" fill="#333">${esc(opts.xLabel)}</text>`);
     out.push(`<text transform="translate(14,${MARGIN.top + innerH / 2}) rotate(-90)" text-anchor="middle" fill="#333">${esc(opts.yLabel)}</text>`);
-    for (const s of panel.series) {
+    panel.series.forEach((s, si) => {
       const pts = [...s.points].sort((a, b) => a.x - b.x);
       const dash = s.dashed ? ' stroke-dasharray="5,3"' : '';
       if (pts.length > 1) out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${pts.map((p) => `${fmt(sx(p.x))},${fmt(sy(p.y))}`).join(' ')}"/>`);
-      for (const p of pts) out.push(`<circle cx="${fmt(sx(p.x))}" cy="${fmt(sy(p.y))}" r="3" fill="${s.color}"><title>${esc(`${s.name}: ${label(p.x)} devices, ${fmt(p.y)}`)}</title></circle>`);
+      for (const p of pts) {
+        const hollow = s.hollow?.includes(p.x);
+        const fill = hollow ? `fill="#ffffff" stroke="${s.color}" stroke-width="2"` : `fill="${s.color}"`;
+        out.push(`<circle cx="${fmt(sx(p.x))}" cy="${fmt(sy(p.y))}" r="${hollow ? 4 : 3}" ${fill}><title>${esc(`${s.name}: ${label(p.x)} devices, ${fmt(p.y)}`)}</title></circle>`);
+      }
       for (const x of s.failures ?? []) {
         const cx = sx(x);
-        const cy = MARGIN.top + 6;
+        // One row per series, so that crosses of two strategies at one size do not hide each other.
+        const cy = MARGIN.top + 7 + si * 11;
         out.push(`<path d="M${fmt(cx - 4)},${fmt(cy - 4)} L${fmt(cx + 4)},${fmt(cy + 4)} M${fmt(cx - 4)},${fmt(cy + 4)} L${fmt(cx + 4)},${fmt(cy - 4)}" stroke="${s.color}" stroke-width="2"><title>${esc(`${s.name} fails at ${label(x)} devices`)}</title></path>`);
       }
-    }
+    });
     out.push('</g>');
   });
 
@@ -127,7 +136,8 @@ export function renderChart(panels: Panel[], opts: ChartOptions): string {
     out.push(`<text x="${lx + 30}" y="${ly + 4}">${esc(s.name)}</text>`);
     lx += 40 + s.name.length * 6.5;
   }
-  out.push(`<text x="${lx + 10}" y="${ly + 4}" fill="#555">× on the top edge: that strategy gives no layout at that size</text>`);
+  const hollowNote = panels.some((p) => p.series.some((s) => s.hollow?.length)) ? '; hollow: the time to prove that no layout exists' : '';
+  out.push(`<text x="${lx + 10}" y="${ly + 4}" fill="#555">× at the top: that strategy gives no layout at that size${hollowNote}</text>`);
   out.push('</svg>', '');
   return out.join('\n');
 }
