@@ -10,11 +10,11 @@ import { ConflictError, PciplanError } from './errors.js';
 import { explainConflict } from './explain/explainConflict.js';
 import { inputFaults } from './explain/validationConflicts.js';
 import { applyLayout, type Layout, type NewController } from './model/applyLayout.js';
-import { CONTROLLERS } from './catalog/index.js';
 import type { ParsedDomain } from './model/parseDomain.js';
 import { readDevice, readDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
 import { formatAddress, type Device, type Domain, type PciAddress } from './model/types.js';
+import { guestBusNumbers } from './model/topology.js';
 import { isRequirementRule, validateDomain } from './validate/validateDomain.js';
 import { newElement, rootElement, type XmlDocument, type XmlElement } from './xml/tree.js';
 
@@ -163,6 +163,8 @@ function toLayout(domain: Domain, implicit: ImplicitDevice[], placed: { addresse
 
 /** Whether the greedy layout honours the hints and the policy (then it can stand in). */
 function greedyMeets(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], greedy: GreedyResult, policy: Policy): boolean {
+  // The validator checks layouts, not which controllers a plan was allowed to add.
+  if (policy.addControllers && greedy.added.some((c) => !policy.addControllers!.includes(c.model))) return false;
   const written = readDomain(applyLayout(doc, domain, toLayout(domain, implicit, greedy)), domain.file);
   return !validateDomain(written, policy).problems.some((p) => p.severity === 'error');
 }
@@ -228,7 +230,7 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
     ...implicit.filter((i) => i.device.pci).map((i) => ({ index: i.device.pci!.index, model: i.device.pci!.model as string })),
     ...result.added.map((c) => ({ index: c.index, model: c.model as string, ...(c.address ? { address: formatAddress(c.address) } : {}) })),
   ];
-  const busNumbers = written.devices.filter((d) => d.pci && CONTROLLERS[d.pci.model].guestBus).length;
+  const busNumbers = guestBusNumbers(written);
   return {
     strategy: opts.strategy,
     doc: out,

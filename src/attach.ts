@@ -240,14 +240,22 @@ export async function attachDevices(parsed: ParsedDomain, news: readonly NewDevi
 
   // Controllers libvirt would add for the new devices (a SCSI controller for a SCSI disk ...) are
   // part of what is attached; those the domain itself lacks were refused above.
-  let mergedDomain = readDomain(merged, domain.file);
+  // The existing devices are placed and stay where they are: their hints no longer decide
+  // anything (a layout libvirt made may break them), and their group names must not capture a
+  // new device's group of the same name.
+  const readMerged = (): Domain => {
+    const m = readDomain(merged, domain.file);
+    for (const d of m.devices.slice(0, domain.devices.length)) d.hints = {};
+    return m;
+  };
+  let mergedDomain = readMerged();
   const before = new Set(implicitDevices(domain, deviceEls(doc, domain)).map((i) => implicitKey(i.element)));
   const implied = implicitDevices(mergedDomain, deviceEls(merged, mergedDomain)).filter((i) => !before.has(implicitKey(i.element)));
   for (const i of implied) {
     if (opts.live) checkLive(i.device, domain.file);
     add(i.element, undefined, i.device);
   }
-  if (implied.length) mergedDomain = readDomain(merged, domain.file);
+  if (implied.length) mergedDomain = readMerged();
 
   // Spares default to none: attaching is what spare places are for.
   const { hotplug: _, ...rest } = opts.policy;

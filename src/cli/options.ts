@@ -37,3 +37,15 @@ export function resolvePolicy(args: Record<string, unknown>): Policy {
   if (!parsed.success) throw inputError(undefined, `policy: ${zodMessage(parsed.error, merged)}`);
   return parsed.data;
 }
+
+/** The `--timeout` option: a time budget in seconds. */
+export function timeoutArg(what: string, fallback: number) {
+  return { type: 'string' as const, description: `Time budget for ${what}, in seconds (default ${fallback})`, valueHint: 'SECONDS' };
+}
+
+/** `--timeout` as seconds; bad input is exit 2. */
+export function resolveTimeout(value: string | undefined, fallback: number): number {
+  const seconds = value === undefined ? fallback : Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw inputError(undefined, `--timeout must be a positive number of seconds, got '${value}'`);
+  return seconds;
+}

@@ -20,6 +20,8 @@ export interface Conflict {
   requirements: Requirement[];
   /** What cannot change: the machine's slots and bus numbers, the layout as given. */
   facts: string[];
+  /** false when the time budget ran out before every requirement could be tried without. */
+  minimal?: false;
 }
 
 export function requirementLine(r: Requirement): string {
@@ -30,7 +32,11 @@ export function requirementLine(r: Requirement): string {
 export function conflictLines(c: Conflict): string[] {
   if (c.requirements.length === 0) return ['the domain as written has no layout, whatever is asked of it:', ...c.facts.map((f) => `  - ${f}`)];
   const lines = [
-    c.requirements.length > 1 ? 'these requirements conflict (drop any one and a layout exists):' : 'this requirement cannot be met:',
+    c.minimal === false
+      ? 'these requirements conflict (not minimised: the time budget ran out; raise --timeout):'
+      : c.requirements.length > 1
+        ? 'these requirements conflict (drop any one and a layout exists):'
+        : 'this requirement cannot be met:',
     ...c.requirements.map((r) => `  - ${requirementLine(r)}`),
   ];
   if (c.facts.length) lines.push('given that:', ...c.facts.map((f) => `  - ${f}`));
@@ -41,7 +47,8 @@ export function conflictLines(c: Conflict): string[] {
 export function conflictSentence(c: Conflict): string {
   const given = c.facts.length ? `, given that ${c.facts.join('; ')}` : '';
   if (c.requirements.length === 0) return `the domain as written cannot be completed: ${c.facts.join('; ')}`;
-  return `${c.requirements.map(requirementLine).join('; ')}${given}`;
+  const unfinished = c.minimal === false ? ' (not minimised within the time budget)' : '';
+  return `${c.requirements.map(requirementLine).join('; ')}${given}${unfinished}`;
 }
 
 /** Device names for a sentence: all of them up to `max`, then how many more. */

@@ -11,13 +11,20 @@
 // conflict ("any 31 of these 40 disks").
 import type { OptimalInput } from '../assign.js';
 import { ConflictError } from '../errors.js';
-import { buildInstance, type Instance, type UnitClass } from '../optimal/instance.js';
+import { buildInstance, type Instance, type Unit, type UnitClass } from '../optimal/instance.js';
 import { checkFeasible } from '../optimal/solve.js';
 import type { Policy } from '../model/schemas.js';
 import type { Device, Hints } from '../model/types.js';
 import { nameList, type Conflict, type Requirement } from './conflict.js';
 
-type HintName = 'hotplug' | 'numa' | 'bus' | 'group';
+/**
+ * Hints a conflict may drop. Dropping one must only ever make placement easier, or the search
+ * would call "a conflict" what is a harder domain: a dropped hotplug hint leaves hotplug open and a
+ * dropped NUMA hint lets the device go anywhere. A bus kind has no "either" in the model, and
+ * splitting a group makes its functions need a slot each, so `bus` and `group` stay as given (a
+ * group that cannot be a slot is caught before the search, with its own conflict).
+ */
+type HintName = 'hotplug' | 'numa';
 
 type Candidate =
   | { kind: 'place'; cls: number; count: number }
@@ -28,6 +35,8 @@ type Candidate =
 
 interface Trial {
   infeasible: boolean;
+  /** Z3 could not answer within the budget (the trial then counts as having a layout). */
+  unknown?: boolean;
   facts: string[];
   /** Classes whose demand is in the unsat core (undefined when no core was computed). */
   coreClasses?: Set<number>;
@@ -38,7 +47,7 @@ export interface ExplainOptions {
   timeoutMs: number;
 }
 
-const HINTS: HintName[] = ['hotplug', 'numa', 'bus', 'group'];
+const HINTS: HintName[] = ['hotplug', 'numa'];
 
 const devicesOf = (c: UnitClass) => c.units.flatMap((u) => u.devices);
 
@@ -55,6 +64,24 @@ function candidatesOf(inst: Instance, policy: Policy): Candidate[] {
   return out;
 }
 
+/** Whether a unit still carries a hint or default that `kept` holds (else dropping it is free). */
+function constrained(u: Unit, cls: number, kept: readonly Candidate[]): boolean {
+  return kept.some(
+    (k) =>
+      ('cls' in k && k.cls === cls && k.kind === 'hint' && u.devices.some((d) => d.hints[k.hint] !== undefined)) ||
+      ('cls' in k && k.cls === cls && k.kind === 'default-hotplug' && u.why.hotplug !== 'hint'),
+  );
+}
+
+/**
+ * The units of a class kept by a "place k of them": those still constrained first, since a unit
+ * whose hints were all dropped is the easiest to place and would make k look larger than it is.
+ */
+function placedUnits(c: UnitClass, cls: number, kept: readonly Candidate[], count: number): Unit[] {
+  const order = [...c.units.filter((u) => constrained(u, cls, kept)), ...c.units.filter((u) => !constrained(u, cls, kept))];
+  return order.slice(0, count);
+}
+
 /** The input with every candidate not in `kept` dropped. */
 function relax(input: OptimalInput, inst: Instance, kept: readonly Candidate[]): { devices: Device[]; policy: Policy; anyHotplug: Set<number> } {
   const drop = new Set<number>();
@@ -69,12 +96,13 @@ function relax(input: OptimalInput, inst: Instance, kept: readonly Candidate[]):
     else if (k.kind === 'default-hotplug') keptDefault.add(k.cls);
   }
   inst.classes.forEach((c, cls) => {
-    const count = keptPlace.get(cls) ?? 0;
-    c.units.forEach((u, i) => {
+    const placed = new Set(placedUnits(c, cls, kept, keptPlace.get(cls) ?? 0));
+    c.units.forEach((u) => {
       for (const d of u.devices) {
-        if (i >= count) drop.add(d.index);
+        if (!placed.has(u)) drop.add(d.index);
         for (const hint of HINTS) if (!keptHints.has(`${cls}:${hint}`) && d.hints[hint] !== undefined) strip.set(d.index, (strip.get(d.index) ?? new Set()).add(hint));
-        if (!keptDefault.has(cls) && d.hints.hotplug === undefined) anyHotplug.add(d.index);
+        const hinted = d.hints.hotplug !== undefined;
+        if (hinted ? !keptHints.has(`${cls}:hotplug`) : !keptDefault.has(cls)) anyHotplug.add(d.index);
       }
     });
   });
@@ -105,7 +133,7 @@ async function trial(input: OptimalInput, inst: Instance, kept: readonly Candida
     throw e;
   }
   const res = await checkFeasible(relaxed, Math.max(200, deadline - performance.now()));
-  if (res.answer !== 'unsat') return { infeasible: false, facts: [] };
+  if (res.answer !== 'unsat') return { infeasible: false, facts: [], ...(res.answer === 'unknown' ? { unknown: true } : {}) };
   // Map the relaxed model's classes back to the full instance's by their devices.
   const classOf = new Map<number, number>();
   inst.classes.forEach((c, cls) => devicesOf(c).forEach((d) => classOf.set(d.index, cls)));
@@ -142,7 +170,7 @@ async function minimise<T>(items: readonly T[], bad: (subset: readonly T[]) => P
   return set;
 }
 
-function describe(c: Candidate, inst: Instance, policy: Policy): Requirement {
+function describe(c: Candidate, inst: Instance, policy: Policy, kept: readonly Candidate[]): Requirement {
   if (c.kind === 'policy-spares') {
     const { ports, slots } = inst.spares;
     const what = [ports ? `${ports} free hot-pluggable PCIe port${ports === 1 ? '' : 's'}` : '', slots ? `${slots} free hot-pluggable PCI slot${slots === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
@@ -156,12 +184,19 @@ function describe(c: Candidate, inst: Instance, policy: Policy): Requirement {
   const cls = inst.classes[c.cls]!;
   const devs = devicesOf(cls);
   if (c.kind === 'place') {
-    const placed = cls.units.slice(0, c.count).flatMap((u) => u.devices.map((d) => d.id));
+    const placed = placedUnits(cls, c.cls, kept, c.count).flatMap((u) => u.devices.map((d) => d.id));
+    const byHint = devs.some((d) => d.hints.bus !== undefined) ? ` (bus='${cls.kind}' hint)` : '';
     const what = `${cls.kind === 'pcie' ? 'PCI Express' : 'conventional PCI'}${cls.integrated ? ' integrated' : ''}`;
-    const n = cls.units.length;
-    const unitWord = cls.units.some((u) => u.devices.length > 1) ? 'multifunction slot' : 'device';
-    const head = c.count === n ? (n === 1 ? `${placed[0]} needs a place` : `${n} ${what} ${unitWord}s need a place`) : `any ${c.count} of these ${n} ${what} ${unitWord}s need a place`;
-    return { rule: 'place', devices: placed, text: n === 1 ? head : `${head}: ${nameList(cls.units.map((u) => u.devices[0]!.id), 6)}` };
+    // The pool "any k of these" speaks of: the units the other requirements still constrain.
+    const constrainedUnits = cls.units.filter((u) => constrained(u, c.cls, kept));
+    const pool = constrainedUnits.length >= c.count ? constrainedUnits : cls.units;
+    const n = pool.length;
+    const groups = pool.filter((u) => u.devices.length > 1).length;
+    // A unit is a device or a whole group (one slot): say which, counted.
+    const units = groups === 0 ? 'devices' : groups === n ? 'multifunction groups' : `devices and groups (${groups} of them groups)`;
+    const unitName = (u: (typeof cls.units)[number]) => (u.devices.length > 1 ? `group '${u.devices[0]!.hints.group}' (${u.devices.length} functions)` : u.devices[0]!.id);
+    const head = c.count === n ? (n === 1 ? `${unitName(pool[0]!)} needs a place${byHint}` : `${n} ${what} ${units} need a place${byHint}`) : `any ${c.count} of these ${n} ${what} ${units} need a place${byHint}`;
+    return { rule: 'place', devices: placed, text: n === 1 ? head : `${head}: ${nameList(pool.map(unitName), 6)}` };
   }
   if (c.kind === 'default-hotplug') {
     const who = cls.units.filter((u) => u.why.hotplug !== 'hint').flatMap((u) => u.devices.map((d) => d.id));
@@ -190,7 +225,11 @@ export async function explainConflict(input: OptimalInput, opts: ExplainOptions)
   }
   const all = candidatesOf(inst, input.policy);
   const full = await trial(input, inst, all, deadline);
-  if (!full.infeasible) throw new Error('explainConflict called on a domain that has a layout');
+  if (!full.infeasible) {
+    // Out of budget before even the whole domain was answered: every requirement, unminimised.
+    if (full.unknown) return { requirements: all.map((c) => describe(c, inst, input.policy, all)), facts: [], minimal: false };
+    throw new Error('explainConflict called on a domain that has a layout');
+  }
 
   // The layout as given may be impossible by itself: then the facts are the whole story.
   const none = await trial(input, inst, [], deadline);
@@ -202,7 +241,18 @@ export async function explainConflict(input: OptimalInput, opts: ExplainOptions)
     const core = all.filter((c) => !('cls' in c) || full.coreClasses!.has(c.cls));
     if (core.length < all.length && (await trial(input, inst, core, deadline)).infeasible) start = core;
   }
-  const bad = async (s: readonly Candidate[]) => performance.now() < deadline && (await trial(input, inst, s, deadline)).infeasible;
+  // Out of budget, a removal is not tried (the requirement stays): the set is still a conflict,
+  // only perhaps not a minimal one, and it says so.
+  let complete = true;
+  const bad = async (s: readonly Candidate[]) => {
+    if (performance.now() >= deadline) {
+      complete = false;
+      return false;
+    }
+    const t = await trial(input, inst, s, deadline);
+    if (t.unknown) complete = false;
+    return t.infeasible;
+  };
   let set = await minimise(start, bad);
 
   // Fewest devices of each class that still conflict (more devices only make it harder).
@@ -219,5 +269,5 @@ export async function explainConflict(input: OptimalInput, opts: ExplainOptions)
     set = set.map((x, j) => (j === i ? { ...c, count: hi } : x));
   }
   const final = await trial(input, inst, set, deadline + 5_000);
-  return { requirements: set.map((c) => describe(c, inst, input.policy)), facts: final.facts };
+  return { requirements: set.map((c) => describe(c, inst, input.policy, set)), facts: final.facts, ...(complete ? {} : { minimal: false }) };
 }

@@ -8,11 +8,13 @@ import type { Conflict } from './conflict.js';
 
 /**
  * The errors of the input itself. Hints are requirements for the allocator, not faults, until
- * devices are placed; a bus an address names but no controller provides is one the allocator adds.
+ * devices are placed: a hint on a device whose address is given is checked as written (nothing
+ * will move it). A bus an address names but no controller provides is one the allocator adds.
  */
 export function inputFaults(domain: Domain, policy: Policy): Problem[] {
   const { problems } = validateDomain(domain, { ...policy, sparePciePorts: undefined, sparePciSlots: undefined });
-  return problems.filter((p) => p.severity === 'error' && !p.rule.startsWith('hint-') && p.rule !== 'bus-missing');
+  const fixed = new Set(domain.devices.filter((d) => d.address.type === 'pci' && d.address.pci).map((d) => d.id));
+  return problems.filter((p) => p.severity === 'error' && p.rule !== 'bus-missing' && (!p.rule.startsWith('hint-') || (p.device !== undefined && fixed.has(p.device))));
 }
 
 export function validationConflicts(domain: Domain, policy: Policy): Conflict[] {

@@ -1,7 +1,7 @@
 // The seven families of generated domains, each a situation people run into. A family returns the
 // device elements (exactly the requested number), the NUMA cells it needs and the policy it is
 // meant to be planned with. Devices carry no PCI address except where the family pins one.
-import type { MachineSpec } from '../catalog/index.js';
+import { CONTROLLERS, type ControllerModel, type MachineSpec } from '../catalog/index.js';
 import type { Policy } from '../model/schemas.js';
 import type { DeviceMaker, GenDevice, HintAttrs, PinnedAddress } from './devices.js';
 import { canRefuseHotplug, type Family, type MachineName } from './options.js';
@@ -169,10 +169,16 @@ function multifunction(c: FamilyContext): FamilyDomain {
 // --- fragmented: a domain edited by hand over the years: controllers and devices at fixed
 // addresses with holes between them, the rest left for the planner.
 
+/** The slots a controller model's bus offers, from the catalog. */
+function slotsOf(model: ControllerModel): number[] {
+  const [lo, hi] = CONTROLLERS[model].slots;
+  return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+}
+
 /** Bus-0 slots a family may pin: not the chipset's, not the slots libvirt prefers for its own devices. */
 function pinnableRootSlots(spec: MachineSpec): number[] {
   const taken = new Set([...spec.reserved.map((r) => r.slot), ...spec.preferred.map((p) => p.slot)]);
-  return Array.from({ length: 31 }, (_, i) => i + 1).filter((s) => !taken.has(s));
+  return slotsOf(spec.root).filter((s) => !taken.has(s));
 }
 
 function fragmented(c: FamilyContext): FamilyDomain {
@@ -199,7 +205,7 @@ function fragmented(c: FamilyContext): FamilyDomain {
     if (bridgePort !== undefined) {
       const b = index++;
       pinned.push(make.controller('pci', b, 'pcie-to-pci-bridge', { bus: bridgePort, slot: 0 }));
-      for (const s of rng.shuffle(Array.from({ length: 31 }, (_, i) => i + 1)).slice(0, clamp(n / 10, 1, 8))) bridgeSlots.push({ bus: b, slot: s });
+      for (const s of rng.shuffle(slotsOf('pcie-to-pci-bridge')).slice(0, clamp(n / 10, 1, 8))) bridgeSlots.push({ bus: b, slot: s });
     }
     for (const port of portIndexes) if (room() > 0 && rng.chance(0.6)) pinned.push(at(endpoint(true), { bus: port, slot: 0 }));
   } else {
@@ -208,13 +214,13 @@ function fragmented(c: FamilyContext): FamilyDomain {
     const nested = new Set<number>();
     for (let b = 0; b < bridges; b++) {
       const i = index++;
-      const slot = i > 1 && rng.chance(0.5) ? rng.int(1, 31) : undefined;
+      const slot = i > 1 && rng.chance(0.5) ? rng.pick(slotsOf('pci-bridge')) : undefined;
       const parent = slot !== undefined && !nested.has(slot) ? { bus: 1, slot } : { bus: 0, slot: rootSlots.pop()! };
       if (parent.bus === 1) nested.add(parent.slot);
       pinned.push(make.controller('pci', i, 'pci-bridge', parent));
     }
     for (let i = 1; i < index; i++) {
-      const free = Array.from({ length: 31 }, (_, k) => k + 1).filter((s) => i !== 1 || !nested.has(s));
+      const free = slotsOf('pci-bridge').filter((s) => i !== 1 || !nested.has(s));
       for (const s of rng.shuffle(free).slice(0, clamp(n / (5 * bridges), 1, 10))) bridgeSlots.push({ bus: i, slot: s });
     }
   }

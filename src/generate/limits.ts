@@ -3,7 +3,7 @@
 // behind a port of its own, a hot-pluggable one always behind a port, a NUMA-pinned one behind a
 // root port of its node's expander bus, and one PCI domain numbers 256 buses. The count is a lower
 // bound, so "exceeds" is a proof; below it the optimal allocator decides.
-import { GUEST_BUS_NUMBERS, SLOTS_PER_BUS } from '../catalog/index.js';
+import { CONTROLLERS, GUEST_BUS_NUMBERS, SLOTS_PER_BUS } from '../catalog/index.js';
 import { needsPciAddress, type Device, type Domain } from '../model/types.js';
 
 export interface Exceeds {
@@ -53,12 +53,14 @@ export function busNumbersNeeded(domain: Domain): { busNumbers: number; why: str
   const nodes = new Set(pinned.map((u) => u.numa)).size;
   const pcie = all.filter((u) => u.pcie && u.numa === undefined);
   const hotplug = pcie.filter((u) => u.hotplug === true).length;
-  // The root bus has 31 endpoint slots; every other PCI Express unit needs a port (a bus) of its own.
-  const ports = Math.max(hotplug, pcie.length - 31);
+  // The root bus's endpoint slots; every other PCI Express unit needs a port (a bus) of its own.
+  const [lo, hi] = CONTROLLERS[domain.machine.root].slots;
+  const rootSlots = hi - lo + 1;
+  const ports = Math.max(hotplug, pcie.length - rootSlots);
   const conventional = all.filter((u) => !u.pcie).length;
   const bridges = Math.ceil(conventional / SLOTS_PER_BUS);
   const parts = [
-    `${ports} PCI Express ports (${hotplug} hot-pluggable units, ${pcie.length} units for 31 root slots)`,
+    `${ports} PCI Express ports (${hotplug} hot-pluggable units, ${pcie.length} units for ${rootSlots} root slots)`,
     ...(pinned.length ? [`${pinned.length} root ports under ${nodes} NUMA expander buses, and the expanders`] : []),
     ...(conventional ? [`${bridges} buses for ${conventional} conventional units`] : []),
   ];

@@ -120,3 +120,8 @@ export function ancestry(topo: Topology, bus: number): Bus[] {
   }
   return chain;
 }
+
+/** Guest bus numbers a domain's controllers take (the root bus counted): at most 256. */
+export function guestBusNumbers(domain: Domain): number {
+  return domain.devices.filter((d) => d.pci && CONTROLLERS[d.pci.model].guestBus).length;
+}

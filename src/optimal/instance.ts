@@ -7,7 +7,7 @@ import { AddressSet, type DeviceFlags } from '../alloc/addressSet.js';
 import { deviceFlags } from '../alloc/flags.js';
 import type { GreedyResult } from '../alloc/greedy.js';
 import { placementOrder } from '../alloc/order.js';
-import { CONTROLLERS, EXPANDER_MODELS, GUEST_BUS_NUMBERS, type BusKind, type ControllerModel } from '../catalog/index.js';
+import { CONTROLLERS, EXPANDER_MODELS, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS, type BusKind, type ControllerModel } from '../catalog/index.js';
 import { ConflictError, PciplanError } from '../errors.js';
 import { nameList, type Requirement } from '../explain/conflict.js';
 import type { Policy } from '../model/schemas.js';
@@ -187,8 +187,8 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
   for (const [name, members] of groups) {
     const fixed = devices.filter((d) => d.hints.group === name && placed.has(d.index));
     const all = [...fixed, ...members];
-    if (all.length > 8) {
-      throw new ConflictError({ requirements: [groupRequirement(name, all)], facts: ['one PCI slot has 8 functions'] });
+    if (all.length > FUNCTIONS_PER_SLOT) {
+      throw new ConflictError({ requirements: [groupRequirement(name, all)], facts: [`one PCI slot has ${FUNCTIONS_PER_SLOT} functions`] });
     }
     if (fixed.length) {
       throw new ConflictError({

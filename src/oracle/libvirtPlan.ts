@@ -7,6 +7,7 @@ import type { PlacedDevice } from '../assign.js';
 import { CONTROLLERS } from '../catalog/index.js';
 import { applyLayout } from '../model/applyLayout.js';
 import { parseDomain, type ParsedDomain } from '../model/parseDomain.js';
+import { guestBusNumbers } from '../model/topology.js';
 import { formatAddress, type Device, type Domain } from '../model/types.js';
 import { writeXml } from '../xml/writeXml.js';
 import { defineBatch } from './libvirt.js';
@@ -54,7 +55,7 @@ function readPlacement(input: Domain, placed: Domain): Omit<Extract<LibvirtPlan,
     // The root bus is implicit in every layout, as in `assign`'s objective.
     objective: {
       addedControllers: added.filter((d) => CONTROLLERS[d.pci!.model].connect !== null).length,
-      busNumbers: placed.devices.filter((d) => d.pci && CONTROLLERS[d.pci.model].guestBus).length,
+      busNumbers: guestBusNumbers(placed),
     },
   };
 }

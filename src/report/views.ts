@@ -29,3 +29,10 @@ export function strategyView(r: AssignResult, policy: Policy = {}, key = ''): Vi
     addedControllers: n,
   };
 }
+
+/** A strategy that gives no layout (under --compare): the domain as written, and why. */
+export function failedView(domain: Domain, strategy: 'greedy' | 'optimal', message: string, policy: Policy = {}, key = ''): View {
+  const who = strategy === 'greedy' ? 'greedy (libvirt)' : 'optimal';
+  const why = message.startsWith(`${domain.file}: `) ? message.slice(domain.file.length + 2) : message;
+  return { key, heading: `${domain.name} (${domain.machineName}), ${who} gives no layout: ${why}; shown as written`, tree: buildPciTree(domain, policy) };
+}

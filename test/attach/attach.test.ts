@@ -7,6 +7,8 @@ import { PciplanError } from '../../src/errors.js';
 import { buildTopology, busHotpluggable } from '../../src/model/topology.js';
 import { formatAddress } from '../../src/model/types.js';
 import { addressesOf, attach, deviceFile, mergedDomain, pcAddressed, q35Addressed, rng, rngGroup, userNic } from './scenarios.js';
+import { parseDomain } from '../../src/model/parseDomain.js';
+import { writeXml } from '../../src/xml/writeXml.js';
 
 const addr = (a?: { bus: number; slot: number; function: number }) => (a ? formatAddress({ domain: 0, ...a }) : '-');
 
@@ -151,6 +153,23 @@ describe('attach (cold)', () => {
     const a = await attach(B, deviceFile(rngGroup('g', 3)));
     const b = await attach(B, deviceFile(rngGroup('g', 3)));
     expect(a.merged).toBe(b.merged);
+  });
+});
+
+describe('attach into a layout that breaks its own hints', () => {
+  it('ignores the hints of placed devices: a new group may reuse a group name, nothing moves', async () => {
+    // The workstation as libvirt's greedy lays it out: its GPU group 'gpu' split over two ports,
+    // its hotplug='no' devices on hot-pluggable ports. Those hints no longer decide anything.
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { REPO } = await import('../helpers/corpus.js');
+    const { assignDomain } = await import('../../src/assign.js');
+    const greedy = await assignDomain(parseDomain(readFileSync(join(REPO, 'fixtures', 'q35-workstation.xml'), 'utf8'), 'ws.xml'), { strategy: 'greedy', policy: {} });
+    const domain = writeXml(greedy.doc);
+    const { result, merged } = await attach(domain, deviceFile(rngGroup('gpu', 2)));
+    expect(result.devices.map((d) => formatAddress(d.address!))).toEqual([expect.stringMatching(/:00\.1$/), expect.stringMatching(/:00\.0$/)]);
+    expect(new Set(result.devices.map((d) => formatAddress(d.address!).slice(0, -2))).size).toBe(1);
+    expect(addressesOf(merged).slice(0, addressesOf(domain).length)).toEqual(addressesOf(domain));
   });
 });
 

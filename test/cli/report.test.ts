@@ -101,3 +101,12 @@ describe('pciplan compare', () => {
     expect(table).toMatch(/groups\.xml\s+optimal\s+3\s+3 pcie-root-port\s+4\s+1\/0\s+0\s+[\d.]+\s+yes/);
   });
 });
+
+describe('pciplan show --compare when one side has no layout', () => {
+  it('draws the failing side as written and says why, the other as laid out', () => {
+    const r = pciplan(['show', join(REPO, 'fixtures', 'hard', 'bus-limit.xml'), '--compare']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^== bus-limit \(q35\), greedy \(libvirt\) gives no layout: a PCI slot is needed .*; shown as written ==$/m);
+    expect(r.stdout).toMatch(/^== bus-limit \(q35\), optimal: 255 controllers added, proven optimal ==$/m);
+  });
+});

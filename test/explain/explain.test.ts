@@ -4,12 +4,16 @@
  * against the allocator itself: dropping any one requirement from the input gives a domain
  * `assign` places.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pciplan } from '../helpers/cli.js';
 import { errorCases, REPO, skipCorpus } from '../helpers/corpus.js';
+import { disk, domainXml, pciAddr, rootPort } from '../helpers/domains.js';
 import { EXPECTED_ERRORS } from '../helpers/libvirtErrors.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'pciplan-explain-'));
 
 const dir = join(REPO, 'fixtures', 'infeasible');
 const fixture = (n: string) => join(dir, n);
@@ -91,6 +95,43 @@ describe('explain: infeasible fixtures, exact minimal conflicts', () => {
     expect(code).toBe(1);
     expect(rules(json)).toEqual([{ rule: 'connect-type', devices: ['disk[vda]'] }]);
     expect(json.conflicts[0]!.requirements[0]!.text).toMatch(/cannot be plugged into the PCI controller with index='2' \(pcie-switch-upstream-port\)/);
+  });
+
+  it('a class where every device carries the hint: the hint is named, and dropping it means leaving it open', () => {
+    const xml = domainXml({
+      devices: [disk('vda', undefined, "<addressPreferences hotplug='yes'/>"), "<controller type='usb' index='0' model='none'/>", "<memballoon model='none'/>"],
+    });
+    const policy = join(tmp, 'none.json');
+    writeFileSync(policy, '{"addControllers": []}');
+    // (libvirt's spare port and no controller conflict on their own: that is another conflict.)
+    const r = pciplan(['explain', '-', '--policy', policy, '--spare-pcie-ports', '0', '--format', 'json'], xml);
+    expect(r.code).toBe(1);
+    expect(rules(JSON.parse(r.stdout))).toEqual([
+      { rule: 'place', devices: ['disk[vda]'] },
+      { rule: 'hint-hotplug', devices: ['disk[vda]'] },
+      { rule: 'policy-add-controllers', devices: [] },
+    ]);
+    // Hotplug left open, vda goes to pcie.0; without the policy a root port is added.
+    expect(pciplan(['assign', '-', '--policy', policy, '--spare-pcie-ports', '0'], xml.replace("hotplug='yes'", "hotplug='no'")).code).toBe(0);
+    expect(pciplan(['assign', '-', '--spare-pcie-ports', '0'], xml).code).toBe(0);
+    expect(pciplan(['assign', '-', '--policy', policy, '--spare-pcie-ports', '0'], xml).code).toBe(1);
+  });
+
+  it("a placed device that breaks its own hint is the input's fault: exit 1 with the rule, not an internal error", () => {
+    const xml = domainXml({
+      devices: [rootPort(1, 2, 0), disk('vda', pciAddr(1, 0), "<addressPreferences hotplug='no'/>"), "<controller type='usb' index='0' model='none'/>", "<memballoon model='none'/>"],
+    });
+    const r = pciplan(['explain', '-', '--format', 'json'], xml);
+    expect(r.code).toBe(1);
+    expect(rules(JSON.parse(r.stdout))).toEqual([{ rule: 'hint-hotplug', devices: ['disk[vda]'] }]);
+    const a = pciplan(['assign', '-'], xml);
+    expect(a.code).toBe(1);
+    expect(a.stderr).toMatch(/disk\[vda\]: hotplug=no, but 0000:01:00\.0 is on pcie-root-port .* \[hint-hotplug\]\n$/);
+  });
+
+  it('says when the budget ran out before the conflict was minimised, and refuses a bad --timeout', () => {
+    expect(pciplan(['explain', fixture('numa-missing.xml'), '--timeout', 'abc']).code).toBe(2);
+    expect(pciplan(['assign', fixture('numa-missing.xml'), '--timeout', '-1']).code).toBe(2);
   });
 
   it('assign fails with the same conflict, on one line', () => {

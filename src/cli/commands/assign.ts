@@ -1,10 +1,9 @@
 import { defineCommand } from 'citty';
 import { assignDomain, type AssignResult } from '../../assign.js';
-import { inputError } from '../../errors.js';
 import type { Progress } from '../../optimal/solve.js';
 import { writeXml } from '../../xml/writeXml.js';
 import { readDomainFile, writeOutput } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy } from '../options.js';
+import { formatArg, policyArgs, resolvePolicy, resolveTimeout, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
 
 /** What `assign --format json` reports, from any planner (compare also feeds it real libvirt's). */
@@ -49,15 +48,14 @@ export default defineCommand({
   args: {
     domain: { type: 'positional', required: true, description: 'Domain XML file (- for stdin)', valueHint: 'DOMAIN.xml' },
     strategy: { type: 'enum', options: ['optimal', 'greedy'], default: 'optimal', description: "optimal: fewest added controllers, proven with Z3; greedy: libvirt's own algorithm" },
-    timeout: { type: 'string', description: 'Time budget for the optimal search, in seconds (default 30)', valueHint: 'SECONDS' },
+    timeout: timeoutArg('the optimal search', 30),
     output: { type: 'string', alias: 'o', description: 'Write the result here instead of stdout', valueHint: 'OUT.xml' },
     format: formatArg(['xml', 'json', 'table'], 'xml'),
     ...policyArgs,
   },
   async run({ args }) {
     const parsed = readDomainFile(args.domain);
-    const timeout = args.timeout === undefined ? 30 : Number(args.timeout);
-    if (!Number.isFinite(timeout) || timeout <= 0) throw inputError(undefined, `--timeout must be a positive number of seconds, got '${args.timeout}'`);
+    const timeout = resolveTimeout(args.timeout, 30);
     const result = await assignDomain(parsed, {
       strategy: args.strategy === 'greedy' ? 'greedy' : 'optimal',
       policy: resolvePolicy(args),

@@ -3,7 +3,7 @@ import { attachDevices, elementText, readDeviceFile, type AttachedDevice, type A
 import { inputError } from '../../errors.js';
 import { formatAddress } from '../../model/types.js';
 import { readDomainFile, readXmlFile, writeOutput } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy } from '../options.js';
+import { formatArg, policyArgs, resolvePolicy, resolveTimeout, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
 
 const addressOrNull = (d: AttachedDevice) => (d.address ? formatAddress(d.address) : null);
@@ -51,7 +51,7 @@ export default defineCommand({
     domain: { type: 'positional', required: true, description: 'Domain XML with every device addressed (pciplan assign or virsh dumpxml output)', valueHint: 'DOMAIN.xml' },
     devices: { type: 'positional', required: true, description: 'Device XML files: one device element each, or several in a <devices> wrapper', valueHint: 'DEVICE.xml...' },
     live: { type: 'boolean', description: 'The guest runs: add no controller, use only hot-pluggable free places' },
-    timeout: { type: 'string', description: 'Time budget for the search, in seconds (default 30)', valueHint: 'SECONDS' },
+    timeout: timeoutArg('the search', 30),
     output: { type: 'string', alias: 'o', description: 'Write the result here instead of stdout', valueHint: 'OUT' },
     format: formatArg(['xml', 'json', 'table'], 'xml'),
     ...policyArgs,
@@ -64,8 +64,7 @@ export default defineCommand({
       const { text, file } = readXmlFile(f);
       return readDeviceFile(text, file);
     });
-    const timeout = args.timeout === undefined ? 30 : Number(args.timeout);
-    if (!Number.isFinite(timeout) || timeout <= 0) throw inputError(undefined, `--timeout must be a positive number of seconds, got '${args.timeout}'`);
+    const timeout = resolveTimeout(args.timeout, 30);
     const result = await attachDevices(parsed, news, { live: !!args.live, policy: resolvePolicy(args), timeoutMs: timeout * 1000 });
     if (!result.proven) process.stderr.write(`pciplan: not proven optimal within ${timeout} s (no layout adds fewer than ${result.lowerBound} controllers)\n`);
     for (const w of result.warnings) process.stderr.write(`pciplan: ${w}\n`);

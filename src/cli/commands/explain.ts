@@ -5,13 +5,13 @@ import { conflictLines, type Conflict } from '../../explain/conflict.js';
 import { explainLayout, reasonLine } from '../../explain/explainLayout.js';
 import { validationConflicts } from '../../explain/validationConflicts.js';
 import { readDomainFile } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy } from '../options.js';
+import { formatArg, policyArgs, resolvePolicy, resolveTimeout, timeoutArg } from '../options.js';
 
 export default defineCommand({
   meta: { name: 'explain', description: 'Say why a domain has no layout (the smallest set of requirements in conflict), or why its layout needs each controller it adds' },
   args: {
     domain: { type: 'positional', required: true, description: 'Domain XML file (- for stdin)', valueHint: 'DOMAIN.xml' },
-    timeout: { type: 'string', description: 'Time budget for the search and the explanation, in seconds (default 60)', valueHint: 'SECONDS' },
+    timeout: timeoutArg('the search and the explanation', 60),
     format: formatArg(['text', 'json'], 'text'),
     ...policyArgs,
   },
@@ -19,7 +19,7 @@ export default defineCommand({
     const parsed = readDomainFile(args.domain);
     const policy = resolvePolicy(args);
     const file = parsed.domain.file;
-    const timeoutMs = (args.timeout === undefined ? 60 : Number(args.timeout)) * 1000;
+    const timeoutMs = resolveTimeout(args.timeout, 60) * 1000;
     const out = (s: string) => process.stdout.write(s);
     const infeasible = (conflicts: Conflict[]) => {
       process.exitCode = 1;

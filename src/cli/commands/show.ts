@@ -1,11 +1,11 @@
 import { defineCommand } from 'citty';
 import { assignDomain, type Strategy } from '../../assign.js';
-import { inputError } from '../../errors.js';
+import { inputError, PciplanError } from '../../errors.js';
 import { renderDot } from '../../report/dot.js';
 import { renderHtml } from '../../report/html.js';
 import { renderSvg } from '../../report/svg.js';
 import { renderPciTree } from '../../report/tree.js';
-import { strategyView, writtenView, type View } from '../../report/views.js';
+import { failedView, strategyView, writtenView, type View } from '../../report/views.js';
 import { readDomainFile } from '../io.js';
 import { formatArg, policyArgs, resolvePolicy } from '../options.js';
 
@@ -24,8 +24,18 @@ export default defineCommand({
     const policy = resolvePolicy(args);
     // assignDomain leaves the parsed document as it was: both strategies start from the same one.
     const layout = async (strategy: Strategy, key = '') => strategyView(await assignDomain(parsed, { strategy, policy }), policy, key);
+    // Side by side, one strategy failing is part of the answer (libvirt's greedy often does).
+    const side = (strategy: Strategy) =>
+      layout(strategy, strategy).catch((e: unknown) => {
+        if (e instanceof PciplanError && e.kind === 'invalid') return failedView(parsed.domain, strategy, e.message, policy, strategy);
+        throw e;
+      });
     let views: View[];
-    if (args.compare) views = [await layout('greedy', 'greedy'), await layout('optimal', 'optimal')];
+    if (args.compare) {
+      views = [await side('greedy'), await side('optimal')];
+      // Neither gives a layout: there is nothing to compare, and the optimal side says why.
+      if (views.every((v) => v.addedControllers === undefined)) await layout('optimal');
+    }
     else if (args.strategy) views = [await layout(args.strategy === 'greedy' ? 'greedy' : 'optimal')];
     else {
       views = [writtenView(parsed.domain, policy)];
