@@ -11,7 +11,7 @@ import { inputError, PciplanError } from './errors.js';
 import { HINTS_ELEMENT } from './model/hints.js';
 import { readDevice, readDomain, type ParsedDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
-import { addressOf, buildTopology, busHotpluggable, busKind } from './model/topology.js';
+import { addressOf, buildTopology, busHotpluggable, freeSlots, isPortBus } from './model/topology.js';
 import { formatAddress, needsPciAddress, type Device, type Domain, type PciAddress } from './model/types.js';
 import { spareCapacity } from './validate/hints.js';
 import { appendChild } from './xml/edit.js';
@@ -126,24 +126,12 @@ const implicitKey = (el: XmlElement) => `${el.name}|${attr(el, 'type') ?? ''}|${
 export function freePlaces(domain: Domain): { hpPorts: number; hpSlots: number; offPorts: number; rootSlots: number } {
   const topo = buildTopology(domain);
   const spare = spareCapacity(domain, topo);
-  const usedBus = new Set<number>();
-  const usedSlot = new Set<string>();
-  for (const d of domain.devices) {
-    const a = addressOf(d);
-    if (a) {
-      usedBus.add(a.bus);
-      usedSlot.add(`${a.bus}:${a.slot}`);
-    }
-  }
   let offPorts = 0;
   let rootSlots = 0;
   for (const bus of topo.buses.values()) {
-    if (bus.spec.slots[0] === bus.spec.slots[1] && busKind(bus) === 'pcie' && !busHotpluggable(bus) && !usedBus.has(bus.index)) offPorts++;
-    if (bus.index === 0 && !busHotpluggable(bus)) {
-      for (let s = bus.spec.slots[0]; s <= bus.spec.slots[1]; s++) {
-        if (!usedSlot.has(`0:${s}`) && !domain.machine.reserved.some((r) => r.slot === s)) rootSlots++;
-      }
-    }
+    if (busHotpluggable(bus)) continue;
+    if (isPortBus(bus)) offPorts += freeSlots(domain, topo, bus).length;
+    else if (bus.index === 0) rootSlots = freeSlots(domain, topo, bus).length;
   }
   return { hpPorts: spare.pciePorts, hpSlots: spare.pciSlots, offPorts, rootSlots };
 }
