@@ -5,7 +5,7 @@
 import type { AssignResult } from '../assign.js';
 import { CONTROLLERS } from '../catalog/index.js';
 import type { Policy } from '../model/schemas.js';
-import { addressOf, buildTopology, busHotpluggable, type Bus, type Topology } from '../model/topology.js';
+import { addressOf, buildTopology, busHotpluggable, numaBus } from '../model/topology.js';
 import type { Device } from '../model/types.js';
 import { nameList } from './conflict.js';
 
@@ -23,17 +23,6 @@ function hotplugSource(d: Device, policy: Policy): string {
   if (d.hints.hotplug !== undefined) return 'hint';
   if (policy.hotplug) return 'policy';
   return "libvirt's default";
-}
-
-/** The NUMA node a bus hangs under (through its expander), if any. */
-function nodeOf(bus: Bus, topo: Topology): number | undefined {
-  for (let b: Bus | undefined = bus; b; ) {
-    if (b.ctrl.target.node !== undefined && CONTROLLERS[b.ctrl.model].numa) return b.ctrl.target.node;
-    const a = addressOf(b.device);
-    b = a ? topo.buses.get(a.bus) : undefined;
-    if (b?.index === 0) return undefined;
-  }
-  return undefined;
 }
 
 /** Endpoints below a bus, all the way down. */
@@ -66,7 +55,7 @@ export function explainLayout(result: AssignResult, policy: Policy): ControllerR
     const endpoints = below.filter((d) => !d.pci);
     const ctrls = below.filter((d) => d.pci);
     const spec = bus.spec;
-    const node = nodeOf(bus, topo);
+    const node = numaBus(topo, c.index)?.ctrl.target.node;
     const onNode = node !== undefined ? ` on NUMA node ${node}` : '';
     const sources = (ds: Device[]) => [...new Set(ds.map((d) => hotplugSource(d, policy)))].join(', ');
     if (bus.ctrl.model === 'pci-expander-bus' || bus.ctrl.model === 'pcie-expander-bus') {

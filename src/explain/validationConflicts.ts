@@ -1,6 +1,7 @@
 // A given layout that breaks a rule has no completion: each broken rule is a conflict of its own,
 // between what the XML fixes (an address, a controller) and the rule.
 import type { Policy } from '../model/schemas.js';
+import { addressOf } from '../model/topology.js';
 import type { Domain } from '../model/types.js';
 import type { Problem } from '../validate/problems.js';
 import { validateDomain } from '../validate/validateDomain.js';
@@ -13,7 +14,7 @@ import type { Conflict } from './conflict.js';
  */
 export function inputFaults(domain: Domain, policy: Policy): Problem[] {
   const { problems } = validateDomain(domain, { ...policy, sparePciePorts: undefined, sparePciSlots: undefined });
-  const fixed = new Set(domain.devices.filter((d) => d.address.type === 'pci' && d.address.pci).map((d) => d.id));
+  const fixed = new Set(domain.devices.filter((d) => addressOf(d)).map((d) => d.id));
   return problems.filter((p) => p.severity === 'error' && p.rule !== 'bus-missing' && (!p.rule.startsWith('hint-') || (p.device !== undefined && fixed.has(p.device))));
 }
 

@@ -121,6 +121,11 @@ export function ancestry(topo: Topology, bus: number): Bus[] {
   return chain;
 }
 
+/** The nearest bus at or above `bus` that is on a NUMA node (an expander or pSeries PHB). */
+export function numaBus(topo: Topology, bus: number): Bus | undefined {
+  return ancestry(topo, bus).find((b) => b.ctrl.target.node !== undefined);
+}
+
 /** Guest bus numbers a domain's controllers take (the root bus counted): at most 256. */
 export function guestBusNumbers(domain: Domain): number {
   return domain.devices.filter((d) => d.pci && CONTROLLERS[d.pci.model].guestBus).length;

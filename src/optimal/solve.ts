@@ -1,7 +1,7 @@
-// Build the count model from the encodings and search for the fewest added controllers: a
-// feasibility check first (its unsat core, if any, names the requirements in conflict), then the
-// analytic lower bound, then a binary search between the best bound proven and the best layout
-// found. Every unsat answer is a proof that no layout needs fewer; a timeout ends the search
+// Build the count model from the encodings and search for the fewest added controllers: the
+// analytic lower bound first, then a few steps above it, then any layout and a binary search between
+// the best bound proven and the best layout found (checkFeasible, below, serves explain).
+// Every unsat answer is a proof that no layout needs fewer; a timeout ends the search
 // with the best layout found, marked as not proven.
 import { encodeBusNumbers } from '../../encodings/busNumbers.js';
 import { encodeDemand } from '../../encodings/demand.js';
@@ -32,7 +32,8 @@ export interface SolveOptions {
 
 export type SolveOutcome =
   | { status: 'sat'; values: Map<string, number>; vars: Vars; added: number; lowerBound: number; bound: number; proven: boolean; checks: number }
-  | { status: 'unsat'; core: Tracked[]; lowerBound: number }
+  /** No layout at all; `explainConflict` (with checkFeasible) says why. */
+  | { status: 'unsat'; lowerBound: number }
   | { status: 'unknown'; lowerBound: number; bound: number };
 
 export function buildModel(inst: Instance): { smt: Smt; vars: Vars; lowerBound: number; trusted: number } {
@@ -104,7 +105,7 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
   }
   if (!best) {
     const feasible = await check(undefined);
-    if (feasible.answer === 'unsat') return { status: 'unsat', core: await unsatCore(smt, remaining()), lowerBound };
+    if (feasible.answer === 'unsat') return { status: 'unsat', lowerBound };
     best = feasible.values;
   }
   if (!best) return { status: 'unknown', lowerBound, bound: lo };
@@ -139,19 +140,6 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
     }
   }
   return { status: 'sat', values: best, vars, added, lowerBound, bound: proven ? added : Math.min(lo, added), proven, checks };
-}
-
-/** The tracked requirements that conflict: Z3's unsat core over the named assertions. */
-async function unsatCore(smt: Smt, timeoutMs: number): Promise<Tracked[]> {
-  const z3 = await SmtSession.open();
-  try {
-    const out = (await z3.eval(`(set-option :produce-unsat-cores true)\n(set-option :timeout ${timeoutMs})\n${smt.script()}(check-sat)`)).trim();
-    if (out !== 'unsat') return [];
-    const names = (await z3.eval('(get-unsat-core)')).replace(/[()]/g, ' ').trim().split(/\s+/).filter(Boolean);
-    return names.map((n) => smt.tracked.get(n)!).filter(Boolean);
-  } finally {
-    z3.close();
-  }
 }
 
 /**

@@ -7,8 +7,8 @@ import type { PlacedDevice } from '../assign.js';
 import { CONTROLLERS } from '../catalog/index.js';
 import { applyLayout } from '../model/applyLayout.js';
 import { parseDomain, type ParsedDomain } from '../model/parseDomain.js';
-import { guestBusNumbers } from '../model/topology.js';
-import { formatAddress, type Device, type Domain } from '../model/types.js';
+import { addressOf, guestBusNumbers } from '../model/topology.js';
+import { formatAddress, type Domain } from '../model/types.js';
 import { writeXml } from '../xml/writeXml.js';
 import { defineBatch } from './libvirt.js';
 
@@ -28,24 +28,22 @@ export type LibvirtPlan =
     }
   | { ok: false; error: string; ms: number };
 
-const pciAddress = (d: Device) => (d.address.type === 'pci' ? d.address.pci : undefined);
-
 /** What libvirt added and where it put everything, relative to the domain it was given. */
 function readPlacement(input: Domain, placed: Domain): Omit<Extract<LibvirtPlan, { ok: true }>, 'ok' | 'strategy' | 'ms' | 'lowerBound' | 'proven'> {
   const given = new Map(input.devices.map((d) => [d.id, d]));
   const givenIndexes = new Set(input.devices.flatMap((d) => (d.pci ? [d.pci.index] : [])));
   const devices: PlacedDevice[] = placed.devices.flatMap((d) => {
-    const a = pciAddress(d);
+    const a = addressOf(d);
     if (!a) return [];
     const before = given.get(d.id);
-    const origin = !before ? 'added' : before.address.type === 'pci' && pciAddress(before) ? 'kept' : 'assigned';
+    const origin = !before ? 'added' : addressOf(before) ? 'kept' : 'assigned';
     const model = d.pci?.model ?? d.props.model;
     return [{ id: d.id, kind: d.kind, address: formatAddress(a), origin, ...(model ? { model } : {}) } satisfies PlacedDevice];
   });
   devices.sort((x, y) => x.address.localeCompare(y.address));
   const added = placed.devices.filter((d) => d.pci && !givenIndexes.has(d.pci.index));
   const addedControllers = added.map((d) => {
-    const a = pciAddress(d);
+    const a = addressOf(d);
     return { index: d.pci!.index, model: d.pci!.model as string, ...(a ? { address: formatAddress(a) } : {}) };
   });
   return {

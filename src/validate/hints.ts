@@ -2,7 +2,7 @@
 // device without an address is a requirement for the allocator, not a validation failure.
 import { FUNCTIONS_PER_SLOT } from '../catalog/index.js';
 import type { Policy } from '../model/schemas.js';
-import { addressOf, ancestry, busHotpluggable, busKind, freeSlots, isPortBus, slotKey, type Bus, type Topology } from '../model/topology.js';
+import { addressOf, busHotpluggable, numaBus, busKind, freeSlots, isPortBus, slotKey, type Bus, type Topology } from '../model/topology.js';
 import { formatAddress, type Device, type Domain } from '../model/types.js';
 import { isOwner } from './addresses.js';
 import { error, type Problem } from './problems.js';
@@ -51,15 +51,14 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
       );
     }
     if (h.numa !== undefined && domain.numaCells.includes(h.numa)) {
-      const chain = ancestry(topo, a.bus);
-      const numaBus = chain.find((b) => b.ctrl.target.node !== undefined);
-      if (numaBus?.ctrl.target.node !== h.numa) {
+      const onNode = numaBus(topo, a.bus);
+      if (onNode?.ctrl.target.node !== h.numa) {
         out.push(
           error(
             'hint-numa',
             d,
-            numaBus
-              ? `asks for NUMA node ${h.numa} but sits under ${numaBus.device.id}, which is on node ${numaBus.ctrl.target.node}`
+            onNode
+              ? `asks for NUMA node ${h.numa} but sits under ${onNode.device.id}, which is on node ${onNode.ctrl.target.node}`
               : `asks for NUMA node ${h.numa} but is not under an expander bus with <node>${h.numa}</node>`,
           ),
         );

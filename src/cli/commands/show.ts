@@ -25,18 +25,21 @@ export default defineCommand({
     // assignDomain leaves the parsed document as it was: both strategies start from the same one.
     const layout = async (strategy: Strategy, key = '') => strategyView(await assignDomain(parsed, { strategy, policy }), policy, key);
     // Side by side, one strategy failing is part of the answer (libvirt's greedy often does).
-    const side = (strategy: Strategy) =>
+    const side = (strategy: Strategy): Promise<View | PciplanError> =>
       layout(strategy, strategy).catch((e: unknown) => {
-        if (e instanceof PciplanError && e.kind === 'invalid') return failedView(parsed.domain, strategy, e.message, policy, strategy);
+        if (e instanceof PciplanError && e.kind === 'invalid') return e;
         throw e;
       });
     let views: View[];
     if (args.compare) {
-      views = [await side('greedy'), await side('optimal')];
+      const [greedy, optimal] = [await side('greedy'), await side('optimal')];
       // Neither gives a layout: there is nothing to compare, and the optimal side says why.
-      if (views.every((v) => v.addedControllers === undefined)) await layout('optimal');
-    }
-    else if (args.strategy) views = [await layout(args.strategy === 'greedy' ? 'greedy' : 'optimal')];
+      if (optimal instanceof PciplanError && greedy instanceof PciplanError) throw optimal;
+      views = (['greedy', 'optimal'] as const).map((k, i) => {
+        const v = [greedy, optimal][i]!;
+        return v instanceof PciplanError ? failedView(parsed.domain, k, v.message, policy, k) : v;
+      });
+    } else if (args.strategy) views = [await layout(args.strategy === 'greedy' ? 'greedy' : 'optimal')];
     else {
       views = [writtenView(parsed.domain, policy)];
     }
