@@ -7,7 +7,7 @@ import { decodeLayout } from './optimal/decode.js';
 import { buildInstance } from './optimal/instance.js';
 import { solveInstance, type Progress } from './optimal/solve.js';
 import { ConflictError, PciplanError } from './errors.js';
-import { explainConflict } from './explain/explainConflict.js';
+import { explainConflicts } from './explain/explainConflict.js';
 import { inputFaults } from './explain/validationConflicts.js';
 import { applyLayout, type Layout, type NewController } from './model/applyLayout.js';
 import type { ParsedDomain } from './model/parseDomain.js';
@@ -114,6 +114,18 @@ export function prepareOptimal(domain: Domain, implicit: ImplicitDevice[], polic
   return { domain, devices: [...base, ...forcedDevices], policy, greedy, forced, forcedDevices };
 }
 
+/** No layout: the first conflict on one line, and how many more `explain` would list. */
+async function noLayout(input: OptimalInput, opts: AssignOptions): Promise<ConflictError> {
+  const { conflicts, stopped } = await explainConflicts(input, { timeoutMs: opts.timeoutMs ?? 30_000 });
+  const n = conflicts.length - 1;
+  const note =
+    stopped === 'max-conflicts' ? `at least ${n + 1} more: run pciplan explain`
+    : stopped === 'time' ? `${n ? `${n} more, ` : ''}perhaps others: run pciplan explain`
+    : n > 0 ? `${n} more: run pciplan explain`
+    : undefined;
+  return new ConflictError(conflicts[0]!, input.domain.file, note);
+}
+
 async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], opts: AssignOptions): Promise<Placement> {
   const input = prepareOptimal(domain, implicit, opts.policy);
   const { greedy, forced, forcedDevices, devices } = input;
@@ -121,15 +133,13 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
   try {
     inst = buildInstance(domain, devices, opts.policy, greedy);
   } catch (e) {
-    if (e instanceof ConflictError) throw new ConflictError(e.conflict, domain.file);
+    if (e instanceof ConflictError) throw await noLayout(input, opts);
     throw e;
   }
   const solveStart = performance.now();
   const outcome = await solveInstance(inst, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   const solveMs = performance.now() - solveStart;
-  if (outcome.status === 'unsat') {
-    throw new ConflictError(await explainConflict(input, { timeoutMs: opts.timeoutMs ?? 30_000 }), domain.file);
-  }
+  if (outcome.status === 'unsat') throw await noLayout(input, opts);
   if (outcome.status === 'unknown') {
     // Out of time before any layout: libvirt's is the fallback, when it meets the requirements.
     if (greedy && greedyMeets(doc, domain, implicit, greedy, opts.policy)) {
@@ -177,13 +187,22 @@ function forcedController(c: NewController, domain: Domain, index: number): Devi
   return readDevice(newElement('controller', attrs, children), 'controller', index + 1, index, [], domain.machine, domain.arch, domain.file);
 }
 
+/** The devices libvirt adds by itself (USB, SATA, balloon ...), read off the document. */
+function implicitOf({ doc, domain }: ParsedDomain): ImplicitDevice[] {
+  const root = rootElement(doc);
+  return implicitDevices(domain, domain.devices.map((d) => (root.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement));
+}
+
+/** What the optimal search of `assign` starts from, for `explain` (call it on an input without faults). */
+export function optimalInputOf(parsed: ParsedDomain, policy: Policy): OptimalInput {
+  return prepareOptimal(parsed.domain, implicitOf(parsed), policy);
+}
+
 export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): Promise<AssignResult> {
   const start = performance.now();
   const { doc, domain } = parsed;
   checkInput(domain, opts.policy);
-  const root = rootElement(doc);
-  const deviceEls = domain.devices.map((d) => (root.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement);
-  const implicit = implicitDevices(domain, deviceEls);
+  const implicit = implicitOf(parsed);
   let result: Placement;
   let ignoredHints: string[] = [];
   if (opts.strategy === 'greedy') {
