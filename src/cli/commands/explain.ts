@@ -1,39 +1,42 @@
 import { defineCommand } from 'citty';
 import { assignDomain } from '../../assign.js';
-import { ConflictError } from '../../errors.js';
-import { conflictLines, type Conflict } from '../../explain/conflict.js';
+import { ConflictError, inputError } from '../../errors.js';
+import { explainDomain, infeasibleLines, type Infeasible } from '../../explain/explainDomain.js';
 import { explainLayout, reasonLine } from '../../explain/explainLayout.js';
-import { validationConflicts } from '../../explain/validationConflicts.js';
 import { readDomainFile } from '../io.js';
 import { formatArg, policyArgs, resolvePolicy, resolveTimeout, timeoutArg } from '../options.js';
 
 export default defineCommand({
-  meta: { name: 'explain', description: 'Say why a domain has no layout (the smallest set of requirements in conflict), or why its layout needs each controller it adds' },
+  meta: { name: 'explain', description: 'Say why a domain has no layout (every independent conflict, and the smallest fix), or why its layout needs each controller it adds' },
   args: {
     domain: { type: 'positional', required: true, description: 'Domain XML file (- for stdin)', valueHint: 'DOMAIN.xml' },
     timeout: timeoutArg('the search and the explanation', 60),
+    'max-conflicts': { type: 'string', description: 'Report at most N independent conflicts (default 10)', valueHint: 'N' },
     format: formatArg(['text', 'json'], 'text'),
     ...policyArgs,
   },
   async run({ args }) {
+    const maxRaw = args['max-conflicts'] ?? '10';
+    if (!/^[1-9]\d*$/.test(maxRaw)) throw inputError(undefined, `--max-conflicts must be a positive whole number, got '${maxRaw}'`);
     const parsed = readDomainFile(args.domain);
     const policy = resolvePolicy(args);
     const file = parsed.domain.file;
     const timeoutMs = resolveTimeout(args.timeout, 60) * 1000;
     const out = (s: string) => process.stdout.write(s);
-    const infeasible = (conflicts: Conflict[]) => {
+    const infeasible = (r: Infeasible) => {
       process.exitCode = 1;
-      if (args.format === 'json') return out(`${JSON.stringify({ file, feasible: false, conflicts }, null, 2)}\n`);
-      out(`${file}: no layout exists.\n`);
-      for (const c of conflicts) out(`${conflictLines(c).join('\n')}\n`);
+      if (args.format === 'json') return out(`${JSON.stringify({ file, feasible: false, complete: r.complete, conflicts: r.conflicts, fixes: r.fixes }, null, 2)}\n`);
+      out(`${infeasibleLines(file, r).join('\n')}\n`);
     };
-    const broken = validationConflicts(parsed.domain, policy);
-    if (broken.length) return infeasible(broken);
+    const start = performance.now();
+    const why = await explainDomain(parsed, policy, { timeoutMs, maxConflicts: Number(maxRaw) });
+    if (why) return infeasible(why);
     let result;
     try {
-      result = await assignDomain(parsed, { strategy: 'optimal', policy, timeoutMs });
+      result = await assignDomain(parsed, { strategy: 'optimal', policy, timeoutMs: Math.max(1_000, timeoutMs - (performance.now() - start)) });
     } catch (e) {
-      if (e instanceof ConflictError) return infeasible([e.conflict]);
+      // Not answered in time by the feasibility check, and no layout after all.
+      if (e instanceof ConflictError) return infeasible({ conflicts: [e.conflict], complete: false, stopped: 'time', fixes: [] });
       throw e;
     }
     const reasons = explainLayout(result, policy);
