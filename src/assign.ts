@@ -115,8 +115,9 @@ export function prepareOptimal(domain: Domain, implicit: ImplicitDevice[], polic
 }
 
 /** No layout: the first conflict on one line, and how many more `explain` would list. */
-async function noLayout(input: OptimalInput, opts: AssignOptions): Promise<ConflictError> {
+async function noLayout(input: OptimalInput, opts: AssignOptions): Promise<PciplanError> {
   const { conflicts, stopped } = await explainConflicts(input, { timeoutMs: opts.timeoutMs ?? 30_000 });
+  if (!conflicts.length) return new PciplanError('invalid', `${input.domain.file}: no layout exists (the conflict was not found again within the time budget: run pciplan explain)`);
   const n = conflicts.length - 1;
   const note =
     stopped === 'max-conflicts' ? `at least ${n + 1} more: run pciplan explain`

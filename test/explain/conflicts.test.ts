@@ -251,6 +251,16 @@ describe('explain: three independent conflicts (NUMA cell missing, a group of ni
   });
 });
 
+describe('explain: the time budget', () => {
+  it('a tiny --timeout still answers: the build-time conflicts first, and "not complete" unless all were found', () => {
+    const r = pciplan(['explain', fixture('three-conflicts.xml'), '--timeout', '0.05', '--format', 'json']);
+    expect(r.code).toBe(1);
+    const j: Json = JSON.parse(r.stdout);
+    expect(j.conflicts[0]!.requirements.map((x) => x.rule)).toEqual(['hint-numa']);
+    expect(j.complete === false || j.conflicts.length === 3).toBe(true);
+  });
+});
+
 describe('explain: fixes the user may not know', () => {
   it('260 hot-pluggable PCIe disks on q35: as conventional PCI (bus=pci) they fit, and assign agrees', () => {
     const file = fixture('bus-exhaustion.xml');
