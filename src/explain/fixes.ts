@@ -190,12 +190,12 @@ function busPciRelaxation(s: Search): { devices: Device[]; moved: string[] } | u
 }
 
 /** The domain with `<target hotplug='off'/>` on i440fx's pci-root (added when not written). */
-function rootHotplugOff(parsed: ParsedDomain): ParsedDomain | undefined {
+function rootHotplugOff(parsed: ParsedDomain, policy: Policy): ParsedDomain | undefined {
   const { domain } = parsed;
   if (domain.machine.family !== 'pc' || domain.machine.root !== 'pci-root') return undefined;
   const root = domain.devices.find((d) => d.pci?.index === 0 && d.pci.model === 'pci-root');
   if (root?.pci?.target.hotplug === 'off') return undefined;
-  if (!domain.devices.some((d) => d.hints.hotplug === false)) return undefined;
+  if (policy.hotplug !== 'no' && !domain.devices.some((d) => d.hints.hotplug === false)) return undefined;
   const doc = cloneDocument(parsed.doc);
   const top = rootElement(doc);
   const devicesEl = firstElement(top, 'devices');
@@ -241,7 +241,7 @@ export async function smallestFixes(parsed: ParsedDomain, policy: Policy, report
     if (f) found.push(f);
   }
 
-  const off = rootHotplugOff(parsed);
+  const off = rootHotplugOff(parsed, policy);
   if (off && remaining() > 0) {
     const alt = await explainConflicts(optimalInputOf(off, policy), { timeoutMs: remaining() });
     const relaxation: Requirement = {

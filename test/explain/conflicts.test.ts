@@ -21,8 +21,10 @@ import { parseDomain } from '../../src/model/parseDomain.js';
 import type { Policy } from '../../src/model/schemas.js';
 import { buildInstance } from '../../src/optimal/instance.js';
 import { checkFeasible } from '../../src/optimal/solve.js';
+import { defineBatch, libvirtAvailable } from '../../src/oracle/libvirt.js';
 import { pciplan } from '../helpers/cli.js';
-import { REPO } from '../helpers/corpus.js';
+import { IN_CI, REPO } from '../helpers/corpus.js';
+import { addressTable, tableDiff } from '../helpers/parity.js';
 import { Rng } from '../helpers/prng.js';
 
 const fixture = (n: string) => join(REPO, 'fixtures', 'infeasible', n);
@@ -329,4 +331,23 @@ describe('minimumHittingSet', () => {
       expect(costOf(hit)).toBe(best);
     }
   });
+});
+
+describe.skipIf(!libvirtAvailable() && !IN_CI)('explain\'s relaxations in real libvirt', () => {
+  it('the layouts of the bus=pci and root-hotplug-off fixes are defined with every address kept', async () => {
+    const busXml = readFileSync(fixture('bus-exhaustion.xml'), 'utf8').replaceAll(/(<target dev='vd\w+' bus='virtio'\/>)/g, "$1\n      <addressPreferences bus='pci'/>");
+    const offXml = readFileSync(fixture('pc-hotplug-no.xml'), 'utf8').replace('  </devices>', "    <controller type='pci' index='0' model='pci-root'>\n      <target hotplug='off'/>\n    </controller>\n  </devices>");
+    const layouts = [busXml, offXml].map((x) => {
+      const r = pciplan(['assign', '-'], x);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    });
+    const defined = await defineBatch(layouts);
+    defined.forEach((d, i) => {
+      if (!d.ok) throw new Error(`libvirt refuses: ${d.error}`);
+      expect(tableDiff(addressTable(parseDomain(layouts[i]!).domain), addressTable(parseDomain(d.xml).domain))).toEqual([]);
+    });
+    // libvirt keeps pci.0's hotplug off as written.
+    expect(defined[1]!.ok && defined[1]!.xml).toMatch(/<controller type='pci' index='0' model='pci-root'>\s*<target hotplug='off'\/>/);
+  }, 180_000);
 });
