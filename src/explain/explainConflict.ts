@@ -126,8 +126,22 @@ export function relax(input: OptimalInput, inst: Instance, kept: readonly Candid
     });
   const policy: Policy = { ...input.policy };
   if (!kept.some((k) => k.kind === 'policy-spares')) Object.assign(policy, { sparePciePorts: 0, sparePciSlots: 0 });
+  else if (input.policy.sparePciePorts === undefined && inst.spares.ports > 0 && !libvirtAdds(input, inst, drop)) policy.sparePciePorts = 0;
   if (!kept.some((k) => k.kind === 'policy-add-controllers')) delete policy.addControllers;
   return { devices, policy, anyHotplug };
+}
+
+/**
+ * Whether libvirt would still add a controller with the devices in `drop` left out: its spare root
+ * port comes only with the controllers it adds (q35: with none written, any device libvirt puts
+ * off bus 0 sits on a port it added). Without libvirt's layout (it failed), any device left to
+ * place counts as needing one.
+ */
+function libvirtAdds(input: OptimalInput, inst: Instance, drop: ReadonlySet<number>): boolean {
+  if (input.forced.length) return true;
+  const left = inst.classes.flatMap(devicesOf).filter((d) => !drop.has(d.index));
+  const g = input.greedy;
+  return g ? left.some((d) => (g.addresses.get(d.index)?.bus ?? 0) !== 0) : left.length > 0;
 }
 
 const isRequirementName = (name: string) => name.startsWith('demand_') || name.startsWith('spare_');

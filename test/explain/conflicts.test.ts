@@ -68,14 +68,9 @@ const removeAttr = (tag: string, alias: string, attr: string) => (s: string) => 
   return out;
 };
 
-/**
- * The edits applied. Requirements are those of the domain as written: libvirt's spare port is one
- * when libvirt adds controllers for the domain as written, so `baseline` states it explicitly
- * (else leaving a device out could drop it too, unasked).
- */
-function apply(xml: string, edits: readonly Edit[], baseline: Policy = {}): { xml: string; policy: Policy; flags: string[] } {
+function apply(xml: string, edits: readonly Edit[]): { xml: string; policy: Policy; flags: string[] } {
   let out = xml;
-  const policy: Policy = { ...baseline };
+  const policy: Policy = {};
   for (const e of edits) {
     if (e.xml) out = e.xml(out);
     if (e.policy) Object.assign(policy, e.policy);
@@ -104,13 +99,13 @@ async function hasLayout(xml: string, policy: Policy): Promise<boolean> {
 const editCost = (e: Edit) => liftCost(e.rule) * (e.rule === 'place' ? e.devices.length : 1);
 
 /** The cheapest subset of `edits` that gives a layout (every subset tried). */
-async function bruteForce(xml: string, edits: readonly Edit[], baseline: Policy = {}): Promise<{ cost: number; subset: Edit[] }> {
+async function bruteForce(xml: string, edits: readonly Edit[]): Promise<{ cost: number; subset: Edit[] }> {
   let best = { cost: Infinity, subset: [] as Edit[] };
   for (let mask = 0; mask < 1 << edits.length; mask++) {
     const subset = edits.filter((_, i) => mask & (1 << i));
     const cost = subset.reduce((s, e) => s + editCost(e), 0);
     if (cost >= best.cost) continue;
-    const { xml: edited, policy } = apply(xml, subset, baseline);
+    const { xml: edited, policy } = apply(xml, subset);
     if (await hasLayout(edited, policy)) best = { cost, subset };
   }
   return best;
@@ -124,11 +119,11 @@ const editFor = (edits: readonly Edit[], r: Req) => {
 };
 
 /** Each conflict minimal: lift any one of its requirements and exactly the other conflicts are left. */
-function expectEachMinimal(xml: string, j: Json, edits: readonly Edit[], baseline: Policy = {}) {
+function expectEachMinimal(xml: string, j: Json, edits: readonly Edit[]) {
   const all = shape(j);
   j.conflicts.forEach((c, i) => {
     for (const r of c.requirements) {
-      const { xml: edited, flags } = apply(xml, [editFor(edits, r)], baseline);
+      const { xml: edited, flags } = apply(xml, [editFor(edits, r)]);
       const after = explain(edited, flags);
       expect(after.code, `${r.rule} ${r.devices}`).toBe(all.length === 1 ? 0 : 1);
       if (all.length > 1) expect(shape(after.json), `lifting ${r.text}`).toEqual(all.filter((_, k) => k !== i));
@@ -146,45 +141,68 @@ function expectFixPlaces(xml: string, fix: Json['fixes'][number], edits: readonl
   expect(j.proven).toBe(fix.proven);
 }
 
-describe('explain: two independent conflicts (pcie.0 full, a NIC with hotplug=no)', () => {
+describe('explain: two independent conflicts (a NUMA cell missing, a group of nine)', () => {
   const file = fixture('two-conflicts.xml');
   const xml = readFileSync(file, 'utf8');
+  const nics = Array.from({ length: 9 }, (_, i) => `hostdev[ua-nic-f${i}]`);
   const edits: Edit[] = [
+    { rule: 'hint-numa', devices: ['hostdev[ua-gpu0]'], xml: removeAttr('hostdev', 'ua-gpu0', 'numa') },
+    { rule: 'hint-group', devices: nics, xml: (s) => s.replaceAll(" group='nic'", '') },
     { rule: 'policy-spares', devices: [], policy: { sparePciePorts: 0 } },
-    { rule: 'hint-hotplug', devices: ['interface[ua-net0]'], xml: removeAttr('interface', 'ua-net0', 'hotplug') },
-    { rule: 'place', devices: ['interface[ua-net0]'], xml: removeDevice('interface', 'ua-net0') },
+    { rule: 'place', devices: ['hostdev[ua-gpu0]'], xml: removeDevice('hostdev', 'ua-gpu0') },
+    { rule: 'place', devices: ['hostdev[ua-nic-f8]'], xml: removeDevice('hostdev', 'ua-nic-f8') },
   ];
   const { code, json } = explain(xml);
 
-  it('reports both, each minimal', () => {
+  it('reports both (the old explain stopped at the first), each minimal', () => {
     expect(code).toBe(1);
     expect(json.complete).toBe(true);
-    expect(shape(json)).toEqual([[{ rule: 'policy-spares', devices: [] }], [{ rule: 'place', devices: ['interface[ua-net0]'] }]]);
-    expect(json.conflicts.map((c) => c.facts)).toEqual([['bus 0 (pcie.0) has 0 free slots'], ['bus 0 (pcie.0) has 0 free slots']]);
-    expectEachMinimal(xml, json, edits, { sparePciePorts: 1 });
+    expect(shape(json)).toEqual([[{ rule: 'hint-numa', devices: ['hostdev[ua-gpu0]'] }], [{ rule: 'hint-group', devices: nics }]]);
+    expect(json.conflicts.map((c) => c.facts)).toEqual([['<cpu><numa> has no cell 2 (cells: 0, 1)'], ['one PCI slot has 8 functions']]);
+    expectEachMinimal(xml, json, edits);
   }, 120_000);
 
-  it('the smallest fix lifts the spare and leaves the NIC out: minimum against a brute force, and assign places it', async () => {
+  it('the smallest fix lifts both hints: minimum against a brute force, and assign places it', async () => {
     const fix = json.fixes[0]!;
-    expect(fix.lift.map((r) => ({ rule: r.rule, devices: r.devices }))).toEqual([
-      { rule: 'policy-spares', devices: [] },
-      { rule: 'place', devices: ['interface[ua-net0]'] },
-    ]);
-    expect(fix).toMatchObject({ addedControllers: 0, proven: true });
-    // libvirt adds a root port for the domain as written (the NIC's), so it keeps a spare.
-    const brute = await bruteForce(xml, edits, { sparePciePorts: 1 });
+    expect(fix.lift.map((r) => r.rule)).toEqual(['hint-numa', 'hint-group']);
+    expect(fix).toMatchObject({ addedControllers: 12, proven: true });
+    const brute = await bruteForce(xml, edits);
     expect(fixCost(fix.lift)).toBe(brute.cost);
-    expect(brute.cost).toBe(LIFT_COST['policy-spares'] + LIFT_COST.place);
+    expect(brute.cost).toBe(LIFT_COST['hint-numa'] + LIFT_COST['hint-group']);
     expectFixPlaces(xml, fix, edits);
   }, 120_000);
 
   it('assign still fails on one line, naming the first conflict and how many more', () => {
     const r = pciplan(['assign', file]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(
-      `pciplan: ${file}: no layout exists: keep 1 free hot-pluggable PCIe port (libvirt's default spare, which pciplan keeps unless the policy says otherwise) [policy-spares], given that bus 0 (pcie.0) has 0 free slots (1 more: run pciplan explain)\n`,
-    );
+    expect(r.stderr).toBe(`pciplan: ${file}: no layout exists: numa='2' on hostdev[ua-gpu0] [hint-numa], given that <cpu><numa> has no cell 2 (cells: 0, 1) (1 more: run pciplan explain)\n`);
   });
+});
+
+describe("explain: pcie.0 full and a NIC with hotplug='no' (the spare is not the problem)", () => {
+  const file = fixture('pcie-full-nic.xml');
+  const xml = readFileSync(file, 'utf8');
+  const edits: Edit[] = [
+    { rule: 'policy-spares', devices: [], policy: { sparePciePorts: 0 } },
+    { rule: 'hint-hotplug', devices: ['interface[ua-net0]'], xml: removeAttr('interface', 'ua-net0', 'hotplug') },
+    { rule: 'place', devices: ['interface[ua-net0]'], xml: removeDevice('interface', 'ua-net0') },
+  ];
+
+  it('names the NIC, not the spare: without the NIC libvirt adds nothing and keeps no spare', async () => {
+    const { code, json } = explain(xml);
+    expect(code).toBe(1);
+    expect(shape(json)).toEqual([[{ rule: 'place', devices: ['interface[ua-net0]'] }]]);
+    expect(json.conflicts[0]!.facts).toEqual(['bus 0 (pcie.0) has 0 free slots']);
+    // Lifting the spare alone does not help; leaving the NIC out does.
+    expect(pciplan(['assign', '-', '--spare-pcie-ports', '0'], xml).code).toBe(1);
+    expectEachMinimal(xml, json, edits);
+    const fix = json.fixes[0]!;
+    expect(fix.lift.map((r) => ({ rule: r.rule, devices: r.devices }))).toEqual([{ rule: 'place', devices: ['interface[ua-net0]'] }]);
+    expect(fix).toMatchObject({ addedControllers: 0, proven: true });
+    const brute = await bruteForce(xml, edits);
+    expect(fixCost(fix.lift)).toBe(brute.cost);
+    expectFixPlaces(xml, fix, edits);
+  }, 120_000);
 });
 
 describe('explain: three independent conflicts (NUMA cell missing, a group of nine, pcie.0 full)', () => {
