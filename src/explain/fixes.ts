@@ -85,6 +85,18 @@ const feasible = async (s: Search, kept: readonly Candidate[]) => {
   return !t.infeasible && !t.unknown;
 };
 
+/** The most units of the place candidate `c` that fit beside `kept` (binary search; 0 to count - 1). */
+async function mostUnits(s: Search, kept: readonly Candidate[], c: Extract<Candidate, { kind: 'place' }>): Promise<number> {
+  let lo = 0;
+  let hi = c.count - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (await feasible(s, [...kept, { ...c, count: mid }])) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** A minimum correction set of the search's model, or undefined when the budget ran out. */
 async function correction(s: Search): Promise<Correction | undefined> {
   const sets = s.found.map((set) => set.map(candidateKey));
@@ -101,18 +113,25 @@ async function correction(s: Search): Promise<Correction | undefined> {
       sets.push(set.map(candidateKey));
       continue;
     }
-    // A device class lifted: keep as many of its units as still fit (leave out the fewest).
-    const lifted = s.all.filter((c) => hit.has(candidateKey(c)));
-    for (const c of lifted) {
+    // A device class lifted: keep as many of its units as still fit (leave out the fewest). A device
+    // costs more than every other lift together, so lifting the rest too is worth it when more
+    // devices then fit; of those extra lifts, the ones that do not help are put back.
+    let lifted = s.all.filter((c) => hit.has(candidateKey(c)));
+    for (const c of [...lifted]) {
       if (c.kind !== 'place') continue;
-      let lo = 0;
-      let hi = c.count - 1;
-      while (lo < hi) {
-        const mid = Math.ceil((lo + hi) / 2);
-        if (await feasible(s, [...kept, { ...c, count: mid }])) lo = mid;
-        else hi = mid - 1;
+      const most = await mostUnits(s, kept, c);
+      const extras = kept.filter((k) => k.kind !== 'place');
+      let wider: Candidate[] = kept.filter((k) => k.kind === 'place');
+      const more = extras.length ? await mostUnits(s, wider, c) : most;
+      if (more <= most) {
+        if (most > 0) kept = [...kept, { ...c, count: most }];
+        continue;
       }
-      if (lo > 0) kept = [...kept, { ...c, count: lo }];
+      for (const e of [...extras].sort((a, b) => candidateCost(b) - candidateCost(a))) {
+        if (await feasible(s, [...wider, e, { ...c, count: more }])) wider = [...wider, e];
+      }
+      lifted = [...lifted, ...extras.filter((e) => !wider.includes(e))];
+      kept = [...wider, { ...c, count: more }];
     }
     return { lifted, kept };
   }

@@ -9,7 +9,8 @@
  * - applying the fix gives a layout: assign succeeds with the controller count the fix reports.
  * And the fixes the user may not know: bus='pci' for devices of either kind, pci.0's hotplug off.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { optimalInputOf } from '../../src/assign.js';
@@ -268,6 +269,32 @@ describe('explain: three independent conflicts (NUMA cell missing, a group of ni
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
+});
+
+describe('explain: when devices must be left out, as few as can be', () => {
+  it("300 disks and NICs with hotplug='yes' on q35: the hints and the spare lifted too, 19 left out, and not one fewer", () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'pciplan-fix-')), 'hh300.xml');
+    expect(pciplan(['generate', '--machine', 'q35', '--devices', '300', '--family', 'hotplug-heavy', '--seed', '1', '-o', file]).code).toBe(0);
+    const xml = readFileSync(file, 'utf8');
+    const { code, json } = explain(xml);
+    expect(code).toBe(1);
+    // With hotplug open, 30 units fit pcie.0 and 253 more ports the bus numbers left: 283 of 302.
+    const fix = json.fixes[0]!;
+    expect(fix.lift.map((r) => r.rule)).toEqual(['policy-spares', 'hint-hotplug', 'place']);
+    const out = fix.lift[2]!.devices;
+    expect(out).toHaveLength(19);
+    const withOut = (ids: readonly string[]) =>
+      ids.reduce((x, id) => {
+        const mac = /^interface\[(.*)\]$/.exec(id)![1]!;
+        return removeDevice('interface', mac)(x).replace(new RegExp(`\\s*<pciplan:device name='interface\\[${mac}\\]'[^>]*/>`), '');
+      }, xml.replaceAll(" hotplug='yes'", ''));
+    // Applied as a person would: hints removed, hotplug left to the layout (--hotplug no fits the same), no spare.
+    const flags = ['--hotplug', 'no', '--spare-pcie-ports', '0', '--format', 'json'];
+    const r = pciplan(['assign', '-', ...flags], withOut(out));
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).objective.addedControllers).toBe(fix.addedControllers);
+    expect(pciplan(['assign', '-', ...flags], withOut(out.slice(1))).code).toBe(1);
+  }, 240_000);
 });
 
 describe('explain: the time budget', () => {
