@@ -145,6 +145,9 @@ function readProps(el: XmlElement, kind: DeviceKind, machine: MachineSpec, arch:
       set('model', a('model'));
       break;
     case 'serial':
+      set('sub', child('target', 'type') ?? dflt('serial'));
+      break;
+    case 'console':
       set('sub', child('target', 'type'));
       break;
     case 'filesystem':
