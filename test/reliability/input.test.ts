@@ -128,6 +128,25 @@ describe('what libvirt refuses to read: exit 2, one line with file and line', ()
   });
 });
 
+describe('the largest numbers libvirt reads break a rule (exit 1), with no work proportional to them', () => {
+  // A loop up to the value would take minutes at 2^31: the spawn timeout would fail these.
+  const huge = [
+    { name: 'index 2147483647', xml: deviceDomain(rootPortIndex('2147483647')), rule: /controller\[pci 2147483647\]: PCI controller index 2147483647 too high, maximum is 255 \[controller-index\]/, ruleName: 'controller-index' },
+    { name: "bus='0xffffffff'", xml: deviceDomain(diskAt('0x05').replace("bus='0x00'", "bus='0xffffffff'")), rule: /disk\[vda\]: invalid PCI address bus='0xffffffff', must be <= 0xFF \[address-syntax\]/, ruleName: 'address-syntax' },
+    { name: "busNr='4294967295'", xml: deviceDomain("<controller type='pci' index='1' model='pcie-expander-bus'><target busNr='4294967295'/></controller>"), rule: /busNr '4294967295' out of range - must be 1-254 \[controller-option\]/, ruleName: 'controller-option' },
+  ];
+  for (const h of huge) {
+    for (const args of [['assign', '--strategy', 'greedy'], ['assign'], ['explain'], ['validate']]) {
+      it(`${h.name}: ${args.join(' ')}`, () => {
+        const r = pciplan([args[0]!, tmpFile('huge.xml', h.xml), ...args.slice(1)]);
+        expect(r.code, r.stderr).toBe(1);
+        if (args[0] === 'assign') expectRefusal(r, 1, h.rule);
+        else expect(r.stdout + r.stderr).toContain(h.ruleName);
+      });
+    }
+  }
+});
+
 describe('reads are bounded whatever the file is', () => {
   for (const dev of ['/dev/zero', '/dev/urandom']) {
     it(`${dev} (stat says 0 bytes): refused after 16 MiB`, () => {
