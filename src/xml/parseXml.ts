@@ -138,7 +138,24 @@ export function parseXml(text: string, file = 'input'): XmlDocument {
   // If the scan and the parser ever disagree, line numbers and raw tags would be wrong: drop them rather than lie.
   if (countElements(nodes) !== scan.elements.length) stripLines(nodes);
   if (!nodes.some((n) => n.type === 'element')) throw inputError(file, 'no root element');
-  return { nodes, ...(doctype ? { doctype } : {}), quote: dominantQuote(text) };
+  const doc: XmlDocument = { nodes, ...(doctype ? { doctype } : {}), quote: dominantQuote(text) };
+  keepOutside(doc, scan);
+  return doc;
+}
+
+/** Keep the whitespace around the root as written, when the parser's top level and the scan's agree. */
+function keepOutside(doc: XmlDocument, scan: Scan): void {
+  const items = doc.nodes.filter((n) => n.type !== 'text');
+  const kinds = scan.top.filter((k) => k !== 'doctype');
+  const doctypeAt = scan.top.indexOf('doctype');
+  const agree =
+    items.length === kinds.length &&
+    items.every((n, i) => n.type === kinds[i]) &&
+    (doctypeAt === -1) === (doc.doctype === undefined) &&
+    scan.top.lastIndexOf('doctype') === doctypeAt;
+  if (!agree) return;
+  doc.nodes = items;
+  doc.outside = { gaps: scan.gaps, doctypeAt };
 }
 
 function stripLines(nodes: XmlNode[]): void {

@@ -50,6 +50,12 @@ export interface XmlDocument {
   doctype?: string;
   /** The attribute quote the file mostly uses, so that added elements look like their neighbours. */
   quote: "'" | '"';
+  /**
+   * The text outside the root as written, when the nodes hold no text of their own at the top:
+   * gaps[i] stands before the i-th top-level item (the doctype counts, at `doctypeAt`), the last
+   * after all of them.
+   */
+  outside?: { gaps: string[]; doctypeAt: number };
 }
 
 export function rootElement(doc: XmlDocument): XmlElement {

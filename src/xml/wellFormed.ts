@@ -25,10 +25,16 @@ export interface ScannedElement {
   close?: string;
 }
 
+export type TopLevel = 'pi' | 'comment' | 'doctype' | 'element';
+
 export interface Scan {
   elements: ScannedElement[];
   /** Each processing instruction (the XML declaration included) as written, in document order. */
   instructions: string[];
+  /** What stands outside the root, and the root, in order. */
+  top: TopLevel[];
+  /** The text around them as written: before top[0], between each two, after the last. */
+  gaps: string[];
 }
 
 export function lineAt(text: string, offset: number): number {
@@ -87,6 +93,17 @@ export function scanTags(text: string, file: string): Scan {
   const elements: ScannedElement[] = [];
   const instructions: string[] = [];
   const open: ScannedElement[] = [];
+  const top: TopLevel[] = [];
+  const gaps: string[] = [];
+  let lastEnd = 0;
+  const topLevel = (kind: TopLevel) => {
+    if (open.length > 0) return;
+    gaps.push(text.slice(lastEnd, i));
+    top.push(kind);
+  };
+  const ended = (stop: number) => {
+    if (open.length === 0) lastEnd = stop;
+  };
   let rootSeen = false;
   let line = 1;
   let i = 0;
@@ -111,27 +128,36 @@ export function scanTags(text: string, file: string): Scan {
     if (lt === -1) break;
     advanceTo(lt);
     if (text.startsWith('<!--', i)) {
+      topLevel('comment');
       const end = text.indexOf('-->', i + 4);
+      ended(end === -1 ? n : end + 3);
       advanceTo(end === -1 ? n : end + 3);
     } else if (text.startsWith('<![CDATA[', i)) {
       if (rootSeen && open.length === 0) extra('CDATA after the root element');
       const end = text.indexOf(']]>', i + 9);
       advanceTo(end === -1 ? n : end + 3);
     } else if (text.startsWith('<?', i)) {
+      topLevel('pi');
       const end = text.indexOf('?>', i + 2);
       const stop = end === -1 ? n : end + 2;
       instructions.push(text.slice(i, stop));
+      ended(stop);
       advanceTo(stop);
     } else if (text.startsWith('<!', i)) {
-      advanceTo(doctypeEnd(text, i));
+      topLevel('doctype');
+      const stop = doctypeEnd(text, i);
+      ended(stop);
+      advanceTo(stop);
     } else if (text.startsWith('</', i)) {
       const end = text.indexOf('>', i);
       const stop = end === -1 ? n : end + 1;
       const el = open.pop();
       if (el) el.close = text.slice(i, stop);
+      ended(stop);
       advanceTo(stop);
     } else {
       if (rootSeen && open.length === 0) extra('a second root element');
+      topLevel('element');
       const startLine = line;
       const start = i;
       // Skip the tag, honouring quotes: an attribute value may contain '>'.
@@ -156,7 +182,8 @@ export function scanTags(text: string, file: string): Scan {
       const el: ScannedElement = { line: startLine, quotes, open: text.slice(start, stop) };
       elements.push(el);
       if (open.length === 0) rootSeen = true;
-      if (!el.open.endsWith('/>')) {
+      if (el.open.endsWith('/>')) ended(stop);
+      else {
         open.push(el);
         if (open.length > MAX_XML_DEPTH) {
           throw inputError(
@@ -168,7 +195,8 @@ export function scanTags(text: string, file: string): Scan {
       advanceTo(stop);
     }
   }
-  return { elements, instructions };
+  gaps.push(text.slice(lastEnd));
+  return { elements, instructions, top, gaps };
 }
 
 function checkAttrLength(text: string, from: number, to: number, file: string, line: number): void {

@@ -64,7 +64,23 @@ function writeElement(el: XmlElement, quote: "'" | '"', out: string[]): void {
   out.push(src?.close ?? `</${el.name}>`);
 }
 
+function writeOutside(doc: XmlDocument, gaps: string[], doctypeAt: number): string | undefined {
+  const items = doc.nodes;
+  if (gaps.length !== items.length + (doctypeAt === -1 ? 0 : 1) + 1 || items.some((n) => n.type === 'text')) return undefined;
+  const out: string[] = [];
+  let k = 0;
+  for (let i = 0; i < gaps.length - 1; i++) {
+    out.push(gaps[i]!);
+    if (i === doctypeAt) out.push(doc.doctype!);
+    else writeNode(items[k++]!, doc.quote, out);
+  }
+  out.push(gaps[gaps.length - 1]!);
+  return out.join('');
+}
+
 export function writeXml(doc: XmlDocument): string {
+  const kept = doc.outside && writeOutside(doc, doc.outside.gaps, doc.outside.doctypeAt);
+  if (kept !== undefined) return kept.endsWith('\n') ? kept : `${kept}\n`;
   const out: string[] = [];
   let doctypeWritten = !doc.doctype;
   let prev: XmlNode | undefined;

@@ -69,6 +69,17 @@ describe('writing keeps what the user wrote', () => {
     expect(writeXml(parseXml(text))).toBe(text);
   });
 
+  it('keeps the text around the root as written: blank lines, no line break after the declaration, a doctype', () => {
+    for (const text of [
+      '<?xml version="1.0"?><domain/>\n',
+      "<?xml version='1.0'?>\n\n<!-- by hand -->\n<domain/>\n\n",
+      '  <domain/>\n<!-- after -->  \n',
+      '<?xml version="1.0"?>\n<!DOCTYPE domain>\n\n<domain>\n <a/>\n</domain>\n',
+    ]) {
+      expect(writeXml(parseXml(text))).toBe(text);
+    }
+  });
+
   it('rebuilds only a tag whose attributes changed, opening a self-closed one that gained a child', () => {
     const doc = parseXml("<domain>\n  <disk type='file' />\n  <boot dev='hd' />\n</domain>\n");
     const [disk, boot] = elements(rootElement(doc)) as [XmlElement, XmlElement];
