@@ -124,7 +124,8 @@ export function parseXml(text: string, file = 'input'): XmlDocument {
   if (Buffer.byteLength(text) > MAX_XML_BYTES) {
     throw inputError(file, `${formatBytes(Buffer.byteLength(text))} is larger than the ${formatBytes(MAX_XML_BYTES)} pciplan reads`);
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const bom = text.charCodeAt(0) === 0xfeff;
+  if (bom) text = text.slice(1);
   checkCharacters(text, file);
   checkDeclaration(text, file);
   const doctype = checkSafety(text, file);
@@ -138,7 +139,7 @@ export function parseXml(text: string, file = 'input'): XmlDocument {
   // If the scan and the parser ever disagree, line numbers and raw tags would be wrong: drop them rather than lie.
   if (countElements(nodes) !== scan.elements.length) stripLines(nodes);
   if (!nodes.some((n) => n.type === 'element')) throw inputError(file, 'no root element');
-  const doc: XmlDocument = { nodes, ...(doctype ? { doctype } : {}), quote: dominantQuote(text) };
+  const doc: XmlDocument = { nodes, ...(doctype ? { doctype } : {}), quote: dominantQuote(text), ...(bom ? { bom } : {}) };
   keepOutside(doc, scan);
   return doc;
 }

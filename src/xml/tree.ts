@@ -56,6 +56,8 @@ export interface XmlDocument {
    * after all of them.
    */
   outside?: { gaps: string[]; doctypeAt: number };
+  /** The file began with a byte order mark (written back). */
+  bom?: boolean;
 }
 
 export function rootElement(doc: XmlDocument): XmlElement {

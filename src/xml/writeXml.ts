@@ -79,6 +79,10 @@ function writeOutside(doc: XmlDocument, gaps: string[], doctypeAt: number): stri
 }
 
 export function writeXml(doc: XmlDocument): string {
+  return (doc.bom ? '\ufeff' : '') + writeBody(doc);
+}
+
+function writeBody(doc: XmlDocument): string {
   const kept = doc.outside && writeOutside(doc, doc.outside.gaps, doc.outside.doctypeAt);
   if (kept !== undefined) return kept.endsWith('\n') ? kept : `${kept}\n`;
   const out: string[] = [];

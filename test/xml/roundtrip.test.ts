@@ -75,6 +75,7 @@ describe('writing keeps what the user wrote', () => {
       "<?xml version='1.0'?>\n\n<!-- by hand -->\n<domain/>\n\n",
       '  <domain/>\n<!-- after -->  \n',
       '<?xml version="1.0"?>\n<!DOCTYPE domain>\n\n<domain>\n <a/>\n</domain>\n',
+      '\ufeff<?xml version="1.0" encoding="UTF-8"?>\n<domain/>\n',
     ]) {
       expect(writeXml(parseXml(text))).toBe(text);
     }
