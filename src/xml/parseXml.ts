@@ -1,7 +1,9 @@
 // Reading XML safely and losslessly. fast-xml-parser checks well-formedness and builds the tree;
 // pciplan adds what a domain file needs and the parser does not give: a refusal of entity
-// declarations (no expansion bombs, no external entities), line numbers for every element (so
-// errors can point at the device), and a size limit checked before anything is parsed.
+// declarations (no expansion bombs, no external entities), what libxml2 refuses and the parser
+// takes (wellFormed.ts: characters, character references, the declared encoding, depth, attribute
+// length, a second root), line numbers for every element (so errors can point at the device), the
+// tags and the text around the root as written, and a size limit checked before anything is parsed.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { inputError } from '../errors.js';
 import { ENTITY_REF } from './entities.js';
