@@ -1,39 +1,47 @@
-// Z3 through its SMT-LIB2 front door. pciplan never creates Z3 objects from JavaScript: every
-// model is a script, sent with Z3_eval_smtlib2_string. That avoids the z3-solver 5.2 binding's
-// garbage-collected objects, whose finalisers free Z3 terms from the main thread while a check
-// runs on the worker thread (memory corruption after ~100 solves, reference encoding-notes.md).
+// Z3 as the z3-solver WASM build, through its SMT-LIB2 front door. pciplan never creates Z3
+// objects from JavaScript: every model is a script, sent with Z3_eval_smtlib2_string. That avoids
+// the z3-solver 5.2 binding's garbage-collected objects, whose finalisers free Z3 terms from the
+// main thread while a check runs on the worker thread (memory corruption after ~100 solves).
 // The script is copied into WASM memory we own before the asynchronous call, because the binding
 // passes strings on the WASM stack, which the next call from the main thread overwrites.
-// Calls are queued: the module runs one asynchronous call at a time.
-import { init } from 'z3-solver';
+// Calls are queued: the module runs one asynchronous call at a time. The module is loaded on the
+// first session only (importing z3-solver costs tens of ms, its init() hundreds), once per process.
+import { sessionPrologue, type EvalOptions, type SmtSession } from './session.js';
 
-type Z3Module = Awaited<ReturnType<typeof init>>;
+type Z3Module = Awaited<ReturnType<typeof import('z3-solver').init>>;
 
 let modulePromise: Promise<Z3Module> | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 
 function z3(): Promise<Z3Module> {
-  modulePromise ??= init();
+  modulePromise ??= import('z3-solver').then((m) => m.init());
   return modulePromise;
 }
 
-export class SmtSession {
+export class WasmSession implements SmtSession {
+  readonly backend = 'wasm';
+  private prologue = sessionPrologue();
+
   private constructor(
     private readonly mod: Z3Module,
     private readonly ctx: number,
   ) {}
 
-  static async open(): Promise<SmtSession> {
+  /** A fresh context: nothing of an earlier session is visible in it. */
+  static async open(): Promise<WasmSession> {
     const mod = await z3();
     const cfg = mod.Z3.mk_config();
     mod.Z3.set_param_value(cfg, 'model', 'true');
     const ctx = mod.Z3.mk_context(cfg);
     mod.Z3.del_config(cfg);
-    return new SmtSession(mod, ctx as unknown as number);
+    return new WasmSession(mod, ctx as unknown as number);
   }
 
   /** Evaluate SMT-LIB2 commands in this session; returns what Z3 printed. */
-  eval(script: string): Promise<string> {
+  eval(script: string, _opts?: EvalOptions): Promise<string> {
+    // The WASM build cannot be stopped from outside: Z3's own :timeout is the only limit.
+    const text = this.prologue + script;
+    this.prologue = '';
     const run = async () => {
       const em = this.mod.em as unknown as {
         _malloc(n: number): number;
@@ -42,7 +50,7 @@ export class SmtSession {
         async_call(f: unknown, ...args: number[]): Promise<string>;
         _async_Z3_eval_smtlib2_string: unknown;
       };
-      const bytes = new TextEncoder().encode(script);
+      const bytes = new TextEncoder().encode(text);
       const ptr = em._malloc(bytes.length + 1);
       em.HEAPU8.set(bytes, ptr);
       em.HEAPU8[ptr + bytes.length] = 0;
