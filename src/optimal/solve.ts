@@ -149,10 +149,10 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
  */
 export async function checkFeasible(inst: Instance, timeoutMs: number, solver?: SolverChoice): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; core: Tracked[] }> {
   const { smt } = buildModel(inst);
-  const z3 = await openSession(solver);
+  const z3 = await openSession(solver, { unsatCores: true });
   try {
     const limit = Math.max(50, Math.round(timeoutMs));
-    const text = `(set-option :produce-unsat-cores true)\n(set-option :timeout ${limit})\n${Z3_OPTIONS}${smt.script()}(check-sat)`;
+    const text = `(set-option :timeout ${limit})\n${Z3_OPTIONS}${smt.script()}(check-sat)`;
     const { answer } = await z3.query(text, (out) => parseCheck(out), { timeoutMs: limit });
     if (answer !== 'unsat') return { answer, core: [] };
     const names = await z3.query('(get-unsat-core)', (out) => parseCore(out, (n) => smt.tracked.has(n)));

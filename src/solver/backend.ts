@@ -5,9 +5,11 @@
 //           hangs past its timeout, prints what is not an answer), the session goes on with WASM:
 //           the commands the session had sent are replayed there, and one line on stderr says so.
 // The process and the WASM module are cached for the whole run; each session is a clean state.
+// (Two native processes at most: one for sessions with unsat cores, one without, since z3 keeps
+// that option across `(reset)`; see session.ts.)
 import { PciplanError } from '../errors.js';
 import { findZ3, NativeSession, Z3Process } from './native.js';
-import { SolverFailure, type EvalOptions, type SmtSession, type SolverChoice } from './session.js';
+import { SolverFailure, type EvalOptions, type SessionOptions, type SmtSession, type SolverChoice } from './session.js';
 import { WasmSession } from './wasm.js';
 
 const processes = new Map<string, Promise<Z3Process>>();
@@ -22,11 +24,12 @@ function warn(message: string): void {
   process.stderr.write(`pciplan: ${message}\n`);
 }
 
-function nativeProcess(path: string): Promise<Z3Process> {
-  let p = processes.get(path);
+function nativeProcess(path: string, opts: SessionOptions = {}): Promise<Z3Process> {
+  const key = `${opts.unsatCores ? 'cores' : 'plain'}:${path}`;
+  let p = processes.get(key);
   if (!p || broken.has(path)) {
     p = Z3Process.start(path);
-    processes.set(path, p);
+    processes.set(key, p);
     p.catch(() => broken.add(path));
   }
   return p;
@@ -45,31 +48,34 @@ export async function nativeAvailable(): Promise<{ path: string; version: string
 }
 
 /** Opens a session on the backend `choice` names (default auto). */
-export async function openSession(choice: SolverChoice = 'auto'): Promise<Session> {
-  if (choice === 'wasm') return new Session(await WasmSession.open(), false);
+export async function openSession(choice: SolverChoice = 'auto', opts: SessionOptions = {}): Promise<Session> {
+  if (choice === 'wasm') return new Session(await WasmSession.open(opts), false, opts);
   const found = findZ3();
   if (choice === 'native') {
     if (!found) throw new PciplanError('input', '--solver native: no z3 found (install the z3 package, or set PCIPLAN_Z3 to a z3 binary)');
     try {
-      return new Session(await NativeSession.open(await nativeProcess(found.path)), false);
+      return new Session(await NativeSession.open(await nativeProcess(found.path, opts), opts), false, opts);
     } catch (e) {
-      throw asUserError(e);
+      throw asUserError(e, found.path);
     }
   }
-  if (!found || broken.has(found.path)) return new Session(await WasmSession.open(), false);
+  if (!found || broken.has(found.path)) return new Session(await WasmSession.open(opts), false, opts);
   let proc: Z3Process;
   try {
-    proc = await nativeProcess(found.path);
+    proc = await nativeProcess(found.path, opts);
   } catch (e) {
     // A z3 the user named must work; one that happens to be on PATH may be too old, silently.
     if (found.explicit) warn(`PCIPLAN_Z3: ${(e as Error).message}; solving with the built-in z3-solver (WASM)`);
-    return new Session(await WasmSession.open(), false);
+    return new Session(await WasmSession.open(opts), false, opts);
   }
-  return new Session(await NativeSession.open(proc), true);
+  return new Session(await NativeSession.open(proc, opts), true, opts);
 }
 
-function asUserError(e: unknown): unknown {
-  return e instanceof SolverFailure ? new PciplanError('input', `--solver native: ${e.message}`) : e;
+/** A native failure as the user reads it, naming the z3 that failed. */
+const describe = (e: SolverFailure, path: string) => (e.message.startsWith(path) ? e.message : `${path}: ${e.message}`);
+
+function asUserError(e: unknown, path: string): unknown {
+  return e instanceof SolverFailure ? new PciplanError('input', `--solver native: ${describe(e, path)}`) : e;
 }
 
 /**
@@ -83,6 +89,7 @@ export class Session {
   constructor(
     private inner: SmtSession,
     private fallback: boolean,
+    private readonly opts: SessionOptions,
   ) {}
 
   get backend(): 'native' | 'wasm' {
@@ -100,7 +107,7 @@ export class Session {
       return result;
     } catch (e) {
       if (!(e instanceof SolverFailure)) throw e;
-      if (!this.fallback) throw this.inner.backend === 'native' ? asUserError(e) : e;
+      if (!this.fallback) throw this.inner instanceof NativeSession ? asUserError(e, this.inner.path) : e;
       await this.moveToWasm(e);
       return this.query(script, parse, opts);
     }
@@ -111,8 +118,8 @@ export class Session {
     broken.add(native.path);
     native.close();
     native.stop();
-    warn(`native z3 failed (${e.message}); solving with the built-in z3-solver (WASM) instead`);
-    this.inner = await WasmSession.open();
+    warn(`native z3 failed (${describe(e, native.path)}); solving with the built-in z3-solver (WASM) instead`);
+    this.inner = await WasmSession.open(this.opts);
     this.fallback = false;
     for (const s of this.sent) await this.inner.eval(s.script, s.opts);
   }

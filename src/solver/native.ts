@@ -7,7 +7,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { sessionPrologue, SolverFailure, type EvalOptions, type SmtSession } from './session.js';
+import { checkNoCores, sessionPrologue, SolverFailure, type EvalOptions, type SessionOptions, type SmtSession } from './session.js';
 
 /** The oldest z3 pciplan runs: Debian 12's and Ubuntu 22.04's, the oldest tested (CI installs it). */
 export const MIN_Z3_VERSION: readonly [number, number, number] = [4, 8, 12];
@@ -185,20 +185,25 @@ export class Z3Process {
 
 export class NativeSession implements SmtSession {
   readonly backend = 'native';
-  private prologue = `(reset)\n${sessionPrologue()}`;
+  private prologue: string;
   private closed = false;
 
   private constructor(
     private readonly proc: Z3Process,
     private readonly release: () => void,
-  ) {}
+    private readonly opts: SessionOptions,
+  ) {
+    this.prologue = `(reset)\n${sessionPrologue(opts)}`;
+  }
 
-  static async open(proc: Z3Process): Promise<NativeSession> {
+  /** `proc` must be the process for `opts.unsatCores` (backend.ts keeps one per state). */
+  static async open(proc: Z3Process, opts: SessionOptions = {}): Promise<NativeSession> {
     const release = await proc.acquire();
-    return new NativeSession(proc, release);
+    return new NativeSession(proc, release, opts);
   }
 
   eval(script: string, opts?: EvalOptions): Promise<string> {
+    checkNoCores(script, this.opts);
     const text = this.prologue + script;
     this.prologue = '';
     return this.proc.request(text, opts?.timeoutMs !== undefined ? killAfter(opts.timeoutMs) : DEFAULT_LIMIT_MS);

@@ -31,21 +31,32 @@ export class SolverFailure extends Error {
 
 /**
  * Options some Z3 builds keep across contexts or across `(reset)`, measured on z3 4.8.12 and
- * z3-solver 5.2.0: `:timeout` and `:smt.arith.solver` are global parameters in both, and the native
- * `(reset)` also keeps `:produce-unsat-cores`. Every session starts by setting them to Z3's
- * defaults (test/solver/backends.test.ts checks these against both builds), so that a check gives
- * the same answer whatever ran before it.
+ * z3-solver 5.2.0: `:timeout` and `:smt.arith.solver` are global parameters in both. Every session
+ * starts by setting them to Z3's defaults (test/solver/backends.test.ts checks these against both
+ * builds), so that a check gives the same answer whatever ran before it. `:produce-unsat-cores` is
+ * per context in the WASM build, but the native `(reset)` keeps it and no later set-option turns it
+ * off again: a session says up front whether it wants unsat cores (SessionOptions), and the native
+ * backend keeps a process for each of the two states.
  */
 export const SESSION_DEFAULTS: Readonly<Record<string, string>> = {
   ':timeout': '4294967295',
   ':smt.arith.solver': '6',
-  ':produce-unsat-cores': 'false',
 };
 
-export const sessionPrologue = (): string =>
+export interface SessionOptions {
+  /** The session asks for unsat cores (`(set-option :produce-unsat-cores true)` is sent for it). */
+  unsatCores?: boolean;
+}
+
+export const sessionPrologue = (opts: SessionOptions = {}): string =>
   Object.entries(SESSION_DEFAULTS)
     .map(([k, v]) => `(set-option ${k} ${v})\n`)
-    .join('');
+    .join('') + (opts.unsatCores ? '(set-option :produce-unsat-cores true)\n' : '');
+
+/** A script that turns unsat cores on in a session not opened for them would leak the setting. */
+export function checkNoCores(script: string, opts: SessionOptions): void {
+  if (!opts.unsatCores && /:produce-unsat-cores\s+true/.test(script)) throw new Error('a session that sets :produce-unsat-cores must be opened with { unsatCores: true }');
+}
 
 export type Answer = 'sat' | 'unsat' | 'unknown';
 

@@ -6,7 +6,7 @@
 // passes strings on the WASM stack, which the next call from the main thread overwrites.
 // Calls are queued: the module runs one asynchronous call at a time. The module is loaded on the
 // first session only (importing z3-solver costs tens of ms, its init() hundreds), once per process.
-import { sessionPrologue, type EvalOptions, type SmtSession } from './session.js';
+import { checkNoCores, sessionPrologue, type EvalOptions, type SessionOptions, type SmtSession } from './session.js';
 
 type Z3Module = Awaited<ReturnType<typeof import('z3-solver').init>>;
 
@@ -20,26 +20,30 @@ function z3(): Promise<Z3Module> {
 
 export class WasmSession implements SmtSession {
   readonly backend = 'wasm';
-  private prologue = sessionPrologue();
+  private prologue: string;
 
   private constructor(
     private readonly mod: Z3Module,
     private readonly ctx: number,
-  ) {}
+    private readonly opts: SessionOptions,
+  ) {
+    this.prologue = sessionPrologue(opts);
+  }
 
   /** A fresh context: nothing of an earlier session is visible in it. */
-  static async open(): Promise<WasmSession> {
+  static async open(opts: SessionOptions = {}): Promise<WasmSession> {
     const mod = await z3();
     const cfg = mod.Z3.mk_config();
     mod.Z3.set_param_value(cfg, 'model', 'true');
     const ctx = mod.Z3.mk_context(cfg);
     mod.Z3.del_config(cfg);
-    return new WasmSession(mod, ctx as unknown as number);
+    return new WasmSession(mod, ctx as unknown as number, opts);
   }
 
   /** Evaluate SMT-LIB2 commands in this session; returns what Z3 printed. */
   eval(script: string, _opts?: EvalOptions): Promise<string> {
     // The WASM build cannot be stopped from outside: Z3's own :timeout is the only limit.
+    checkNoCores(script, this.opts);
     const text = this.prologue + script;
     this.prologue = '';
     const run = async () => {
