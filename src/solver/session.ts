@@ -31,16 +31,20 @@ export class SolverFailure extends Error {
 
 /**
  * Options some Z3 builds keep across contexts or across `(reset)`, measured on z3 4.8.12 and
- * z3-solver 5.2.0: `:timeout` and `:smt.arith.solver` are global parameters in both. Every session
- * starts by setting them to Z3's defaults (test/solver/backends.test.ts checks these against both
- * builds), so that a check gives the same answer whatever ran before it. `:produce-unsat-cores` is
- * per context in the WASM build, but the native `(reset)` keeps it and no later set-option turns it
- * off again: a session says up front whether it wants unsat cores (SessionOptions), and the native
- * backend keeps a process for each of the two states.
+ * z3-solver 5.2.0: `:timeout`, `:smt.arith.solver` and the random seeds are global parameters in
+ * both. Every session starts by setting them to Z3's defaults (test/solver/backends.test.ts checks
+ * these against both builds), so that a check gives the same answer whatever ran before it.
+ * `:produce-unsat-cores` is per context in the WASM build, but the native `(reset)` keeps it and no
+ * later set-option turns it off again: a session says up front whether it wants unsat cores
+ * (SessionOptions), and the native backend keeps a process for each of the two states.
  */
 export const SESSION_DEFAULTS: Readonly<Record<string, string>> = {
   ':timeout': '4294967295',
   ':smt.arith.solver': '6',
+  // Random seeds, global too: a run that sets them must not pass them on to the next session.
+  ':random-seed': '0',
+  ':smt.random_seed': '0',
+  ':sat.random_seed': '0',
 };
 
 export interface SessionOptions {

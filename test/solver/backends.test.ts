@@ -33,7 +33,7 @@ describe.each(BACKENDS)('%s backend: a clean state per session', (backend) => {
 
   it('sees nothing of an earlier session: declarations, assertions, options', async () => {
     const a = await openSession(backend, { unsatCores: true });
-    await a.eval('(set-option :timeout 1)\n(set-option :smt.arith.solver 2)\n(declare-const x Int)\n(assert (> x 5))\n(check-sat)\n');
+    await a.eval('(set-option :timeout 1)\n(set-option :smt.arith.solver 2)\n(set-option :smt.random_seed 7)\n(set-option :sat.random_seed 7)\n(set-option :random-seed 7)\n(declare-const x Int)\n(assert (> x 5))\n(check-sat)\n');
     a.close();
     const b = await openSession(backend);
     try {
