@@ -22,7 +22,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assignDomain } from '../src/assign.js';
@@ -151,6 +151,7 @@ async function main(): Promise<void> {
   mkdirSync(join(ROOT, 'etc'), { recursive: true });
   writeFileSync(join(ROOT, 'etc', 'qemu.conf'), QEMU_CONF);
   const all = domains();
+  const loadBefore = loadavg()[0]!;
   // Warm-up: libvirt's capability probe of the fresh root (seconds, once), Node's and the OS caches.
   for (const d of all) for (const k of KINDS) {
     const r = run(argvOf(k, d), k === 'libvirt' ? VIRSH_ENV : process.env);
@@ -190,12 +191,14 @@ async function main(): Promise<void> {
       };
     });
   });
+  const loadAfter = loadavg()[0]!;
   const solve = await solveTimes();
   const result = {
     benchmark: 'pciplan CLI vs libvirt define + dumpxml, whole processes',
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, z3: native.version },
     rounds: ROUNDS,
+    loadAverage: { before: round(loadBefore, 1), after: round(loadAfter, 1) },
     rows,
     solve2000: solve,
   };
@@ -203,7 +206,7 @@ async function main(): Promise<void> {
   writeFileSync(join(HERE, 'results', 'cli.json'), `${JSON.stringify(result, null, 2)}\n`);
 
   const table = [
-    `Medians of ${ROUNDS} alternating rounds, z3 ${native.version}, Node ${process.version}, ${cpus().length} shared vCPUs.`,
+    `Medians of ${ROUNDS} alternating rounds, z3 ${native.version}, Node ${process.version}, ${cpus().length} shared vCPUs (1-minute load average ${round(loadBefore, 1)} before the rounds, ${round(loadAfter, 1)} after).`,
     '',
     '| domain | command | wall, median ms | ÷ libvirt | target | peak memory, MiB | ÷ libvirt |',
     '|---|---|---:|---:|---:|---:|---:|',
