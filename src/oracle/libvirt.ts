@@ -30,14 +30,14 @@ export type NativeResult = { ok: true; argv: string[] } | { ok: false; error: st
 /** Shared embed root; its capability cache is what makes calls cheap. */
 export const LIBVIRT_ORACLE_ROOT = process.env.PCIPLAN_LIBVIRT_ORACLE_ROOT ?? '/var/tmp/pciplan-libvirt-oracle';
 const LOCK_DIR = `${LIBVIRT_ORACLE_ROOT}.lock`;
-const QEMU_CONF = 'user = "root"\ngroup = "root"\nsecurity_driver = "none"\n';
+export const QEMU_CONF = 'user = "root"\ngroup = "root"\nsecurity_driver = "none"\n';
 
 /** Domains per virsh process: keeps the command line far below ARG_MAX. */
 const CHUNK = 100;
 /** Generous: a cold root probes x86_64 and aarch64 (~4 s + ~1.5 s, more under load). */
 const VIRSH_TIMEOUT_MS = 180_000;
 
-const VIRSH_ENV: NodeJS.ProcessEnv = {
+export const VIRSH_ENV: NodeJS.ProcessEnv = {
   ...process.env,
   LC_ALL: 'C',
   // libvirt's own debug log would otherwise go to stderr and mix with errors.
@@ -53,7 +53,7 @@ function pinPrefix(): string[] {
   return canPin ? ['taskset', '-c', '0'] : [];
 }
 
-function virshArgv(root: string, commands: string): [string, string[]] {
+export function virshArgv(root: string, commands: string): [string, string[]] {
   const argv = [...pinPrefix(), 'virsh', '-q', '-c', `qemu:///embed?root=${root}`, commands];
   return [argv[0]!, argv.slice(1)];
 }
