@@ -6,6 +6,7 @@ import { assignGreedy, type GreedyResult } from './alloc/greedy.js';
 import { decodeLayout } from './optimal/decode.js';
 import { buildInstance } from './optimal/instance.js';
 import { solveInstance, type Progress } from './optimal/solve.js';
+import type { SolverChoice } from './solver/session.js';
 import { ConflictError, PciplanError } from './errors.js';
 import { explainConflicts } from './explain/explainConflict.js';
 import { inputFaults } from './explain/validationConflicts.js';
@@ -53,6 +54,8 @@ export interface AssignOptions {
   /** Budget for the optimal search (default 30 s). */
   timeoutMs?: number;
   onProgress?: (p: Progress) => void;
+  /** Which Z3 the optimal strategy uses (default auto). */
+  solver?: SolverChoice;
 }
 
 /** Refuse a layout that breaks a rule before placing anything around it. */
@@ -116,7 +119,7 @@ export function prepareOptimal(domain: Domain, implicit: ImplicitDevice[], polic
 
 /** No layout: the first conflict on one line, and how many more `explain` would list. */
 async function noLayout(input: OptimalInput, opts: AssignOptions): Promise<PciplanError> {
-  const { conflicts, stopped } = await explainConflicts(input, { timeoutMs: opts.timeoutMs ?? 30_000 });
+  const { conflicts, stopped } = await explainConflicts(input, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.solver ? { solver: opts.solver } : {}) });
   if (!conflicts.length) return new PciplanError('invalid', `${input.domain.file}: no layout exists (the conflict was not found again within the time budget: run pciplan explain)`);
   const n = conflicts.length - 1;
   const note =
@@ -138,7 +141,7 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
     throw e;
   }
   const solveStart = performance.now();
-  const outcome = await solveInstance(inst, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const outcome = await solveInstance(inst, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.solver ? { solver: opts.solver } : {}) });
   const solveMs = performance.now() - solveStart;
   if (outcome.status === 'unsat') throw await noLayout(input, opts);
   if (outcome.status === 'unknown') {

@@ -19,6 +19,7 @@ import type { OptimalInput } from '../assign.js';
 import { ConflictError } from '../errors.js';
 import { buildInstance, type Instance, type Unit, type UnitClass } from '../optimal/instance.js';
 import { checkFeasible } from '../optimal/solve.js';
+import type { SolverChoice } from '../solver/session.js';
 import type { Policy } from '../model/schemas.js';
 import type { Device, Hints } from '../model/types.js';
 import { nameList, type Conflict, type Requirement } from './conflict.js';
@@ -54,6 +55,8 @@ export interface ExplainOptions {
   timeoutMs: number;
   /** Stop after this many conflicts (default 10). */
   maxConflicts?: number;
+  /** Which Z3 answers each check. */
+  solver?: SolverChoice;
 }
 
 const HINTS: HintName[] = ['hotplug', 'numa'];
@@ -146,7 +149,7 @@ function libvirtAdds(input: OptimalInput, inst: Instance, drop: ReadonlySet<numb
 
 const isRequirementName = (name: string) => name.startsWith('demand_') || name.startsWith('spare_');
 
-export async function trial(input: OptimalInput, inst: Instance, kept: readonly Candidate[], deadline: number): Promise<Trial> {
+export async function trial(input: OptimalInput, inst: Instance, kept: readonly Candidate[], deadline: number, solver?: SolverChoice): Promise<Trial> {
   const r = relax(input, inst, kept);
   let relaxed: Instance;
   try {
@@ -155,7 +158,7 @@ export async function trial(input: OptimalInput, inst: Instance, kept: readonly 
     if (e instanceof ConflictError) return { infeasible: true, facts: e.conflict.facts };
     throw e;
   }
-  const res = await checkFeasible(relaxed, Math.max(200, deadline - performance.now()));
+  const res = await checkFeasible(relaxed, Math.max(200, deadline - performance.now()), solver);
   if (res.answer !== 'unsat') return { infeasible: false, facts: [], ...(res.answer === 'unknown' ? { unknown: true } : {}) };
   // Map the relaxed model's classes back to the full instance's by their devices.
   const classOf = new Map<number, number>();
@@ -282,6 +285,7 @@ export interface Search {
   /** The candidates of each conflict found by the solver (blocked for the next search). */
   found: Candidate[][];
   deadline: number;
+  solver?: SolverChoice;
 }
 
 export interface ConflictReport {
@@ -301,7 +305,7 @@ export async function findConflict(s: Search, available: readonly Candidate[], t
   let start = [...available];
   if (t.coreClasses) {
     const core = available.filter((c) => !('cls' in c) || t.coreClasses!.has(c.cls));
-    if (core.length < available.length && (await trial(input, inst, core, deadline)).infeasible) start = core;
+    if (core.length < available.length && (await trial(input, inst, core, deadline, s.solver)).infeasible) start = core;
   }
   // Out of budget, a removal is not tried (the requirement stays): the set is still a conflict,
   // only perhaps not a minimal one, and it says so.
@@ -311,7 +315,7 @@ export async function findConflict(s: Search, available: readonly Candidate[], t
       complete = false;
       return false;
     }
-    const r = await trial(input, inst, sub, deadline);
+    const r = await trial(input, inst, sub, deadline, s.solver);
     if (r.unknown) complete = false;
     return r.infeasible;
   };
@@ -330,7 +334,7 @@ export async function findConflict(s: Search, available: readonly Candidate[], t
     }
     set = set.map((x, j) => (j === i ? { ...c, count: hi } : x));
   }
-  const final = await trial(input, inst, set, deadline + 5_000);
+  const final = await trial(input, inst, set, deadline + 5_000, s.solver);
   return { set, conflict: { requirements: set.map((c) => describe(c, inst, input.policy, set)), facts: final.facts, ...(complete ? {} : { minimal: false }) } };
 }
 
@@ -361,7 +365,7 @@ export async function explainConflicts(input: OptimalInput, opts: ExplainOptions
       devices = applyHintLifts(devices, [lift]);
     }
   }
-  const s: Search = { input: { ...input, devices }, inst, all: candidatesOf(inst, input.policy), hintLifts, found: [], deadline };
+  const s: Search = { input: { ...input, devices }, inst, all: candidatesOf(inst, input.policy), hintLifts, found: [], deadline, ...(opts.solver ? { solver: opts.solver } : {}) };
   const describeAll = (set: readonly Candidate[]) => set.map((c) => describe(c, inst, input.policy, set));
 
   // The solver's conflicts: block each one found (lift all of its requirements), search again.
@@ -369,7 +373,7 @@ export async function explainConflicts(input: OptimalInput, opts: ExplainOptions
   let stopped: Stopped | undefined;
   for (;;) {
     const available = s.all.filter((c) => !blocked.has(candidateKey(c)));
-    const t = await trial(s.input, inst, available, deadline);
+    const t = await trial(s.input, inst, available, deadline, s.solver);
     if (t.unknown) {
       // Out of budget before this search was answered: the first one is every requirement, unminimised.
       if (s.found.length === 0) conflicts.push({ requirements: describeAll(available), facts: [], minimal: false });
@@ -383,7 +387,7 @@ export async function explainConflicts(input: OptimalInput, opts: ExplainOptions
     }
     if (s.found.length === 0) {
       // The layout as given may be impossible by itself: then the facts are the whole story.
-      const none = await trial(s.input, inst, [], deadline);
+      const none = await trial(s.input, inst, [], deadline, s.solver);
       if (none.infeasible) {
         conflicts.push({ requirements: [], facts: none.facts });
         return { conflicts, stopped: 'blocked' };

@@ -4,6 +4,7 @@
 import { optimalInputOf } from '../assign.js';
 import type { ParsedDomain } from '../model/parseDomain.js';
 import type { Policy } from '../model/schemas.js';
+import type { SolverChoice } from '../solver/session.js';
 import { conflictLines, requirementLine, type Conflict } from './conflict.js';
 import { explainConflicts, type Stopped } from './explainConflict.js';
 import { smallestFixes, type Fix } from './fixes.js';
@@ -22,6 +23,7 @@ export interface Infeasible {
 export interface ExplainDomainOptions {
   timeoutMs: number;
   maxConflicts?: number;
+  solver?: SolverChoice;
 }
 
 /** Why `parsed` has no layout, or undefined when it has one (or the search could not tell in time). */

@@ -81,7 +81,7 @@ export function minimumHittingSet(sets: readonly (readonly string[])[], cost: (k
 }
 
 const feasible = async (s: Search, kept: readonly Candidate[]) => {
-  const t = await trial(s.input, s.inst, kept, s.deadline);
+  const t = await trial(s.input, s.inst, kept, s.deadline, s.solver);
   return !t.infeasible && !t.unknown;
 };
 
@@ -105,7 +105,7 @@ async function correction(s: Search): Promise<Correction | undefined> {
     if (performance.now() >= s.deadline) return undefined;
     const hit = minimumHittingSet(sets, (k) => candidateCost(byKey.get(k)!));
     let kept = s.all.filter((c) => !hit.has(candidateKey(c)));
-    const t = await trial(s.input, s.inst, kept, s.deadline);
+    const t = await trial(s.input, s.inst, kept, s.deadline, s.solver);
     if (t.unknown) return undefined;
     if (t.infeasible) {
       const { set } = await findConflict(s, kept, t);
@@ -163,7 +163,7 @@ async function plan(s: Search, kept: readonly Candidate[]): Promise<{ addedContr
     if (e instanceof ConflictError) return undefined;
     throw e;
   }
-  const out = await solveInstance(inst, { timeoutMs: Math.max(1_000, s.deadline - performance.now()) });
+  const out = await solveInstance(inst, { timeoutMs: Math.max(1_000, s.deadline - performance.now()), ...(s.solver ? { solver: s.solver } : {}) });
   if (out.status !== 'sat') return undefined;
   decodeLayout(inst, out.values, out.vars);
   return { addedControllers: out.added + s.input.forced.length, proven: out.proven };
@@ -243,6 +243,7 @@ export interface FixReport {
  */
 export async function smallestFixes(parsed: ParsedDomain, policy: Policy, report: ConflictReport, deadline: number): Promise<FixReport> {
   const s = report.search;
+  const solver = s?.solver ? { solver: s.solver } : {};
   if (!s) return { fixes: [] };
   const main = await fixOf(s, []);
   const found: Found[] = main ? [main] : [];
@@ -250,7 +251,7 @@ export async function smallestFixes(parsed: ParsedDomain, policy: Policy, report
 
   const bus = busPciRelaxation(s);
   if (bus && remaining() > 0) {
-    const alt = await explainConflicts({ ...s.input, devices: bus.devices }, { timeoutMs: remaining() });
+    const alt = await explainConflicts({ ...s.input, devices: bus.devices }, { timeoutMs: remaining(), ...solver });
     const relaxation: Requirement = {
       rule: 'bus-pci',
       devices: bus.moved,
@@ -262,7 +263,7 @@ export async function smallestFixes(parsed: ParsedDomain, policy: Policy, report
 
   const off = rootHotplugOff(parsed, policy);
   if (off && remaining() > 0) {
-    const alt = await explainConflicts(optimalInputOf(off, policy), { timeoutMs: remaining() });
+    const alt = await explainConflicts(optimalInputOf(off, policy), { timeoutMs: remaining(), ...solver });
     const relaxation: Requirement = {
       rule: 'root-hotplug-off',
       devices: ['controller[pci 0]'],
@@ -272,7 +273,7 @@ export async function smallestFixes(parsed: ParsedDomain, policy: Policy, report
     if (f?.pure) {
       // The edited domain as a whole: assign validates the layout it writes.
       try {
-        const r = await assignDomain(off, { strategy: 'optimal', policy, timeoutMs: Math.max(1_000, remaining()) });
+        const r = await assignDomain(off, { strategy: 'optimal', policy, timeoutMs: Math.max(1_000, remaining()), ...solver });
         found.push({ ...f, fix: { ...f.fix, addedControllers: r.objective.addedControllers, proven: r.proven } });
       } catch (e) {
         if (!(e instanceof PciplanError)) throw e;

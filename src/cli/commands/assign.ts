@@ -3,7 +3,7 @@ import { assignDomain, type AssignResult } from '../../assign.js';
 import type { Progress } from '../../optimal/solve.js';
 import { writeXml } from '../../xml/writeXml.js';
 import { readDomainFile, writeOutput } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy, resolveTimeout, timeoutArg } from '../options.js';
+import { formatArg, policyArgs, resolvePolicy, resolveSolver, resolveTimeout, solverArgs, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
 
 /** What `assign --format json` reports, from any planner (compare also feeds it real libvirt's). */
@@ -52,6 +52,7 @@ export default defineCommand({
     output: { type: 'string', alias: 'o', description: 'Write the result here instead of stdout', valueHint: 'OUT.xml' },
     format: formatArg(['xml', 'json', 'table'], 'xml'),
     ...policyArgs,
+    ...solverArgs,
   },
   async run({ args }) {
     const parsed = readDomainFile(args.domain);
@@ -61,6 +62,7 @@ export default defineCommand({
       policy: resolvePolicy(args),
       timeoutMs: timeout * 1000,
       onProgress: progressPrinter(),
+      solver: resolveSolver(args),
     });
     if (result.strategy === 'optimal' && !result.proven) {
       process.stderr.write(`pciplan: not proven optimal within ${timeout} s: ${result.objective.addedControllers} controllers added, no layout needs fewer than ${result.lowerBound}\n`);

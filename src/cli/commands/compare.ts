@@ -9,7 +9,8 @@ import { buildTopology } from '../../model/topology.js';
 import { brokenRequirements } from '../../validate/validateDomain.js';
 import { spareCapacity } from '../../validate/hints.js';
 import { readDomainFile } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy } from '../options.js';
+import type { SolverChoice } from '../../solver/session.js';
+import { formatArg, policyArgs, resolvePolicy, resolveSolver, solverArgs } from '../options.js';
 import { renderTable } from '../table.js';
 import { assignJson, type PlanReport } from './assign.js';
 
@@ -47,9 +48,9 @@ function summarise(r: PlanReport, policy: Policy): Side {
   };
 }
 
-async function side(parsed: ParsedDomain, strategy: 'greedy' | 'optimal', policy: Policy): Promise<Side> {
+async function side(parsed: ParsedDomain, strategy: 'greedy' | 'optimal', policy: Policy, solver: SolverChoice): Promise<Side> {
   try {
-    return summarise(await assignDomain(parsed, { strategy, policy }), policy);
+    return summarise(await assignDomain(parsed, { strategy, policy, solver }), policy);
   } catch (e) {
     if (e instanceof PciplanError) return { ok: false, error: e.message };
     throw e;
@@ -73,15 +74,17 @@ export default defineCommand({
     format: formatArg(['table', 'json'], 'table'),
     libvirt: { type: 'boolean', description: "Also place each domain with real libvirt (define + dumpxml, offline) as a third column" },
     ...policyArgs,
+    ...solverArgs,
   },
   async run({ args }) {
     const files = [args.domains, ...(args._ ?? []).filter((f) => f !== args.domains)].filter((f): f is string => typeof f === 'string');
     const policy = resolvePolicy(args);
+    const solver = resolveSolver(args);
     const parsed = files.map((f) => readDomainFile(f));
     const libvirt = args.libvirt ? await libvirtSides(parsed, policy) : undefined;
     const domains: { file: string; greedy: Side; optimal: Side; libvirt?: Side }[] = [];
     for (const [i, p] of parsed.entries()) {
-      domains.push({ file: files[i]!, greedy: await side(p, 'greedy', policy), optimal: await side(p, 'optimal', policy), ...(libvirt ? { libvirt: libvirt[i]! } : {}) });
+      domains.push({ file: files[i]!, greedy: await side(p, 'greedy', policy, solver), optimal: await side(p, 'optimal', policy, solver), ...(libvirt ? { libvirt: libvirt[i]! } : {}) });
     }
     const strategies = libvirt ? (['greedy', 'optimal', 'libvirt'] as const) : (['greedy', 'optimal'] as const);
     if (args.format === 'json') {

@@ -4,7 +4,7 @@ import { ConflictError, inputError } from '../../errors.js';
 import { explainDomain, infeasibleLines, type Infeasible } from '../../explain/explainDomain.js';
 import { explainLayout, reasonLine } from '../../explain/explainLayout.js';
 import { readDomainFile } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy, resolveTimeout, timeoutArg } from '../options.js';
+import { formatArg, policyArgs, resolvePolicy, resolveSolver, resolveTimeout, solverArgs, timeoutArg } from '../options.js';
 
 export default defineCommand({
   meta: { name: 'explain', description: 'Say why a domain has no layout (every independent conflict, and the smallest fix), or why its layout needs each controller it adds' },
@@ -14,6 +14,7 @@ export default defineCommand({
     'max-conflicts': { type: 'string', description: 'Report at most N independent conflicts (default 10)', valueHint: 'N' },
     format: formatArg(['text', 'json'], 'text'),
     ...policyArgs,
+    ...solverArgs,
   },
   async run({ args }) {
     const maxRaw = args['max-conflicts'] ?? '10';
@@ -22,6 +23,7 @@ export default defineCommand({
     const policy = resolvePolicy(args);
     const file = parsed.domain.file;
     const timeoutMs = resolveTimeout(args.timeout, 60) * 1000;
+    const solver = resolveSolver(args);
     const out = (s: string) => process.stdout.write(s);
     const infeasible = (r: Infeasible) => {
       process.exitCode = 1;
@@ -29,11 +31,11 @@ export default defineCommand({
       out(`${infeasibleLines(file, r).join('\n')}\n`);
     };
     const start = performance.now();
-    const why = await explainDomain(parsed, policy, { timeoutMs, maxConflicts: Number(maxRaw) });
+    const why = await explainDomain(parsed, policy, { timeoutMs, maxConflicts: Number(maxRaw), solver });
     if (why) return infeasible(why);
     let result;
     try {
-      result = await assignDomain(parsed, { strategy: 'optimal', policy, timeoutMs: Math.max(1_000, timeoutMs - (performance.now() - start)) });
+      result = await assignDomain(parsed, { strategy: 'optimal', policy, timeoutMs: Math.max(1_000, timeoutMs - (performance.now() - start)), solver });
     } catch (e) {
       // Not answered in time by the feasibility check, and no layout after all.
       if (e instanceof ConflictError) return infeasible({ conflicts: [e.conflict], complete: false, stopped: 'time', fixes: [] });

@@ -7,7 +7,7 @@ import { renderSvg } from '../../report/svg.js';
 import { renderPciTree } from '../../report/tree.js';
 import { failedView, strategyView, writtenView, type View } from '../../report/views.js';
 import { readDomainFile } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy } from '../options.js';
+import { formatArg, policyArgs, resolvePolicy, resolveSolver, solverArgs } from '../options.js';
 
 export default defineCommand({
   meta: { name: 'show', description: 'Draw the PCI tree of a domain (as written, or as a strategy would lay it out)' },
@@ -17,13 +17,15 @@ export default defineCommand({
     compare: { type: 'boolean', description: 'Show the greedy (libvirt) and the optimal layout side by side' },
     format: formatArg(['tree', 'dot', 'svg', 'html'], 'tree'),
     ...policyArgs,
+    ...solverArgs,
   },
   async run({ args }) {
     if (args.compare && args.strategy) throw inputError(undefined, '--compare shows both strategies; leave out --strategy');
     const parsed = readDomainFile(args.domain);
     const policy = resolvePolicy(args);
+    const solver = resolveSolver(args);
     // assignDomain leaves the parsed document as it was: both strategies start from the same one.
-    const layout = async (strategy: Strategy, key = '') => strategyView(await assignDomain(parsed, { strategy, policy }), policy, key);
+    const layout = async (strategy: Strategy, key = '') => strategyView(await assignDomain(parsed, { strategy, policy, solver }), policy, key);
     // Side by side, one strategy failing is part of the answer (libvirt's greedy often does).
     const side = (strategy: Strategy): Promise<View | PciplanError> =>
       layout(strategy, strategy).catch((e: unknown) => {
