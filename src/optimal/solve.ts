@@ -4,6 +4,7 @@
 // Every unsat answer is a proof that no layout needs fewer; a timeout ends the search
 // with the best layout found, marked as not proven.
 import { encodeBusNumbers } from '../../encodings/busNumbers.js';
+import { canonicalObjectives, objectiveCommands, seedOptions } from '../../encodings/canonical.js';
 import { encodeDemand } from '../../encodings/demand.js';
 import { encodeExpanders } from '../../encodings/expanders.js';
 import { encodeObjective } from '../../encodings/objective.js';
@@ -28,10 +29,23 @@ export interface SolveOptions {
   /** Total budget for the search. */
   timeoutMs: number;
   onProgress?: (p: Progress) => void;
+  /** Z3's random seeds (--solver-seed): a check that layouts do not depend on the search. */
+  seed?: number;
 }
 
 export type SolveOutcome =
-  | { status: 'sat'; values: Map<string, number>; vars: Vars; added: number; lowerBound: number; bound: number; proven: boolean; checks: number }
+  | {
+      status: 'sat';
+      values: Map<string, number>;
+      vars: Vars;
+      added: number;
+      lowerBound: number;
+      bound: number;
+      proven: boolean;
+      /** The values are the canonical tie-break among the layouts with `added` (encodings/canonical.ts). */
+      canonical: boolean;
+      checks: number;
+    }
   /** No layout at all; `explainConflict` (with checkFeasible) says why. */
   | { status: 'unsat'; lowerBound: number }
   | { status: 'unknown'; lowerBound: number; bound: number };
@@ -66,7 +80,7 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
   // with only the trusted part of it.
   let assumed = analytic;
   const lowerBound = analytic;
-  const script = smt.script();
+  const script = seedOptions(opts.seed) + smt.script();
   const remaining = () => Math.max(50, Math.round(opts.timeoutMs - (performance.now() - start)));
   let checks = 0;
 
@@ -139,7 +153,28 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
       proven = lo >= added;
     }
   }
-  return { status: 'sat', values: best, vars, added, lowerBound, bound: proven ? added : Math.min(lo, added), proven, checks };
+  // The canonical layout among those with `added` controllers: one optimisation call.
+  checks++;
+  const canonical = await tieBreak(script, smt, vars, added, remaining());
+  return { status: 'sat', values: canonical ?? best, vars, added, lowerBound, bound: proven ? added : Math.min(lo, added), proven, canonical: !!canonical, checks };
+}
+
+/**
+ * The lexicographic tie-break of encodings/canonical.ts under `added = count`: Z3's optimizer in
+ * its lexicographic mode. undefined when it runs out of time (the caller keeps its model).
+ */
+async function tieBreak(script: string, smt: Smt, vars: Vars, count: number, timeoutMs: number): Promise<Map<string, number> | undefined> {
+  const z3 = await SmtSession.open();
+  try {
+    const objectives = objectiveCommands(canonicalObjectives(vars, smt));
+    const fix = `(assert (= ${vars.added} ${count}))\n`;
+    const out = (await z3.eval(`(set-option :timeout ${timeoutMs})\n${Z3_OPTIONS}${script}${fix}${objectives}(check-sat)\n(get-value (${smt.vars.join(' ')}))`)).trim();
+    const first = out.split('\n', 1)[0]!.trim();
+    if (first !== 'sat') return undefined;
+    return parseValues(out.slice(first.length));
+  } finally {
+    z3.close();
+  }
 }
 
 /**

@@ -1,0 +1,94 @@
+/*
+ * Canonical optimal layouts: among the layouts with the optimal number of added controllers, the
+ * one pciplan writes is defined by the instance alone, not by the order in which Z3 searches.
+ *
+ * Rule. Let C* be the optimum the bound search proved (solve.ts) and
+ *   S = { v : v meets every constraint of the count model, added(v) = C* }
+ * (finite and non-empty: every variable is a bounded integer, and the search found a member).
+ * The decode (src/optimal/decode.ts) is a pure function of the instance and of the values of a
+ * fixed list of variables K = (k_1, ..., k_m): the unit counts x and slots u per (class, placement,
+ * location), the new controllers per model and location, the pci-bridges per depth and the
+ * spares per location. Each k_i gets a direction d_i in {+1 (minimise), -1 (maximise)}, and
+ *   key(v) = (d_1 k_1(v), ..., d_m k_m(v))
+ * is compared lexicographically. The canonical assignment is the K-part of the lex-least key
+ * over S.
+ *
+ * Claim: that K-part is unique, so the layout is the same bytes whatever Z3 build, backend or
+ * random seed answers. Proof: lexicographic order is a total order on Z^m; S is finite and
+ * non-empty, so key(S) has exactly one least element kappa; two assignments with the same key
+ * have the same K-part (d_i is +-1), hence the same decode. Z3's optimizer in lexicographic mode
+ * (opt.priority=lex, its default) returns a model with key = kappa: it minimises k_1, fixes it,
+ * minimises k_2, ...; each step is an exact integer optimisation (bounded linear integer
+ * arithmetic). A timeout answers `unknown`, never a model claimed optimal; then solve.ts keeps the
+ * search's model and says the layout is not canonical.
+ *
+ * Cost: one extra call (an optimisation with m objectives, all bounded, under `added = C*`); no
+ * new constraint. The variables outside K (expander slot counts, bus-number helpers) are not read
+ * by the decode, so they need no tie-break.
+ *
+ * Order (why): devices first, room for later last, as the decode places them.
+ *  1. per class (in class-key order), per placement in the decode's preference order (integrated,
+ *     root, port, port with hotplug off, bridge slot, dmi slot), per location (root first):
+ *     maximise x. Units take the cheapest kind of place that the optimum allows, the same way
+ *     whatever else the optimum needs.
+ *  2. packed slots u: minimise (8 functions to a slot where the optimum allows).
+ *  3. controllers, by model across locations: expanders, switches, downstream ports (on, off),
+ *     pcie-to-pci, dmi-to-pci and pci-bridges, hotplug='off' root ports, re-homed root ports,
+ *     then plain root ports at the expander locations (the root location gets what is left):
+ *     minimise. Flat root ports before switches, bridges at the shallowest depth.
+ *  4. pci-bridges by depth, deepest first: minimise.
+ *  5. spares: maximise at the root location, then minimise elsewhere (spares where the plain root
+ *     ports are).
+ */
+import type { Smt, Term } from '../src/solver/smt.js';
+import type { Placement, Vars } from './variables.js';
+
+export interface Objective {
+  term: Term;
+  sense: 'minimize' | 'maximize';
+}
+
+const PLACEMENT_ORDER: readonly Placement[] = ['int', 'root', 'port', 'portOff', 'bridge', 'dmi'];
+
+/** The tie-break objectives in priority order (constants dropped: they tie everything). */
+export function canonicalObjectives(v: Vars, smt: Smt): Objective[] {
+  const out: Objective[] = [];
+  const add = (term: Term | undefined, sense: Objective['sense']) => {
+    if (term === undefined || /^\d+$/.test(term) || !smt.vars.includes(term)) return;
+    if (out.some((o) => o.term === term)) return;
+    out.push({ term, sense });
+  };
+  const locs = [...v.loc.values()];
+  const classes = [...new Set(v.assignments.map((a) => a.cls))];
+  // 1 and 2: units, their placements and packed slots.
+  for (const c of classes) {
+    const mine = v.assignments.filter((a) => a.cls === c);
+    for (const w of PLACEMENT_ORDER) for (const l of locs) add(mine.find((a) => a.w === w && a.loc === l.loc.id)?.x, 'maximize');
+  }
+  for (const a of v.assignments) if (a.u !== a.x) add(a.u, 'minimize');
+  // 3: controllers by model.
+  for (const k of ['e', 'sw', 'dp', 'df', 'br', 'dm', 'pb', 'ro', 'ov'] as const) for (const l of locs) add(l[k], 'minimize');
+  for (const l of locs) if (l.loc.id !== 'R') add(l.rp, 'minimize');
+  add(v.loc.get('R')?.rp, 'minimize');
+  // 4: pci-bridges by depth (pciSlots.ts names them), deepest first.
+  for (const depth of ['pbD', 'pbC', 'pbB', 'pbA']) for (const l of locs) add(`${depth}_${l.loc.id}`, 'minimize');
+  add('pbRoot', 'minimize');
+  // 5: spares.
+  locs.forEach((l, i) => {
+    add(l.spP, i === 0 ? 'maximize' : 'minimize');
+    add(l.spS, i === 0 ? 'maximize' : 'minimize');
+  });
+  add('spRoot', 'maximize');
+  return out;
+}
+
+/** The objectives as SMT-LIB commands, for an optimisation call. */
+export function objectiveCommands(objs: readonly Objective[]): string {
+  return objs.map((o) => `(${o.sense} ${o.term})\n`).join('');
+}
+
+/** Z3's random seeds, as script text (any backend that reads SMT-LIB honours them). */
+export function seedOptions(seed: number | undefined): string {
+  if (seed === undefined) return '';
+  return `(set-option :random-seed ${seed})\n(set-option :smt.random_seed ${seed})\n(set-option :sat.random_seed ${seed})\n`;
+}
