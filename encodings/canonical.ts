@@ -82,9 +82,25 @@ export function canonicalObjectives(v: Vars, smt: Smt): Objective[] {
   return out;
 }
 
-/** The objectives as SMT-LIB commands, for an optimisation call. */
-export function objectiveCommands(objs: readonly Objective[]): string {
-  return objs.map((o) => `(${o.sense} ${o.term})\n`).join('');
+/**
+ * "Some layout's key is lexicographically smaller than the key of `values`", as assertions:
+ *   p_0 = true,  p_i = p_{i-1} and k_i = v_i,   OR_i (p_{i-1} and d_i k_i < d_i v_i)
+ * (linear in m: the prefix equalities are chained through Boolean definitions).
+ */
+export function lexSmaller(objs: readonly Objective[], values: ReadonlyMap<string, number>): string {
+  const lines: string[] = [];
+  const better: string[] = [];
+  let prefix = 'true';
+  objs.forEach((o, i) => {
+    const v = values.get(o.term) ?? 0;
+    const step = o.sense === 'minimize' ? `(< ${o.term} ${v})` : `(> ${o.term} ${v})`;
+    better.push(prefix === 'true' ? step : `(and ${prefix} ${step})`);
+    if (i === objs.length - 1) return;
+    lines.push(`(define-fun lexEq${i} () Bool ${prefix === 'true' ? `(= ${o.term} ${v})` : `(and ${prefix} (= ${o.term} ${v}))`})`);
+    prefix = `lexEq${i}`;
+  });
+  lines.push(`(assert (or false ${better.join(' ')}))`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** Z3's random seeds, as script text (any backend that reads SMT-LIB honours them). */

@@ -16,6 +16,8 @@ import type { Policy } from './model/schemas.js';
 import { formatAddress, type Device, type Domain, type PciAddress } from './model/types.js';
 import { guestBusNumbers } from './model/topology.js';
 import { isRequirementRule, validateDomain } from './validate/validateDomain.js';
+import { addressChanges, assertNothingMoved, type Move } from './stable/moves.js';
+import { pinPrevious, type Pinned } from './stable/previous.js';
 import { newElement, rootElement, type XmlDocument, type XmlElement } from './xml/tree.js';
 
 export type Strategy = 'optimal' | 'greedy';
@@ -45,6 +47,8 @@ export interface AssignResult {
   ms: number;
   /** Of ms, the time spent building the model and searching with Z3 (0 for greedy). */
   solveMs: number;
+  /** With `previous`: the devices that left their old address, and the requirement that forced it. */
+  moved?: Move[];
 }
 
 export interface AssignOptions {
@@ -53,6 +57,12 @@ export interface AssignOptions {
   /** Budget for the optimal search (default 30 s). */
   timeoutMs?: number;
   onProgress?: (p: Progress) => void;
+  /** Z3's random seeds: a check that layouts do not depend on the solver's search. */
+  solverSeed?: number;
+  /** An earlier layout of this domain: what is still there keeps its address (src/stable/previous.ts). */
+  previous?: ParsedDomain;
+  /** With `previous`: old controllers nothing kept sits under are dropped, not kept. */
+  dropUnused?: boolean;
 }
 
 /** Refuse a layout that breaks a rule before placing anything around it. */
@@ -125,7 +135,11 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
     throw e;
   }
   const solveStart = performance.now();
-  const outcome = await solveInstance(inst, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const outcome = await solveInstance(inst, {
+    timeoutMs: opts.timeoutMs ?? 30_000,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.solverSeed !== undefined ? { seed: opts.solverSeed } : {}),
+  });
   const solveMs = performance.now() - solveStart;
   if (outcome.status === 'unsat') {
     throw new ConflictError(await explainConflict(input, { timeoutMs: opts.timeoutMs ?? 30_000 }), domain.file);
@@ -177,8 +191,10 @@ function forcedController(c: NewController, domain: Domain, index: number): Devi
   return readDevice(newElement('controller', attrs, children), 'controller', index + 1, index, [], domain.machine, domain.arch, domain.file);
 }
 
-export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): Promise<AssignResult> {
+export async function assignDomain(input: ParsedDomain, opts: AssignOptions): Promise<AssignResult> {
   const start = performance.now();
+  const pinned: Pinned | undefined = opts.previous ? pinPrevious(input, opts.previous, opts.policy, { dropUnused: !!opts.dropUnused }) : undefined;
+  const parsed = pinned?.parsed ?? input;
   const { doc, domain } = parsed;
   checkInput(domain, opts.policy);
   const root = rootElement(doc);
@@ -231,6 +247,13 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
     ...result.added.map((c) => ({ index: c.index, model: c.model as string, ...(c.address ? { address: formatAddress(c.address) } : {}) })),
   ];
   const busNumbers = guestBusNumbers(written);
+  let moved: Move[] | undefined;
+  if (pinned) {
+    const now = new Map(written.devices.map((d) => [d.id, d.address.type === 'pci' ? d.address.pci : undefined] as const));
+    assertNothingMoved('assign --previous', [...pinned.kept].map(([id, before]) => ({ id, before, after: now.get(id) })));
+    const why = new Map(pinned.released.map((r) => [r.id, r.why]));
+    moved = addressChanges(pinned.released.map((r) => ({ id: r.id, before: r.from, after: now.get(r.id) }))).map((m) => ({ ...m, why: why.get(m.id)! }));
+  }
   return {
     strategy: opts.strategy,
     doc: out,
@@ -243,6 +266,7 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
     proven: result.proven,
     ms: performance.now() - start,
     solveMs: result.solveMs,
+    ...(moved ? { moved } : {}),
   };
 }
 

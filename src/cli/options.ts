@@ -49,3 +49,22 @@ export function resolveTimeout(value: string | undefined, fallback: number): num
   if (!Number.isFinite(seconds) || seconds <= 0) throw inputError(undefined, `--timeout must be a positive number of seconds, got '${value}'`);
   return seconds;
 }
+
+/** `--solver-seed`: Z3's random seeds, to check that a layout does not depend on the solver's search. */
+export const seedArg = {
+  'solver-seed': {
+    type: 'string',
+    description: "Set Z3's random seeds (a check that layouts do not depend on the solver's search: the output must not change)",
+    valueHint: 'N',
+  },
+} satisfies ArgsDef;
+
+export function resolveSeed(raw: unknown): number | undefined {
+  return count(raw, 'solver-seed');
+}
+
+/** `--previous` and `--drop-unused`: keep the addresses of an earlier layout. */
+export const previousArgs = {
+  previous: { type: 'string', description: 'An earlier layout of this domain (output of assign, or virsh dumpxml): what is still there keeps its address', valueHint: 'OLD.xml' },
+  'drop-unused': { type: 'boolean', description: 'With --previous: drop old controllers that nothing kept sits under' },
+} satisfies ArgsDef;

@@ -4,7 +4,7 @@
 // Every unsat answer is a proof that no layout needs fewer; a timeout ends the search
 // with the best layout found, marked as not proven.
 import { encodeBusNumbers } from '../../encodings/busNumbers.js';
-import { canonicalObjectives, objectiveCommands, seedOptions } from '../../encodings/canonical.js';
+import { canonicalObjectives, lexSmaller, seedOptions } from '../../encodings/canonical.js';
 import { encodeDemand } from '../../encodings/demand.js';
 import { encodeExpanders } from '../../encodings/expanders.js';
 import { encodeObjective } from '../../encodings/objective.js';
@@ -89,7 +89,7 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
    * slower incremental core after push), and the same input must give the same layout whatever
    * was solved before.
    */
-  const check = async (bound: number | undefined): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; values?: Map<string, number> }> => {
+  const check = async (bound: number | undefined, extra = ''): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; values?: Map<string, number> }> => {
     checks++;
     const z3 = await SmtSession.open();
     try {
@@ -97,7 +97,7 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
       // A fresh context per check: push/pop on one context switches Z3 to its incremental core,
       // many times slower on these models.
       // The values come back in the same call when the answer is sat (one round trip less).
-      const out = (await z3.eval(`(set-option :timeout ${remaining()})\n${Z3_OPTIONS}${script}${assertBound}${CHECK}\n(get-value (${smt.vars.join(' ')}))`)).trim();
+      const out = (await z3.eval(`(set-option :timeout ${remaining()})\n${Z3_OPTIONS}${script}${assertBound}${extra}${CHECK}\n(get-value (${smt.vars.join(' ')}))`)).trim();
       const first = out.split('\n', 1)[0]!.trim();
       const answer = first === 'sat' || first === 'unsat' ? first : 'unknown';
       if (answer !== 'sat') return { answer };
@@ -153,28 +153,23 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
       proven = lo >= added;
     }
   }
-  // The canonical layout among those with `added` controllers: one optimisation call.
-  checks++;
-  const canonical = await tieBreak(script, smt, vars, added, remaining());
-  return { status: 'sat', values: canonical ?? best, vars, added, lowerBound, bound: proven ? added : Math.min(lo, added), proven, canonical: !!canonical, checks };
-}
-
-/**
- * The lexicographic tie-break of encodings/canonical.ts under `added = count`: Z3's optimizer in
- * its lexicographic mode. undefined when it runs out of time (the caller keeps its model).
- */
-async function tieBreak(script: string, smt: Smt, vars: Vars, count: number, timeoutMs: number): Promise<Map<string, number> | undefined> {
-  const z3 = await SmtSession.open();
-  try {
-    const objectives = objectiveCommands(canonicalObjectives(vars, smt));
-    const fix = `(assert (= ${vars.added} ${count}))\n`;
-    const out = (await z3.eval(`(set-option :timeout ${timeoutMs})\n${Z3_OPTIONS}${script}${fix}${objectives}(check-sat)\n(get-value (${smt.vars.join(' ')}))`)).trim();
-    const first = out.split('\n', 1)[0]!.trim();
-    if (first !== 'sat') return undefined;
-    return parseValues(out.slice(first.length));
-  } finally {
-    z3.close();
+  // The canonical layout among those with `added` controllers (encodings/canonical.ts): descend
+  // in lexicographic order until no layout with that count has a smaller key (an unsat answer).
+  const objectives = canonicalObjectives(vars, smt);
+  let canonical = false;
+  let tieChecks = 0;
+  while (!process.env.PCIPLAN_NOTIE && performance.now() - start < opts.timeoutMs) {
+    tieChecks++;
+    const r = await check(added, `(assert (= ${vars.added} ${added}))\n${lexSmaller(objectives, best)}`);
+    if (r.answer === 'unknown') break;
+    if (r.answer === 'unsat') {
+      canonical = true;
+      break;
+    }
+    best = r.values!;
   }
+  if (process.env.PCIPLAN_TIE) console.error(`tie-break: ${tieChecks} checks, ${objectives.length} keys`);
+  return { status: 'sat', values: best, vars, added, lowerBound, bound: proven ? added : Math.min(lo, added), proven, canonical, checks };
 }
 
 /**
