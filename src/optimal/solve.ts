@@ -70,8 +70,8 @@ export function buildModel(inst: Instance): { smt: Smt; vars: Vars; lowerBound: 
  * faster than the default on the at-the-bound checks, and simplifying and propagating before the
  * SMT core a further 1.2-2x on small and medium models.
  */
-const Z3_OPTIONS = '(set-option :smt.arith.solver 2)\n';
-const CHECK = '(check-sat-using (then simplify propagate-values solve-eqs smt))';
+export const Z3_OPTIONS = '(set-option :smt.arith.solver 2)\n';
+export const CHECK = '(check-sat-using (then simplify propagate-values solve-eqs smt))';
 
 export async function solveInstance(inst: Instance, opts: SolveOptions): Promise<SolveOutcome> {
   const start = performance.now();
