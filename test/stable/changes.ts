@@ -15,6 +15,8 @@ export interface Change {
   what: string;
   /** The one device whose requirement changed ('hint'), and its new hotplug requirement. */
   edited?: { id: string; hotplug: boolean };
+  /** The device removed ('remove'). */
+  removed?: string;
 }
 
 const disks = (xml: string) => [...xml.matchAll(/<disk type='file' device='disk'>[\s\S]*?<\/disk>\n?/g)].map((m) => m[0]);
@@ -46,7 +48,7 @@ export function changed(seed: number): { base: { xml: string; policy: Policy; pc
     case 'remove': {
       const victim = ds[Math.floor(r() * ds.length)]!;
       const target = /dev='(\w+)'/.exec(victim)![1]!;
-      return { base, change: { kind, policy, what: `disk[${target}] removed`, xml: base.xml.replace(victim, '') } };
+      return { base, change: { kind, policy, what: `disk[${target}] removed`, xml: base.xml.replace(victim, ''), removed: `disk[${target}]` } };
     }
     case 'spares': {
       const k = 1 + Math.floor(r() * 7);
