@@ -33,3 +33,19 @@ export function assertNothingMoved(what: string, pairs: readonly Kept[]): void {
 export function moveLine(m: Move): string {
   return `moved ${m.id} from ${m.from} to ${m.to}: ${m.why}`;
 }
+
+/**
+ * Devices of `previous` that sit elsewhere in `layout` (same name, both addressed): what compare's
+ * "moved vs --previous" column counts and show marks. Names are pciplan's device names (alias,
+ * natural key, or ordinal within the kind).
+ */
+export function movedSince(previous: { devices: readonly { id: string; address: { type: string; pci?: PciAddress } }[] }, layout: { devices: readonly { id: string; address: { type: string; pci?: PciAddress } }[] }): Map<string, string> {
+  const before = new Map(previous.devices.flatMap((d) => (d.address.type === 'pci' && d.address.pci ? [[d.id, d.address.pci] as const] : [])));
+  const out = new Map<string, string>();
+  for (const d of layout.devices) {
+    const was = before.get(d.id);
+    const is = d.address.type === 'pci' ? d.address.pci : undefined;
+    if (was && is && show(was) !== show(is)) out.set(d.id, show(was));
+  }
+  return out;
+}
