@@ -16,15 +16,23 @@
  * Claim: that K-part is unique, so the layout is the same bytes whatever Z3 build, backend or
  * random seed answers. Proof: lexicographic order is a total order on Z^m; S is finite and
  * non-empty, so key(S) has exactly one least element kappa; two assignments with the same key
- * have the same K-part (d_i is +-1), hence the same decode. Z3's optimizer in lexicographic mode
- * (opt.priority=lex, its default) returns a model with key = kappa: it minimises k_1, fixes it,
- * minimises k_2, ...; each step is an exact integer optimisation (bounded linear integer
- * arithmetic). A timeout answers `unknown`, never a model claimed optimal; then solve.ts keeps the
- * search's model and says the layout is not canonical.
+ * have the same K-part (d_i is +-1), hence the same decode.
  *
- * Cost: one extra call (an optimisation with m objectives, all bounded, under `added = C*`); no
- * new constraint. The variables outside K (expander slot counts, bus-number helpers) are not read
- * by the decode, so they need no tie-break.
+ * Search (solve.ts): a descent. Start from the model v_0 the bound search found (a member of S).
+ * Ask for a member of S whose key is lexicographically smaller than key(v_j):
+ *   LT(v_j) = OR_i ( AND_{h<i} k_h = k_h(v_j)  and  d_i k_i < d_i k_i(v_j) )
+ * (lexSmaller, below: linear in m through chained prefix definitions). sat gives v_{j+1} with
+ * key(v_{j+1}) < key(v_j); unsat proves key(v_j) = kappa. The keys strictly decrease in a finite
+ * set, so the descent ends, and it ends only on the unsat answer: the result is kappa, whichever
+ * members Z3 returned on the way. A timeout answers `unknown`: solve.ts then keeps the search's
+ * model (a valid optimal layout) and marks it not canonical.
+ *
+ * Cost: one check when the bound search's model is already least (the unsat proof), plus one per
+ * improvement; no new variable or constraint in the model itself. Z3's own lexicographic
+ * optimiser (one (minimize) per key) was measured first and ran for seconds to minutes on
+ * 20-device domains (z3 4.8.12 and the WASM build): a per-key optimisation loop, where the
+ * descent asks one question for all keys at once. The variables outside K (expander slot counts,
+ * bus-number helpers) are not read by the decode, so they need no tie-break.
  *
  * Order (why): devices first, room for later last, as the decode places them.
  *  1. per class (in class-key order), per placement in the decode's preference order (integrated,
@@ -45,6 +53,7 @@ import type { Placement, Vars } from './variables.js';
 
 export interface Objective {
   term: Term;
+  /** The direction d_i: the least key has the smallest (minimize) or largest (maximize) value. */
   sense: 'minimize' | 'maximize';
 }
 

@@ -2,7 +2,9 @@
 // analytic lower bound first, then a few steps above it, then any layout and a binary search between
 // the best bound proven and the best layout found (checkFeasible, below, serves explain).
 // Every unsat answer is a proof that no layout needs fewer; a timeout ends the search
-// with the best layout found, marked as not proven.
+// with the best layout found, marked as not proven. Then the canonical layout among those with the
+// optimum: a lexicographic descent over the decode's counts (encodings/canonical.ts), so that the
+// layout does not depend on Z3's search.
 import { encodeBusNumbers } from '../../encodings/busNumbers.js';
 import { canonicalObjectives, lexSmaller, seedOptions } from '../../encodings/canonical.js';
 import { encodeDemand } from '../../encodings/demand.js';
@@ -157,9 +159,7 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
   // in lexicographic order until no layout with that count has a smaller key (an unsat answer).
   const objectives = canonicalObjectives(vars, smt);
   let canonical = false;
-  let tieChecks = 0;
-  while (!process.env.PCIPLAN_NOTIE && performance.now() - start < opts.timeoutMs) {
-    tieChecks++;
+  while (performance.now() - start < opts.timeoutMs) {
     const r = await check(added, `(assert (= ${vars.added} ${added}))\n${lexSmaller(objectives, best)}`);
     if (r.answer === 'unknown') break;
     if (r.answer === 'unsat') {
@@ -168,7 +168,6 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
     }
     best = r.values!;
   }
-  if (process.env.PCIPLAN_TIE) console.error(`tie-break: ${tieChecks} checks, ${objectives.length} keys`);
   return { status: 'sat', values: best, vars, added, lowerBound, bound: proven ? added : Math.min(lo, added), proven, canonical, checks };
 }
 
