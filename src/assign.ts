@@ -49,6 +49,8 @@ export interface AssignResult {
   solveMs: number;
   /** With `previous`: the devices that left their old address, and the requirement that forced it. */
   moved?: Move[];
+  /** The layout is the canonical one among the optimal layouts (encodings/canonical.ts); greedy's always is. */
+  canonical: boolean;
 }
 
 export interface AssignOptions {
@@ -91,6 +93,7 @@ interface Placement {
   lowerBound: number;
   proven: boolean;
   solveMs: number;
+  canonical: boolean;
 }
 
 /** What the optimal search works on: the devices (implicit and forced ones included) and libvirt's layout for defaults. */
@@ -147,7 +150,7 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
   if (outcome.status === 'unknown') {
     // Out of time before any layout: libvirt's is the fallback, when it meets the requirements.
     if (greedy && greedyMeets(doc, domain, implicit, greedy, opts.policy)) {
-      return { addresses: greedy.addresses, added: greedy.added, devices: greedy.devices, lowerBound: outcome.bound, proven: false, solveMs };
+      return { addresses: greedy.addresses, added: greedy.added, devices: greedy.devices, lowerBound: outcome.bound, proven: false, solveMs, canonical: false };
     }
     throw new PciplanError('invalid', `${domain.file}: no layout found within the time budget of ${(opts.timeoutMs ?? 30_000) / 1000} s (raise --timeout)`);
   }
@@ -160,6 +163,7 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
     lowerBound: outcome.bound + forced.length,
     proven: outcome.proven,
     solveMs,
+    canonical: outcome.canonical,
   };
 }
 
@@ -204,7 +208,7 @@ export async function assignDomain(input: ParsedDomain, opts: AssignOptions): Pr
   let ignoredHints: string[] = [];
   if (opts.strategy === 'greedy') {
     const g = assignGreedy(domain, implicit);
-    result = { addresses: g.addresses, added: g.added, devices: g.devices, lowerBound: 0, proven: false, solveMs: 0 };
+    result = { addresses: g.addresses, added: g.added, devices: g.devices, lowerBound: 0, proven: false, solveMs: 0, canonical: true };
     ignoredHints = domain.devices.flatMap((d) => describeHints(d).map((h) => `greedy ignores ${h} on ${d.id}: libvirt's algorithm cannot express it`));
   } else {
     result = await placeOptimal(doc, domain, implicit, opts);
@@ -266,6 +270,7 @@ export async function assignDomain(input: ParsedDomain, opts: AssignOptions): Pr
     proven: result.proven,
     ms: performance.now() - start,
     solveMs: result.solveMs,
+    canonical: result.canonical,
     ...(moved ? { moved } : {}),
   };
 }

@@ -72,6 +72,9 @@ export default defineCommand({
       ...(previous ? { previous, dropUnused: !!args['drop-unused'] } : {}),
     });
     for (const m of result.moved ?? []) process.stderr.write(`pciplan: ${moveLine(m)}\n`);
+    if (result.strategy === 'optimal' && !result.canonical) {
+      process.stderr.write(`pciplan: the tie-break among the optimal layouts ran out of time: this layout is optimal but may differ with another Z3 build or seed\n`);
+    }
     if (result.strategy === 'optimal' && !result.proven) {
       process.stderr.write(`pciplan: not proven optimal within ${timeout} s: ${result.objective.addedControllers} controllers added, no layout needs fewer than ${result.lowerBound}\n`);
     }
