@@ -27,8 +27,15 @@
  * members Z3 returned on the way. A timeout answers `unknown`: solve.ts then keeps the search's
  * model (a valid optimal layout) and marks it not canonical.
  *
+ * Blocks. When that first question is sat, the descent goes on block by block (a block: the keys
+ * of one class's units, the packed slots, the controllers, the bridges, the spares): with the
+ * blocks before B fixed at their proven values, descend over B's keys alone until unsat, then fix
+ * B. This finds kappa too: the lex-least key over S is, block by block, the lex-least block over
+ * the members of S that agree with kappa on the blocks before it (lexicographic order compares
+ * blocks in turn); and the fixed equalities make each later check smaller (Z3 substitutes them).
+ *
  * Cost: one check when the bound search's model is already least (the unsat proof), plus one per
- * improvement; no new variable or constraint in the model itself. Z3's own lexicographic
+ * improvement and one per block after a first improvement; no new variable or constraint in the model itself. Z3's own lexicographic
  * optimiser (one (minimize) per key) was measured first and ran for seconds to minutes on
  * 20-device domains (z3 4.8.12 and the WASM build): a per-key optimisation loop, where the
  * descent asks one question for all keys at once. The variables outside K (expander slot counts,
@@ -53,6 +60,8 @@ import type { Placement, Vars } from './variables.js';
 
 export interface Objective {
   term: Term;
+  /** Consecutive keys of one block (a class's units, the packed slots, the controllers, ...). */
+  block: string;
   /** The direction d_i: the least key has the smallest (minimize) or largest (maximize) value. */
   sense: 'minimize' | 'maximize';
 }
@@ -62,33 +71,55 @@ const PLACEMENT_ORDER: readonly Placement[] = ['int', 'root', 'port', 'portOff',
 /** The tie-break objectives in priority order (constants dropped: they tie everything). */
 export function canonicalObjectives(v: Vars, smt: Smt): Objective[] {
   const out: Objective[] = [];
+  let block = '';
   const add = (term: Term | undefined, sense: Objective['sense']) => {
     if (term === undefined || /^\d+$/.test(term) || !smt.vars.includes(term)) return;
     if (out.some((o) => o.term === term)) return;
-    out.push({ term, sense });
+    out.push({ term, sense, block });
   };
   const locs = [...v.loc.values()];
   const classes = [...new Set(v.assignments.map((a) => a.cls))];
   // 1 and 2: units, their placements and packed slots.
-  for (const c of classes) {
+  classes.forEach((c, ci) => {
+    block = `units ${ci}`;
     const mine = v.assignments.filter((a) => a.cls === c);
     for (const w of PLACEMENT_ORDER) for (const l of locs) add(mine.find((a) => a.w === w && a.loc === l.loc.id)?.x, 'maximize');
-  }
+  });
+  block = 'slots';
   for (const a of v.assignments) if (a.u !== a.x) add(a.u, 'minimize');
+  block = 'controllers';
   // 3: controllers by model.
   for (const k of ['e', 'sw', 'dp', 'df', 'br', 'dm', 'pb', 'ro', 'ov'] as const) for (const l of locs) add(l[k], 'minimize');
   for (const l of locs) if (l.loc.id !== 'R') add(l.rp, 'minimize');
   add(v.loc.get('R')?.rp, 'minimize');
   // 4: pci-bridges by depth (pciSlots.ts names them), deepest first.
+  block = 'bridges';
   for (const depth of ['pbD', 'pbC', 'pbB', 'pbA']) for (const l of locs) add(`${depth}_${l.loc.id}`, 'minimize');
   add('pbRoot', 'minimize');
   // 5: spares.
+  block = 'spares';
   locs.forEach((l, i) => {
     add(l.spP, i === 0 ? 'maximize' : 'minimize');
     add(l.spS, i === 0 ? 'maximize' : 'minimize');
   });
   add('spRoot', 'maximize');
   return out;
+}
+
+/** The objectives split into their blocks, in order. */
+export function blocks(objs: readonly Objective[]): Objective[][] {
+  const out: Objective[][] = [];
+  for (const o of objs) {
+    const last = out[out.length - 1];
+    if (last && last[0]!.block === o.block) last.push(o);
+    else out.push([o]);
+  }
+  return out;
+}
+
+/** The keys of `objs` fixed at their values in `values` (a block proven least). */
+export function fixKeys(objs: readonly Objective[], values: ReadonlyMap<string, number>): string {
+  return objs.map((o) => `(assert (= ${o.term} ${values.get(o.term) ?? 0}))\n`).join('');
 }
 
 /**
