@@ -28,7 +28,8 @@
  *               (policy packFunctions) of one bus kind share a slot
  *   hotplug:    u.hotplug = true -> hot_p; false -> not hot_p (hot_c a free Boolean of each new
  *               root or downstream port: hotplug on or 'off')
- *   bus kind:   PCIe units on ports or pcie.0; PCI units on pci/dmi slots or pcie.0; on pci-root
+ *   bus kind:   PCIe units on ports or pcie.0; PCI units on pci/dmi slots or pcie.0 (pcie.0 only
+ *               for units that are there the kind they ask for: onRoot); on pci-root
  *               machines pci.0, bridge and pci-expander-bus slots; integrated units bus 0 only
  *   NUMA:       a unit with numa=n only at the location of the expander on node n
  *   spares:     #{port places active, hot, empty} >= spares.ports
@@ -274,7 +275,7 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
   }
 
   // Bus 0.
-  const bus0Units = inst.units.filter((u, i) => unitLocs[i]!.has('R') && (u.integrated || (q35 ? u.hotplug !== true : u.hotplug === undefined || u.hotplug === inst.root.hotplug))).length;
+  const bus0Units = inst.units.filter((u, i) => unitLocs[i]!.has('R') && (u.integrated || (q35 ? u.hotplug !== true && u.onRoot : u.hotplug === undefined || u.hotplug === inst.root.hotplug))).length;
   const rpR = rpPool.get('R')?.length ?? 0;
   // Existing root ports bus 0 had no slot for: each takes a function of an expander slot.
   const OV = q35 ? inst.overflowRootPorts.length : 0;
@@ -401,7 +402,7 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
       let ok: boolean;
       switch (p.kind) {
         case 'root':
-          ok = u.integrated || (q35 ? u.hotplug !== true : u.kind === 'pci' && (u.hotplug === undefined || String(u.hotplug) === p.hot));
+          ok = u.integrated || (q35 ? u.hotplug !== true && u.onRoot : u.kind === 'pci' && (u.hotplug === undefined || String(u.hotplug) === p.hot));
           break;
         case 'port':
           ok = onPortKind(u);
@@ -429,7 +430,7 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
   });
   // Units with the same requirements are interchangeable: each sits no earlier (in place order)
   // than the previous one of its kind. Symmetry breaking only.
-  const classOf = (u: Unit) => `${u.kind}.${u.hotplug}.${u.numa}.${u.integrated}.${u.packable}`;
+  const classOf = (u: Unit) => `${u.kind}.${u.hotplug}.${u.numa}.${u.integrated}.${u.onRoot}.${u.packable}`;
   const last = new Map<string, { place: Place; v: string }[]>();
   unitVars.forEach(({ unit, vars }, i) => {
     const prev = last.get(classOf(unit));

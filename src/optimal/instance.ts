@@ -7,7 +7,7 @@ import { AddressSet, type DeviceFlags } from '../alloc/addressSet.js';
 import { deviceFlags } from '../alloc/flags.js';
 import type { GreedyResult } from '../alloc/greedy.js';
 import { placementOrder } from '../alloc/order.js';
-import { CONTROLLERS, EXPANDER_MODELS, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS, type BusKind, type ControllerModel } from '../catalog/index.js';
+import { CONTROLLERS, EXPANDER_MODELS, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS, rootComplexFunction, type BusKind, type ControllerModel } from '../catalog/index.js';
 import { ConflictError, PciplanError } from '../errors.js';
 import { nameList, type Requirement } from '../explain/conflict.js';
 import type { Policy } from '../model/schemas.js';
@@ -27,6 +27,11 @@ export interface Unit {
   numa: number | undefined;
   /** Must sit on bus 0 (integrated devices). */
   integrated: boolean;
+  /**
+   * May sit straight on pcie.0: no bus hint, or the hinted kind is what every function is on the
+   * root complex (catalog ROOT_COMPLEX_FUNCTION: virtio is conventional there, vfio PCI Express).
+   */
+  onRoot: boolean;
   /** May share a slot with other packable units (policy packFunctions, single function, not hotplug). */
   packable: boolean;
   why: { hotplug: Why; kind: Why };
@@ -38,6 +43,7 @@ export interface UnitClass {
   hotplug: boolean | undefined;
   numa: number | undefined;
   integrated: boolean;
+  onRoot: boolean;
   packable: boolean;
   units: Unit[];
 }
@@ -345,8 +351,8 @@ export function locator(devices: readonly Device[], addresses: ReadonlyMap<numbe
 export function classify(units: Unit[]): UnitClass[] {
   const classes = new Map<string, UnitClass>();
   for (const u of units) {
-    const key = `${u.kind}.${u.hotplug === undefined ? 'any' : u.hotplug ? 'hp' : 'nohp'}.${u.numa ?? 'none'}${u.integrated ? '.int' : ''}${u.packable ? '.pack' : ''}`;
-    const c = classes.get(key) ?? { key, kind: u.kind, hotplug: u.hotplug, numa: u.numa, integrated: u.integrated, packable: u.packable, units: [] };
+    const key = `${u.kind}.${u.hotplug === undefined ? 'any' : u.hotplug ? 'hp' : 'nohp'}.${u.numa ?? 'none'}${u.integrated ? '.int' : ''}${u.onRoot ? '' : '.noroot'}${u.packable ? '.pack' : ''}`;
+    const c = classes.get(key) ?? { key, kind: u.kind, hotplug: u.hotplug, numa: u.numa, integrated: u.integrated, onRoot: u.onRoot, packable: u.packable, units: [] };
     c.units.push(u);
     classes.set(key, c);
   }
@@ -412,6 +418,7 @@ function makeUnit(members: Device[], domain: Domain, policy: Policy, greedy: Gre
     hotplug: integrated ? undefined : decided.hp,
     numa,
     integrated,
+    onRoot: members.every((m) => m.hints.bus === undefined || rootComplexFunction(m.cls.connect) === m.hints.bus),
     // A group, even of one, owns its slot: its first device is function 0.
     packable: !!policy.packFunctions && members.length === 1 && first.hints.group === undefined && decided.hp !== true,
     why: { hotplug: decided.why, kind: kinds.some((k) => k.why === 'hint') ? 'hint' : 'class' },

@@ -1,6 +1,6 @@
 // Whether placement hints and the policy are honoured by the addresses as written. A hint on a
 // device without an address is a requirement for the allocator, not a validation failure.
-import { FUNCTIONS_PER_SLOT } from '../catalog/index.js';
+import { FUNCTIONS_PER_SLOT, rootComplexFunction, type BusKind } from '../catalog/index.js';
 import type { Policy } from '../model/schemas.js';
 import { addressOf, busHotpluggable, numaBus, busKind, freeSlots, isPortBus, slotKey, type Bus, type Topology } from '../model/topology.js';
 import { formatAddress, type Device, type Domain } from '../model/types.js';
@@ -12,6 +12,14 @@ function pinned(d: Device, domain: Domain): boolean {
   return d.cls.integrated || domain.machine.reserved.some((r) => r.owner && isOwner(d, r.owner));
 }
 
+/**
+ * What a device is in a slot of this bus: the bus's kind, except on the PCI Express root complex,
+ * where it depends on the device model (catalog ROOT_COMPLEX_FUNCTION).
+ */
+export function slotKind(bus: Bus, d: Device): BusKind | undefined {
+  return bus.ctrl.model === 'pcie-root' ? rootComplexFunction(d.cls.connect) : busKind(bus);
+}
+
 const place = (bus: Bus) => `${bus.ctrl.model} (index ${bus.index}${bus.ctrl.target.hotplug === 'off' ? ", hotplug='off'" : ''})`;
 
 export function checkHints(domain: Domain, topo: Topology, policy: Policy): Problem[] {
@@ -21,17 +29,10 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
   for (const d of domain.devices) {
     if (d.hints.group !== undefined && d.hints.hotplug !== undefined && !groupHotplug.has(d.hints.group)) groupHotplug.set(d.hints.group, d.hints.hotplug);
   }
+  out.push(...hintFaults(domain, topo));
   for (const d of domain.devices) {
     if (d.pci) continue;
     const h = d.hints;
-    if (h.numa !== undefined && !domain.numaCells.includes(h.numa)) {
-      out.push(error('hint-numa', d, `asks for NUMA node ${h.numa}, which is not in <cpu><numa> (cells: ${domain.numaCells.join(', ') || 'none'})`));
-    }
-    if (h.bus === 'pcie' && domain.machine.root !== 'pcie-root') {
-      out.push(error('hint-bus', d, `asks for bus='pcie' but machine '${domain.machineName}' has no PCI Express root`));
-    } else if (h.bus === 'pcie' && d.cls.connect === 'pci') {
-      out.push(error('hint-bus', d, `asks for bus='pcie' but ${d.kind} model '${d.props.model ?? ''}' is a conventional PCI device`));
-    }
     const a = addressOf(d);
     const bus = a && topo.buses.get(a.bus);
     if (!a || !bus) continue;
@@ -64,11 +65,66 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
         );
       }
     }
-    if (h.bus && busKind(bus) !== h.bus) {
-      out.push(error('hint-bus', d, `asks for bus='${h.bus}' but ${formatAddress(a)} is a ${busKind(bus) ?? 'non-endpoint'} slot on ${place(bus)}`));
+    const kind = slotKind(bus, d);
+    if (h.bus && kind !== h.bus) {
+      const what = bus.ctrl.model === 'pcie-root' ? `${d.id} is a ${kind === 'pci' ? 'conventional PCI function' : 'PCI Express integrated endpoint'} on the root complex` : `${formatAddress(a)} is a ${kind ?? 'non-endpoint'} slot`;
+      out.push(error('hint-bus', d, `asks for bus='${h.bus}' but ${what} (${formatAddress(a)} on ${place(bus)})`));
     }
   }
   out.push(...checkGroups(domain));
+  return out;
+}
+
+const HINT_RULE = { hotplug: 'hint-hotplug', bus: 'hint-bus', numa: 'hint-numa', group: 'hint-group' } as const;
+
+/**
+ * Hints no layout can honour, whatever the addresses: a NUMA node that is not a cell, a PCI
+ * Express slot where the machine or the model has none, any hint on a device that takes no PCI
+ * address, and, on a device bus 0 or the chipset pins (integrated devices, the chipset's own
+ * functions), a hint bus 0 does not meet. These are faults of the input, reported before any
+ * placement (assign and explain refuse them as validate does).
+ */
+export function hintFaults(domain: Domain, topo: Topology): Problem[] {
+  const out: Problem[] = [];
+  const root = topo.buses.get(0)!;
+  for (const d of domain.devices) {
+    if (d.pci) continue;
+    const h = d.hints;
+    const given = (Object.keys(HINT_RULE) as (keyof typeof HINT_RULE)[]).filter((k) => h[k] !== undefined);
+    if (given.length === 0) continue;
+    const a = addressOf(d);
+    if (!a && (d.cls.connect === 'none' || d.cls.addressRule === 'mirror')) {
+      const what = given.map((k) => `${k}='${h[k] === true ? 'yes' : h[k] === false ? 'no' : String(h[k])}'`).join(' ');
+      out.push(error(HINT_RULE[given[0]!], d, `has ${what}, but ${d.kind}${d.props.bus ? ` on bus '${d.props.bus}'` : d.props.model ? ` model '${d.props.model}'` : ''} takes no PCI address: placement hints apply to PCI devices only`));
+      continue;
+    }
+    if (h.numa !== undefined && !domain.numaCells.includes(h.numa)) {
+      out.push(error('hint-numa', d, `asks for NUMA node ${h.numa}, which is not in <cpu><numa> (cells: ${domain.numaCells.join(', ') || 'none'})`));
+    }
+    if (h.bus === 'pcie' && domain.machine.root !== 'pcie-root') {
+      out.push(error('hint-bus', d, `asks for bus='pcie' but machine '${domain.machineName}' has no PCI Express root`));
+    } else if (h.bus === 'pcie' && d.cls.connect === 'pci') {
+      out.push(error('hint-bus', d, `asks for bus='pcie' but ${d.kind} model '${d.props.model ?? ''}' is a conventional PCI device`));
+    }
+    if (a) continue;
+    // Pinned to bus 0: the hints are checked against the slot it will take there.
+    const chipset = domain.machine.reserved.find((r) => r.owner && isOwner(d, r.owner));
+    if (!chipset && !d.cls.integrated) continue;
+    const where = chipset ? `the chipset fixes its address (00:${chipset.slot.toString(16).padStart(2, '0')}.${chipset.function ?? 0})` : 'it is an integrated device (bus 0 only)';
+    if (h.numa !== undefined && domain.numaCells.includes(h.numa)) {
+      out.push(error('hint-numa', d, `asks for NUMA node ${h.numa}, but ${where}, and bus 0 belongs to no NUMA node`));
+    }
+    if (h.hotplug !== undefined && h.hotplug !== busHotpluggable(root)) {
+      out.push(error('hint-hotplug', d, `asks for hotplug='${h.hotplug ? 'yes' : 'no'}', but ${where}, where the guest ${busHotpluggable(root) ? 'can' : 'cannot'} hotplug`));
+    }
+    const kind = slotKind(root, d);
+    if (h.bus !== undefined && kind !== h.bus && !(h.bus === 'pcie' && domain.machine.root !== 'pcie-root')) {
+      out.push(error('hint-bus', d, `asks for bus='${h.bus}', but ${where}, where it is a ${kind === 'pci' ? 'conventional PCI' : 'PCI Express'} function`));
+    }
+    if (h.group !== undefined && chipset) {
+      out.push(error('hint-group', d, `has group='${h.group}', but ${where}, in the chipset's slot: a group needs a slot of its own`));
+    }
+  }
   return out;
 }
 
