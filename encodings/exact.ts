@@ -43,10 +43,9 @@
  *               take their numbers one after the other, and only the total counts.
  *   objective:  minimise sum_c used_c: Z3's (minimize), or a descent (a layout, then "at most
  *               best-1" until unsat). Either way the answer is a proof.
- * Three options restrict the rules to the count model's reading of them, so that a cross-check can
- * tell its encodings from its choices: strictNuma (units without a node only at R and under a
- * node-less expander), newExpandersBelow (new expanders numbered below every existing busNr),
- * hotDownstreamPorts (no hotplug='off' downstream ports). Without them the rules are as written:
+ * Two options restrict the rules to readings earlier count models made, so that a cross-check can
+ * tell encodings from choices: strictNuma (units without a node only at R and under a
+ * node-less expander), hotDownstreamPorts (no hotplug='off' downstream ports). Without them the rules are as written:
  * a device without a NUMA hint may sit under any expander, a downstream port takes hotplug='off'.
  *
  * Why the candidate pools cannot cut off the optimum (N_L = units that may sit at location L,
@@ -92,11 +91,6 @@ export interface ExactOptions {
    * expander that has one).
    */
   strictNuma?: boolean;
-  /**
-   * The count model's reading of busNr: new expanders are numbered below every existing expander
-   * with a busNr (default: anywhere their range fits).
-   */
-  newExpandersBelow?: boolean;
   /** The count model's reading of switches: new downstream ports are always hot-pluggable. */
   hotDownstreamPorts?: boolean;
   /** 'optimize': Z3's (minimize) (default); 'descend': a first layout, then "at most best-1" until unsat. */
@@ -516,7 +510,6 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
       const pX = present.get(l.id)!;
       const bX = busNr.get(l.id)!;
       s.assert(implies(pX, `(<= ${region('R')} ${bX})`));
-      if (opts.newExpandersBelow && !l.expander?.existing) s.assert(implies(pX, `(< ${bX} ${Math.min(...fixed.map((f) => f.expander!.busNr!))})`));
       s.assert(implies(pX, `(<= (+ ${region(l.id)} ${bX}) 256)`));
       for (const m of xLocs) {
         if (m === l) continue;
