@@ -24,6 +24,8 @@
  * some new expander there has children, which then goes on top. With any, big in {0,1},
  * any >= g_{X,top}, big <= sum_X (t_{X,top} - g_{X,top}):
  *   top gap:      its sum above + any - big <= its bound
+ * Controller indexes (libvirt: at most 255): new controllers are numbered above the highest index
+ * in use, so   added <= 255 - maxIndex                                    (tracked)
  * With one gap only (no existing busNr) g_{X,0} = e_X and t_{X,0} = new_X directly. Sizes grow
  * with expanders, never with devices.
  */
@@ -44,6 +46,7 @@ export function busNrGaps(inst: Instance): { id: string; busNr: number; range: n
 export function encodeBusNumbers(inst: Instance, v: Vars, smt: Smt): void {
   const all = [...v.loc.values()].map(newBuses);
   smt.require('bus_numbers', `at most ${GUEST_BUS_NUMBERS} guest bus numbers in the PCI domain (${inst.buses.used} in use already)`, le(sum([String(inst.buses.used), ...all]), String(GUEST_BUS_NUMBERS)));
+  smt.require('controller_indexes', `controller indexes end at 255: ${inst.freeIndexes} left above the highest in use`, le(v.added, String(inst.freeIndexes)));
   const R = v.loc.get('R')!;
   const existing = busNrGaps(inst);
   const addable = [...v.loc.values()].filter((l) => l.loc.id !== 'R' && !l.loc.expander?.existing && l.e !== '0');

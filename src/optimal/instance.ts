@@ -7,7 +7,7 @@ import { AddressSet, type DeviceFlags } from '../alloc/addressSet.js';
 import { deviceFlags } from '../alloc/flags.js';
 import type { GreedyResult } from '../alloc/greedy.js';
 import { placementOrder } from '../alloc/order.js';
-import { CONTROLLERS, EXPANDER_MODELS, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS, rootComplexFunction, type BusKind, type ControllerModel } from '../catalog/index.js';
+import { CONTROLLERS, EXPANDER_MODELS, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS, MAX_CONTROLLER_INDEX, rootComplexFunction, type BusKind, type ControllerModel } from '../catalog/index.js';
 import { ConflictError, PciplanError } from '../errors.js';
 import { nameList, type Requirement } from '../explain/conflict.js';
 import type { Policy } from '../model/schemas.js';
@@ -84,6 +84,8 @@ export interface Instance {
   /** Existing root ports that have no address and found no slot on bus 0 (they need an expander). */
   overflowRootPorts: Device[];
   spares: { ports: number; slots: number };
+  /** Controller indexes left for new controllers: they are numbered above the highest in use, up to 255. */
+  freeIndexes: number;
   buses: { used: number; rootRegion: number; lowestBusNr: number };
   allowed: ReadonlySet<ControllerModel>;
   /** Addresses already settled: fixed ones, chipset devices, existing controllers placed first-fit. */
@@ -321,6 +323,7 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
     root: { freeSlots: rootFree, rootPortFns, hotplug: rootKind === 'pci-root' && pinnedRoot?.pci?.target.hotplug !== 'off' },
     overflowRootPorts: overflow,
     spares: defaultSpares(domain, policy, greedy, devices),
+    freeIndexes: Math.max(0, MAX_CONTROLLER_INDEX - Math.max(0, ...devices.flatMap((d) => (d.pci ? [d.pci.index] : [])))),
     buses: { used, rootRegion, lowestBusNr },
     allowed,
     placed,

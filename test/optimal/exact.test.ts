@@ -262,6 +262,7 @@ function handInstance(spec: {
     locations,
     root: spec.root,
     overflowRootPorts: [],
+    freeIndexes: 255,
     spares: spec.spares ?? { ports: 0, slots: 0 },
     buses: { used: 1 + spec.locations.length, rootRegion: 1 + spec.locations.length, lowestBusNr: 256 },
     allowed: new Set(spec.allowed),
