@@ -29,10 +29,21 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
   for (const d of domain.devices) {
     if (d.hints.group !== undefined && d.hints.hotplug !== undefined && !groupHotplug.has(d.hints.group)) groupHotplug.set(d.hints.group, d.hints.hotplug);
   }
-  out.push(...hintFaults(domain, topo));
+  const faults = hintFaults(domain, topo);
+  out.push(...faults);
+  const faulty = new Set(faults.map((p) => p.device));
   for (const d of domain.devices) {
-    if (d.pci) continue;
+    if (d.pci || faulty.has(d.id)) continue;
     const h = d.hints;
+    // Hints the allocator refuses as a conflict of their own (buildInstance, the count model).
+    if (h.numa !== undefined && !domain.numaCells.includes(h.numa)) {
+      out.push(error('hint-numa', d, `asks for NUMA node ${h.numa}, which is not in <cpu><numa> (cells: ${domain.numaCells.join(', ') || 'none'})`));
+    }
+    if (h.bus === 'pcie' && domain.machine.root !== 'pcie-root') {
+      out.push(error('hint-bus', d, `asks for bus='pcie' but machine '${domain.machineName}' has no PCI Express root`));
+    } else if (h.bus === 'pcie' && d.cls.connect === 'pci') {
+      out.push(error('hint-bus', d, `asks for bus='pcie' but ${d.kind} model '${d.props.model ?? ''}' is a conventional PCI device`));
+    }
     const a = addressOf(d);
     const bus = a && topo.buses.get(a.bus);
     if (!a || !bus) continue;
@@ -78,11 +89,11 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
 const HINT_RULE = { hotplug: 'hint-hotplug', bus: 'hint-bus', numa: 'hint-numa', group: 'hint-group' } as const;
 
 /**
- * Hints no layout can honour, whatever the addresses: a NUMA node that is not a cell, a PCI
- * Express slot where the machine or the model has none, any hint on a device that takes no PCI
- * address, and, on a device bus 0 or the chipset pins (integrated devices, the chipset's own
- * functions), a hint bus 0 does not meet. These are faults of the input, reported before any
- * placement (assign and explain refuse them as validate does).
+ * Hints no placement can honour and the allocator cannot weigh: any hint on a device that takes
+ * no PCI address, and, on a device bus 0 or the chipset pins (integrated devices, the chipset's
+ * own functions), a hint bus 0 does not meet. These are faults of the input, reported before any
+ * placement (assign and explain refuse them as validate does). A NUMA node that is not a cell,
+ * or bus='pcie' where there is none, is a conflict the allocator names (checkHints below).
  */
 export function hintFaults(domain: Domain, topo: Topology): Problem[] {
   const out: Problem[] = [];
@@ -98,20 +109,12 @@ export function hintFaults(domain: Domain, topo: Topology): Problem[] {
       out.push(error(HINT_RULE[given[0]!], d, `has ${what}, but ${d.kind}${d.props.bus ? ` on bus '${d.props.bus}'` : d.props.model ? ` model '${d.props.model}'` : ''} takes no PCI address: placement hints apply to PCI devices only`));
       continue;
     }
-    if (h.numa !== undefined && !domain.numaCells.includes(h.numa)) {
-      out.push(error('hint-numa', d, `asks for NUMA node ${h.numa}, which is not in <cpu><numa> (cells: ${domain.numaCells.join(', ') || 'none'})`));
-    }
-    if (h.bus === 'pcie' && domain.machine.root !== 'pcie-root') {
-      out.push(error('hint-bus', d, `asks for bus='pcie' but machine '${domain.machineName}' has no PCI Express root`));
-    } else if (h.bus === 'pcie' && d.cls.connect === 'pci') {
-      out.push(error('hint-bus', d, `asks for bus='pcie' but ${d.kind} model '${d.props.model ?? ''}' is a conventional PCI device`));
-    }
     if (a) continue;
     // Pinned to bus 0: the hints are checked against the slot it will take there.
     const chipset = domain.machine.reserved.find((r) => r.owner && isOwner(d, r.owner));
     if (!chipset && !d.cls.integrated) continue;
     const where = chipset ? `the chipset fixes its address (00:${chipset.slot.toString(16).padStart(2, '0')}.${chipset.function ?? 0})` : 'it is an integrated device (bus 0 only)';
-    if (h.numa !== undefined && domain.numaCells.includes(h.numa)) {
+    if (h.numa !== undefined) {
       out.push(error('hint-numa', d, `asks for NUMA node ${h.numa}, but ${where}, and bus 0 belongs to no NUMA node`));
     }
     if (h.hotplug !== undefined && h.hotplug !== busHotpluggable(root)) {
