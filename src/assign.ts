@@ -4,7 +4,7 @@
 import { implicitDevices, type ImplicitDevice } from './alloc/implicit.js';
 import { assignGreedy, type GreedyResult } from './alloc/greedy.js';
 import { decodeLayout } from './optimal/decode.js';
-import { buildInstance } from './optimal/instance.js';
+import { buildInstance, countingConflict } from './optimal/instance.js';
 import { solveInstance, type Progress } from './optimal/solve.js';
 import { ConflictError, PciplanError } from './errors.js';
 import { explainConflict } from './explain/explainConflict.js';
@@ -198,6 +198,9 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
   const root = rootElement(doc);
   const deviceEls = domain.devices.map((d) => (root.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement);
   const implicit = implicitDevices(domain, deviceEls);
+  // Counting alone may prove there is no layout: then neither libvirt's algorithm nor the model runs.
+  const counted = countingConflict(domain, [...domain.devices, ...implicit.map((i) => i.device)], opts.policy);
+  if (counted) throw new ConflictError(counted, domain.file);
   let result: Placement;
   let ignoredHints: string[] = [];
   if (opts.strategy === 'greedy') {
