@@ -4,7 +4,7 @@
 import { implicitDevices, type ImplicitDevice } from './alloc/implicit.js';
 import { assignGreedy, type GreedyResult } from './alloc/greedy.js';
 import { decodeLayout } from './optimal/decode.js';
-import { buildInstance, countingConflict } from './optimal/instance.js';
+import { buildInstance, countingConflict, expanderLimitMayBind } from './optimal/instance.js';
 import { solveInstance, type Progress } from './optimal/solve.js';
 import { ConflictError, PciplanError } from './errors.js';
 import { explainConflict } from './explain/explainConflict.js';
@@ -130,6 +130,8 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
   const solveStart = performance.now();
   const outcome = await solveInstance(inst, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   const solveMs = performance.now() - solveStart;
+  const limit = outcome.status === 'unsat' ? expanderLimitMayBind(inst) : undefined;
+  if (limit) throw new PciplanError('invalid', `${domain.file}: no layout found, and none is proven impossible: ${limit}`);
   if (outcome.status === 'unsat') {
     throw new ConflictError(await explainConflict(input, { timeoutMs: opts.timeoutMs ?? 30_000 }), domain.file);
   }

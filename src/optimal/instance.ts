@@ -550,3 +550,24 @@ export function countingConflict(domain: Domain, devices: readonly Device[], pol
     };
   return { requirements: [requirement], facts, minimal: false, unminimised: 'counting alone proves it, before any search; fewer of them may already be too many' };
 }
+
+/**
+ * The one assumption of the count model that is not a rule of PCI: one expander bus per NUMA node
+ * (and one without a node). An expander has 32 slots; root ports share them 8 to a slot, more than
+ * the bus numbers allow, so only dmi-to-pci-bridges (one slot each, 32 conventional slots that
+ * cannot be hot-plugged) could run out of them: when more than 31 x 32 conventional units that
+ * need not be hot-pluggable may sit at one node, a second expander there might be needed, and an
+ * unsat answer is not a proof. Returns why, or undefined when the assumption cannot bind.
+ */
+export function expanderLimitMayBind(inst: Instance): string | undefined {
+  const perNode = new Map<string, number>();
+  for (const c of inst.classes) {
+    if (c.kind !== 'pci' || c.hotplug === true || c.integrated) continue;
+    const key = c.numa === undefined ? 'none' : String(c.numa);
+    perNode.set(key, (perNode.get(key) ?? 0) + c.units.length);
+  }
+  for (const [node, n] of perNode) {
+    if (n > 31 * 32) return `${n} conventional devices that need not be hot-pluggable may sit at NUMA node ${node}; pciplan searches one expander bus per node, and this many might need two`;
+  }
+  return undefined;
+}

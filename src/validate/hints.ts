@@ -29,6 +29,14 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
   for (const d of domain.devices) {
     if (d.hints.group !== undefined && d.hints.hotplug !== undefined && !groupHotplug.has(d.hints.group)) groupHotplug.set(d.hints.group, d.hints.hotplug);
   }
+  // The functions of each slot: a slot is hot-plugged and ejected as a whole.
+  const bySlot = new Map<string, Device[]>();
+  for (const d of topo.used.values()) {
+    const k = slotKey(addressOf(d)!);
+    const list = bySlot.get(k);
+    if (list) list.push(d);
+    else bySlot.set(k, [d]);
+  }
   const faults = hintFaults(domain, topo);
   out.push(...faults);
   const faulty = new Set(faults.map((p) => p.device));
@@ -52,6 +60,12 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
     const why = h.hotplug !== undefined ? 'hotplug' : fromGroup !== undefined ? `its group's hotplug` : 'the policy default hotplug';
     if (hotplug === true && !busHotpluggable(bus)) {
       out.push(error('hint-hotplug', d, `${why}=yes, but ${formatAddress(a)} is on ${place(bus)}, where the guest cannot hotplug`));
+    }
+    // QEMU ejects every function of a slot (ACPI _EJ0 per slot; a PCIe port powers off its link):
+    // a device that must be hot-pluggable shares its slot only with its own group.
+    const stranger = (h.hotplug ?? fromGroup) === true ? bySlot.get(slotKey(a))?.find((x) => x !== d && (h.group === undefined || x.hints.group !== h.group)) : undefined;
+    if (stranger) {
+      out.push(error('hint-hotplug', d, `${why}=yes, but ${formatAddress(a)} shares its slot with ${stranger.id}, which is not in its group: QEMU hot-plugs and ejects a slot as a whole`));
     }
     if (hotplug === false && busHotpluggable(bus)) {
       out.push(
