@@ -475,6 +475,8 @@ function greedyFreePciSlots(domain: Domain, greedy: GreedyResult, devices: Devic
  */
 export function countingConflict(domain: Domain, devices: readonly Device[], policy: Policy): Conflict | undefined {
   const machine = domain.machine;
+  // pSeries: every PHB is a PCI domain of its own, with its own 256 numbers.
+  if (machine.multipleRoots || !machine.pci) return undefined;
   const usedSlots = new Set(machine.reserved.map((r) => r.slot));
   let buses = 0;
   let maxIndex = 0;

@@ -2,7 +2,9 @@
 // below once ended in an internal error (exit 70), a false "no layout exists", a layout libvirt
 // refuses, or a search that did not end. Each now gets the exit code and the rule it should, and
 // every layout written passes pciplan's validator (real libvirt keeps it where it is checked).
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -119,6 +121,57 @@ describe('finding 2b: what a device is on the root complex (catalog ROOT_COMPLEX
     expect(busErrors(nic('pcie'))).toEqual(['interface[52:54:00:00:00:09]']);
     expect(busErrors(gpu('pcie'))).toEqual([]);
     expect(busErrors(gpu('pci'))).toEqual(['hostdev[1]']);
+  });
+});
+
+interface PciDev { bus: number; slot: number; device: number; children: PciDev[] }
+
+/**
+ * Real QEMU's PCI tree once SeaBIOS has numbered the buses: QMP query-pci is asked again, paced,
+ * until a bus behind a bridge shows up (at most 1200 times).
+ */
+async function qemuPciTree(args: string[]): Promise<PciDev[]> {
+  const q = spawn('qemu-system-x86_64', ['-machine', 'q35,accel=tcg', '-nodefaults', '-no-user-config', '-display', 'none', '-qmp', 'stdio', ...args]);
+  const lines = createInterface({ input: q.stdout });
+  const send = (cmd: string) => q.stdin.write(`${JSON.stringify({ execute: cmd })}\n`);
+  type Raw = { bus: number; slot: number; id: { device: number }; pci_bridge?: { bus: { secondary: number }; devices?: Raw[] } };
+  const walk = (devs: Raw[], bus: number): PciDev[] =>
+    devs.map((d) => ({ bus, slot: d.slot, device: d.id.device, children: d.pci_bridge?.devices ? walk(d.pci_bridge.devices, d.pci_bridge.bus.secondary) : [] }));
+  send('qmp_capabilities');
+  let answers = 0;
+  try {
+    for await (const line of lines) {
+      const msg = JSON.parse(line) as { QMP?: unknown; return?: unknown };
+      if (msg.QMP || msg.return === undefined) continue;
+      if (Array.isArray(msg.return)) {
+        const tree = walk((msg.return as { devices: Raw[] }[])[0]!.devices, 0);
+        if (tree.some((d) => d.children.length > 0) || ++answers > 1200) return tree;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      send('query-pci');
+    }
+    return [];
+  } finally {
+    q.kill();
+  }
+}
+
+const hasQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
+
+describe.runIf(hasQemu || process.env.CI === 'true')('finding 2b in real QEMU', () => {
+  it('virtio-pci behind a root port is modern PCI Express (1af4:1041), on pcie.0 conventional and transitional (1af4:1000)', async () => {
+    // Both follow one flag of hw/virtio/virtio-pci.c: pcie_port (a PCI Express bus that is not a
+    // root bus) adds the PCI Express capability and makes disable-legacy default on; on pcie.0 it
+    // is false, so the device keeps its legacy interface and has no PCI Express capability.
+    const tree = await qemuPciTree([
+      '-device', 'pcie-root-port,id=rp1,bus=pcie.0,addr=0x2,chassis=1',
+      '-device', 'virtio-net-pci,bus=rp1,addr=0x0',
+      '-device', 'virtio-net-pci,bus=pcie.0,addr=0x3',
+    ]);
+    const onRoot = tree.find((d) => d.slot === 3)!;
+    const behindPort = tree.find((d) => d.slot === 2)!.children[0]!;
+    expect(onRoot.device).toBe(0x1000);
+    expect(behindPort.device).toBe(0x1041);
   });
 });
 
