@@ -189,7 +189,7 @@ function splitByMarkers(text: string): Map<string, string> {
 }
 
 /** Writes the chunk's XMLs to a temp dir, runs fn, and always cleans up. */
-async function withTempFiles<T>(contents: string[], fn: (paths: string[]) => Promise<T>): Promise<T> {
+async function withTempFiles<T>(contents: (string | Uint8Array)[], fn: (paths: string[]) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'pciplan-virsh-'));
   try {
     const paths = contents.map((_, i) => join(dir, `${i}.xml`));
@@ -223,18 +223,23 @@ function defineError(err: string, uniqueName: string, originalName: string): str
 
 /**
  * Defines each domain with real libvirt and returns `dumpxml --inactive` (the
- * domain as libvirt completed it) or libvirt's error on one line.
+ * domain as libvirt completed it) or libvirt's error on one line. A domain
+ * given as bytes is written as they are (to ask libvirt about bytes that are
+ * not UTF-8, or a NUL).
  */
-export async function defineBatch(domains: string[], opts: { validate?: boolean } = {}): Promise<DefineResult[]> {
+export async function defineBatch(domains: (string | Uint8Array)[], opts: { validate?: boolean } = {}): Promise<DefineResult[]> {
   const define = opts.validate ? 'define --validate' : 'define';
   return inChunks(domains, async (chunk) => {
     // Unique names: a batch may repeat a name, and a killed run may have left
     // a definition behind. The original name is put back in the results.
-    const renamed = chunk.map((xml) => {
+    const renamed = chunk.map((given) => {
+      // latin1 maps each byte to one character and back, so bytes survive the rename.
+      const xml = typeof given === 'string' ? given : Buffer.from(given).toString('latin1');
+      const back = (text: string) => (typeof given === 'string' ? text : Buffer.from(text, 'latin1'));
       const m = NAME_RE.exec(xml);
       const unique = `pciplan-oracle-${process.pid}-${nameCounter++}`;
-      if (!m) return { xml, unique, original: undefined };
-      return { xml: xml.replace(NAME_RE, `<name>${unique}</name>`), unique, original: m[1]! };
+      if (!m) return { xml: given, unique, original: undefined };
+      return { xml: back(xml.replace(NAME_RE, `<name>${unique}</name>`)), unique, original: m[1]! };
     });
     return withTempFiles(
       renamed.map((r) => r.xml),
