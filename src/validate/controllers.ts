@@ -104,7 +104,8 @@ function checkUnaddressedBridges(domain: Domain, topo: Topology): Problem[] {
   const takesBridge = (accepts: readonly ConnectType[]) => busAccepts(accepts, 'pci-bridge', false);
   // Lowest index whose bus takes a pci-bridge (a gap counts as its fill model).
   let lowest = Infinity;
-  for (let i = 0; i < topo.nbuses && lowest === Infinity; i++) {
+  // Indexes above 255 are refused on their own (controller-index): never loop up to them.
+  for (let i = 0; i < Math.min(topo.nbuses, MAX_CONTROLLER_INDEX + 1) && lowest === Infinity; i++) {
     const bus = topo.buses.get(i);
     if (bus ? takesBridge(bus.spec.accepts) : i > 0 && takesBridge(fill.accepts)) lowest = i;
   }
