@@ -57,11 +57,12 @@ export function readDomain(doc: XmlDocument, file: string): Domain {
     (cell, i) => parseUnsignedDecimal(attr(cell, 'id'), 'id', { at: at(file, cell), what: '<cpu><numa><cell>' }) ?? i,
   );
 
-  const devicesEl = firstElement(root, 'devices');
+  // libvirt reads the devices of every <devices> element (its XPath is ./devices/KIND), so a
+  // second one is not ignored: its pci-root is the domain's root, its disks are disks.
   const devices: Device[] = [];
   const perKind = new Map<string, number>();
-  if (devicesEl) {
-    const devicesPos = root.children.indexOf(devicesEl);
+  for (const [devicesPos, devicesEl] of root.children.entries()) {
+    if (devicesEl.type !== 'element' || devicesEl.name !== 'devices') continue;
     devicesEl.children.forEach((el, pos) => {
       if (el.type !== 'element' || !KINDS.has(el.name)) return;
       const kind = el.name as DeviceKind;
