@@ -4,12 +4,14 @@
 import { implicitDevices, type ImplicitDevice } from './alloc/implicit.js';
 import { assignGreedy, type GreedyResult } from './alloc/greedy.js';
 import { decodeLayout } from './optimal/decode.js';
-import { buildInstance } from './optimal/instance.js';
+import { buildInstance, countingConflict, expanderLimitMayBind } from './optimal/instance.js';
 import { solveInstance, type Progress } from './optimal/solve.js';
+import type { SolverChoice } from './solver/session.js';
 import { ConflictError, PciplanError } from './errors.js';
 import { explainConflict } from './explain/explainConflict.js';
 import { inputFaults } from './explain/validationConflicts.js';
-import { applyLayout, type Layout, type NewController } from './model/applyLayout.js';
+import { applyLayout, newController, type Layout, type NewController } from './model/applyLayout.js';
+import { gapModel, MAX_CONTROLLER_INDEX } from './catalog/index.js';
 import type { ParsedDomain } from './model/parseDomain.js';
 import { readDevice, readDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
@@ -65,6 +67,8 @@ export interface AssignOptions {
   previous?: ParsedDomain;
   /** With `previous`: old controllers nothing kept sits under are dropped, not kept. */
   dropUnused?: boolean;
+  /** Which Z3 the optimal strategy uses (default auto). */
+  solver?: SolverChoice;
 }
 
 /** Refuse a layout that breaks a rule before placing anything around it. */
@@ -121,7 +125,9 @@ export function prepareOptimal(domain: Domain, implicit: ImplicitDevice[], polic
     ...domain.devices.map((d) => (d.address.type === 'pci' && d.address.pci ? d.address.pci.bus : 0)),
     ...domain.devices.map((d) => d.pci?.index ?? 0),
   );
-  const forced = greedy && referenced > 0 ? greedy.added.filter((c) => c.index <= referenced) : [];
+  // Without libvirt's layout (its algorithm found none), the gaps still get libvirt's gap model,
+  // placed first fit with the other existing controllers (buildInstance), or refused there.
+  const forced = referenced <= 0 ? [] : greedy ? greedy.added.filter((c) => c.index <= referenced) : gapControllers(domain, referenced);
   const base = [...domain.devices, ...implicit.map((i) => i.device)];
   const forcedDevices = forced.map((c, i) => forcedController(c, domain, base.length + i));
   return { domain, devices: [...base, ...forcedDevices], policy, greedy, forced, forcedDevices };
@@ -141,11 +147,14 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
   const outcome = await solveInstance(inst, {
     timeoutMs: opts.timeoutMs ?? 30_000,
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.solver ? { solver: opts.solver } : {}),
     ...(opts.solverSeed !== undefined ? { seed: opts.solverSeed } : {}),
   });
   const solveMs = performance.now() - solveStart;
+  const limit = outcome.status === 'unsat' ? expanderLimitMayBind(inst) : undefined;
+  if (limit) throw new PciplanError('invalid', `${domain.file}: no layout found, and none is proven impossible: ${limit}`);
   if (outcome.status === 'unsat') {
-    throw new ConflictError(await explainConflict(input, { timeoutMs: opts.timeoutMs ?? 30_000 }), domain.file);
+    throw new ConflictError(await explainConflict(input, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.solver ? { solver: opts.solver } : {}) }), domain.file);
   }
   if (outcome.status === 'unknown') {
     // Out of time before any layout: libvirt's is the fallback, when it meets the requirements.
@@ -156,9 +165,11 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
   }
   const decoded = decodeLayout(inst, outcome.values, outcome.vars);
   for (const d of forcedDevices) decoded.addresses.delete(d.index);
+  // Forced controllers without an address (index gaps) take the one the instance placed them at.
+  const placedForced = forced.map((c, i) => (c.address ? c : newController(c.model, c.index, inst.placed.get(forcedDevices[i]!.index))));
   return {
     addresses: decoded.addresses,
-    added: [...forced, ...decoded.added],
+    added: [...placedForced, ...decoded.added],
     devices,
     lowerBound: outcome.bound + forced.length,
     proven: outcome.proven,
@@ -187,6 +198,15 @@ function greedyMeets(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[
   return !validateDomain(written, policy).problems.some((p) => p.severity === 'error');
 }
 
+/** The controllers libvirt puts at the indexes 1..upTo nobody wrote (catalog gapModel), unaddressed. */
+function gapControllers(domain: Domain, upTo: number): NewController[] {
+  const written = new Set(domain.devices.flatMap((d) => (d.pci ? [d.pci.index] : [])));
+  const model = gapModel(domain.machine);
+  const out: NewController[] = [];
+  for (let i = 1; i <= Math.min(upTo, MAX_CONTROLLER_INDEX); i++) if (!written.has(i)) out.push(newController(model, i, undefined, {}));
+  return out;
+}
+
 /** A controller the input's addresses force, as a device with its address (not written twice). */
 function forcedController(c: NewController, domain: Domain, index: number): Device {
   const attrs: [string, string][] = [['type', 'pci'], ['index', String(c.index)], ['model', c.model]];
@@ -204,6 +224,9 @@ export async function assignDomain(input: ParsedDomain, opts: AssignOptions): Pr
   const root = rootElement(doc);
   const deviceEls = domain.devices.map((d) => (root.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement);
   const implicit = implicitDevices(domain, deviceEls);
+  // Counting alone may prove there is no layout: then neither libvirt's algorithm nor the model runs.
+  const counted = countingConflict(domain, [...domain.devices, ...implicit.map((i) => i.device)], opts.policy);
+  if (counted) throw new ConflictError(counted, domain.file);
   let result: Placement;
   let ignoredHints: string[] = [];
   if (opts.strategy === 'greedy') {

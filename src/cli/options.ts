@@ -2,6 +2,7 @@
 import type { ArgsDef } from 'citty';
 import { inputError } from '../errors.js';
 import { PolicySchema, zodMessage, type Policy } from '../model/schemas.js';
+import { SOLVER_CHOICES, type SolverChoice } from '../solver/session.js';
 import { readPolicyFile } from './io.js';
 
 export const policyArgs = {
@@ -48,6 +49,22 @@ export function resolveTimeout(value: string | undefined, fallback: number): num
   const seconds = value === undefined ? fallback : Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) throw inputError(undefined, `--timeout must be a positive number of seconds, got '${value}'`);
   return seconds;
+}
+
+/** `--solver`, on every command that solves. */
+export const solverArgs = {
+  solver: {
+    type: 'enum',
+    options: [...SOLVER_CHOICES],
+    description: 'Which Z3 solves: native (a z3 binary, $PCIPLAN_Z3 or on PATH), wasm (built in), auto (native when a supported z3 is found; default, or $PCIPLAN_SOLVER)',
+  },
+} satisfies ArgsDef;
+
+/** `--solver`, else $PCIPLAN_SOLVER, else auto; a bad value is exit 2. */
+export function resolveSolver(args: { solver?: unknown }, env: NodeJS.ProcessEnv = process.env): SolverChoice {
+  const [value, from] = args.solver !== undefined ? [String(args.solver), '--solver'] : env.PCIPLAN_SOLVER ? [env.PCIPLAN_SOLVER, 'PCIPLAN_SOLVER'] : ['auto', ''];
+  if (!(SOLVER_CHOICES as readonly string[]).includes(value)) throw inputError(undefined, `${from} must be one of ${SOLVER_CHOICES.join(', ')}, got '${value}'`);
+  return value as SolverChoice;
 }
 
 /** `--solver-seed`: Z3's random seeds, to check that a layout does not depend on the solver's search. */

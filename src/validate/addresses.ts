@@ -1,7 +1,7 @@
 // Rules about the addresses written on devices and controllers (libvirt domain_addr.c
 // virDomainPCIAddressValidate and ...FlagsCompatible with fromConfig semantics, the chipset
 // reservations of qemu_domain_address.c; reference sections 2.3, 2.4, 4 and 6).
-import { busAccepts, CONNECT_TYPE_WORDING, FUNCTIONS_PER_SLOT, type OwnerSelector } from '../catalog/index.js';
+import { busAccepts, CONNECT_TYPE_WORDING, deviceDefault, FUNCTIONS_PER_SLOT, SERIAL_TARGETS_WITHOUT_PCI, type OwnerSelector, type Reservation } from '../catalog/index.js';
 import { addressOf, connectTypeOf, fnKey, slotKey, type Topology } from '../model/topology.js';
 import { formatAddress, needsPciAddress, type Device, type Domain, type PciAddress } from '../model/types.js';
 import { error, problem, warning, type Problem } from './problems.js';
@@ -26,6 +26,20 @@ export function isOwner(d: Device, owner: OwnerSelector): boolean {
   return true;
 }
 
+/**
+ * A domain without <serial> makes its first console (of target type serial, the default) serial 0:
+ * libvirt copies it, address included, and then judges that address as the serial's.
+ */
+function consoleAsSerialProblem(d: Device, domain: Domain): Problem | undefined {
+  if (d.kind !== 'console' || d.address.type !== 'pci') return undefined;
+  if (domain.devices.some((x) => x.kind === 'serial')) return undefined;
+  if (domain.devices.find((x) => x.kind === 'console') !== d) return undefined;
+  if (d.props.sub !== undefined && d.props.sub !== 'serial') return undefined;
+  const target = deviceDefault(domain.machine, domain.arch, 'serial');
+  if (!target || !(SERIAL_TARGETS_WITHOUT_PCI as readonly string[]).includes(target)) return undefined;
+  return error('address-type', d, `with no <serial>, this console is serial 0, of target type '${target}', which takes no PCI address (libvirt refuses it)`);
+}
+
 export function checkAddresses(domain: Domain, topo: Topology): Problem[] {
   const out: Problem[] = [];
   const taken = new Map<string, Device>();
@@ -33,6 +47,8 @@ export function checkAddresses(domain: Domain, topo: Topology): Problem[] {
   const reserved = domain.machine.reserved.filter((r) => !r.onlyWithOwner || domain.devices.some((d) => isOwner(d, r.owner!)));
 
   for (const d of domain.devices) {
+    const asSerial = consoleAsSerialProblem(d, domain);
+    if (asSerial) out.push(asSerial);
     if (d.cls.addressRule === 'mirror') continue;
     // Address types a device refuses.
     if (d.cls.addressRule === 'no-pci' && d.address.type === 'pci') {
@@ -110,6 +126,28 @@ export function checkAddresses(domain: Domain, topo: Topology): Problem[] {
   }
 
   out.push(...checkMultifunction(domain, taken));
+  out.push(...checkChipsetOwners(domain, reserved));
+  return out;
+}
+
+/**
+ * A chipset function has one device: two devices that both are its owner (two PIIX3 USB
+ * controllers with index 0 on pc) would both take it, wherever they are written without an
+ * address or at it. libvirt: "Attempted double use of PCI Address".
+ */
+function checkChipsetOwners(domain: Domain, reserved: readonly Reservation[]): Problem[] {
+  const out: Problem[] = [];
+  for (const r of reserved) {
+    if (!r.owner) continue;
+    let first: Device | undefined;
+    for (const d of domain.devices) {
+      if (!isOwner(d, r.owner)) continue;
+      const a = addressOf(d);
+      if (a && !(a.bus === 0 && a.slot === r.slot && a.function === r.function)) continue;
+      if (!first) first = d;
+      else if (!a) out.push(error('duplicate-address', d, `attempted double use of PCI Address 0000:00:${hex(r.slot).slice(2)}.${r.function} (also used by ${first.id}): both are ${r.what}`));
+    }
+  }
   return out;
 }
 

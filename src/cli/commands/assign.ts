@@ -4,7 +4,7 @@ import type { Progress } from '../../optimal/solve.js';
 import { writeXml } from '../../xml/writeXml.js';
 import { readDomainFile, writeOutput } from '../io.js';
 import { moveLine } from '../../stable/moves.js';
-import { formatArg, policyArgs, previousArgs, resolvePolicy, resolveSeed, resolveTimeout, seedArg, timeoutArg } from '../options.js';
+import { formatArg, policyArgs, previousArgs, resolvePolicy, resolveSeed, resolveSolver, resolveTimeout, seedArg, solverArgs, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
 
 /** What `assign --format json` reports, from any planner (compare also feeds it real libvirt's). */
@@ -55,6 +55,7 @@ export default defineCommand({
     output: { type: 'string', alias: 'o', description: 'Write the result here instead of stdout', valueHint: 'OUT.xml' },
     format: formatArg(['xml', 'json', 'table'], 'xml'),
     ...policyArgs,
+    ...solverArgs,
     ...seedArg,
     ...previousArgs,
   },
@@ -68,6 +69,7 @@ export default defineCommand({
       policy: resolvePolicy(args),
       timeoutMs: timeout * 1000,
       onProgress: progressPrinter(),
+      solver: resolveSolver(args),
       ...(solverSeed !== undefined ? { solverSeed } : {}),
       ...(previous ? { previous, dropUnused: !!args['drop-unused'] } : {}),
     });

@@ -3,7 +3,7 @@ import { attachDevices, elementText, readDeviceFile, type AttachedDevice, type A
 import { inputError } from '../../errors.js';
 import { formatAddress } from '../../model/types.js';
 import { readDomainFile, readXmlFile, writeOutput } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy, resolveTimeout, timeoutArg } from '../options.js';
+import { formatArg, policyArgs, resolvePolicy, resolveSolver, resolveTimeout, solverArgs, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
 
 const addressOrNull = (d: AttachedDevice) => (d.address ? formatAddress(d.address) : null);
@@ -55,6 +55,7 @@ export default defineCommand({
     output: { type: 'string', alias: 'o', description: 'Write the result here instead of stdout', valueHint: 'OUT' },
     format: formatArg(['xml', 'json', 'table'], 'xml'),
     ...policyArgs,
+    ...solverArgs,
   },
   async run({ args }) {
     const files = (args._ ?? []).slice(1).filter((f): f is string => typeof f === 'string');
@@ -65,7 +66,7 @@ export default defineCommand({
       return readDeviceFile(text, file);
     });
     const timeout = resolveTimeout(args.timeout, 30);
-    const result = await attachDevices(parsed, news, { live: !!args.live, policy: resolvePolicy(args), timeoutMs: timeout * 1000 });
+    const result = await attachDevices(parsed, news, { live: !!args.live, policy: resolvePolicy(args), timeoutMs: timeout * 1000, solver: resolveSolver(args) });
     if (!result.proven) process.stderr.write(`pciplan: not proven optimal within ${timeout} s (no layout adds fewer than ${result.lowerBound} controllers)\n`);
     for (const w of result.warnings) process.stderr.write(`pciplan: ${w}\n`);
     const text = args.format === 'json' ? `${JSON.stringify(attachJson(result), null, 2)}\n` : args.format === 'table' ? attachTable(result) : attachXml(result);

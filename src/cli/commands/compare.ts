@@ -9,7 +9,8 @@ import { buildTopology } from '../../model/topology.js';
 import { brokenRequirements } from '../../validate/validateDomain.js';
 import { spareCapacity } from '../../validate/hints.js';
 import { readDomainFile } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy } from '../options.js';
+import type { SolverChoice } from '../../solver/session.js';
+import { formatArg, policyArgs, resolvePolicy, resolveSolver, solverArgs } from '../options.js';
 import { renderTable } from '../table.js';
 import { movedSince } from '../../stable/moves.js';
 import { assignJson, type PlanReport } from './assign.js';
@@ -51,10 +52,10 @@ function summarise(r: PlanReport, policy: Policy, previous?: ParsedDomain): Side
   };
 }
 
-async function side(parsed: ParsedDomain, strategy: 'greedy' | 'optimal', policy: Policy, previous?: ParsedDomain): Promise<Side> {
+async function side(parsed: ParsedDomain, strategy: 'greedy' | 'optimal', policy: Policy, solver: SolverChoice, previous?: ParsedDomain): Promise<Side> {
   try {
     // optimal keeps the previous layout's addresses as assign --previous does; greedy is libvirt's pass as it is.
-    return summarise(await assignDomain(parsed, { strategy, policy, ...(previous && strategy === 'optimal' ? { previous } : {}) }), policy, previous);
+    return summarise(await assignDomain(parsed, { strategy, policy, solver, ...(previous && strategy === 'optimal' ? { previous } : {}) }), policy, previous);
   } catch (e) {
     if (e instanceof PciplanError) return { ok: false, error: e.message };
     throw e;
@@ -79,16 +80,18 @@ export default defineCommand({
     libvirt: { type: 'boolean', description: "Also place each domain with real libvirt (define + dumpxml, offline) as a third column" },
     previous: { type: 'string', description: 'An earlier layout: add a column of the devices each side moves against it (optimal keeps its addresses, as assign --previous)', valueHint: 'OLD.xml' },
     ...policyArgs,
+    ...solverArgs,
   },
   async run({ args }) {
     const files = [args.domains, ...(args._ ?? []).filter((f) => f !== args.domains)].filter((f): f is string => typeof f === 'string');
     const policy = resolvePolicy(args);
+    const solver = resolveSolver(args);
     const parsed = files.map((f) => readDomainFile(f));
     const previous = typeof args.previous === 'string' ? readDomainFile(args.previous) : undefined;
     const libvirt = args.libvirt ? await libvirtSides(parsed, policy, previous) : undefined;
     const domains: { file: string; greedy: Side; optimal: Side; libvirt?: Side }[] = [];
     for (const [i, p] of parsed.entries()) {
-      domains.push({ file: files[i]!, greedy: await side(p, 'greedy', policy, previous), optimal: await side(p, 'optimal', policy, previous), ...(libvirt ? { libvirt: libvirt[i]! } : {}) });
+      domains.push({ file: files[i]!, greedy: await side(p, 'greedy', policy, solver, previous), optimal: await side(p, 'optimal', policy, solver, previous), ...(libvirt ? { libvirt: libvirt[i]! } : {}) });
     }
     const strategies = libvirt ? (['greedy', 'optimal', 'libvirt'] as const) : (['greedy', 'optimal'] as const);
     if (args.format === 'json') {

@@ -5,7 +5,7 @@ import { conflictLines, type Conflict } from '../../explain/conflict.js';
 import { explainLayout, reasonLine } from '../../explain/explainLayout.js';
 import { validationConflicts } from '../../explain/validationConflicts.js';
 import { readDomainFile } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy, resolveTimeout, timeoutArg } from '../options.js';
+import { formatArg, policyArgs, resolvePolicy, resolveSolver, resolveTimeout, solverArgs, timeoutArg } from '../options.js';
 
 export default defineCommand({
   meta: { name: 'explain', description: 'Say why a domain has no layout (the smallest set of requirements in conflict), or why its layout needs each controller it adds' },
@@ -14,12 +14,14 @@ export default defineCommand({
     timeout: timeoutArg('the search and the explanation', 60),
     format: formatArg(['text', 'json'], 'text'),
     ...policyArgs,
+    ...solverArgs,
   },
   async run({ args }) {
     const parsed = readDomainFile(args.domain);
     const policy = resolvePolicy(args);
     const file = parsed.domain.file;
     const timeoutMs = resolveTimeout(args.timeout, 60) * 1000;
+    const solver = resolveSolver(args);
     const out = (s: string) => process.stdout.write(s);
     const infeasible = (conflicts: Conflict[]) => {
       process.exitCode = 1;
@@ -31,7 +33,7 @@ export default defineCommand({
     if (broken.length) return infeasible(broken);
     let result;
     try {
-      result = await assignDomain(parsed, { strategy: 'optimal', policy, timeoutMs });
+      result = await assignDomain(parsed, { strategy: 'optimal', policy, timeoutMs, solver });
     } catch (e) {
       if (e instanceof ConflictError) return infeasible([e.conflict]);
       throw e;

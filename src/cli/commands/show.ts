@@ -10,7 +10,7 @@ import { readDomainFile } from '../io.js';
 import type { Domain } from '../../model/types.js';
 import { walkTree } from '../../report/pciTree.js';
 import { movedSince } from '../../stable/moves.js';
-import { formatArg, policyArgs, resolvePolicy } from '../options.js';
+import { formatArg, policyArgs, resolvePolicy, resolveSolver, solverArgs } from '../options.js';
 
 export default defineCommand({
   meta: { name: 'show', description: 'Draw the PCI tree of a domain (as written, or as a strategy would lay it out)' },
@@ -21,15 +21,17 @@ export default defineCommand({
     format: formatArg(['tree', 'dot', 'svg', 'html'], 'tree'),
     previous: { type: 'string', description: 'An earlier layout: mark the devices at another address than in it (with --strategy optimal, its addresses are kept as by assign --previous)', valueHint: 'OLD.xml' },
     ...policyArgs,
+    ...solverArgs,
   },
   async run({ args }) {
     if (args.compare && args.strategy) throw inputError(undefined, '--compare shows both strategies; leave out --strategy');
     const parsed = readDomainFile(args.domain);
     const policy = resolvePolicy(args);
     const previous = typeof args.previous === 'string' ? readDomainFile(args.previous) : undefined;
+    const solver = resolveSolver(args);
     // assignDomain leaves the parsed document as it was: both strategies start from the same one.
     const layout = async (strategy: Strategy, key = '') => {
-      const r = await assignDomain(parsed, { strategy, policy, ...(previous && strategy === 'optimal' ? { previous } : {}) });
+      const r = await assignDomain(parsed, { strategy, policy, solver, ...(previous && strategy === 'optimal' ? { previous } : {}) });
       return markMoved(strategyView(r, policy, key), r.domain);
     };
     // Side by side, one strategy failing is part of the answer (libvirt's greedy often does).
