@@ -53,6 +53,23 @@ export interface AssignOptions {
   /** Budget for the optimal search (default 30 s). */
   timeoutMs?: number;
   onProgress?: (p: Progress) => void;
+  /**
+   * onProgress hears of the search only once it has run this long (default 1000 ms; 0: every
+   * report; Infinity: never). A caller that compares output runs sets it, not the clock.
+   */
+  progressAfterMs?: number;
+}
+
+export const DEFAULT_PROGRESS_AFTER_MS = 1000;
+
+/** The caller's onProgress, told only of reports past the threshold. */
+function progressFilter(opts: AssignOptions): ((p: Progress) => void) | undefined {
+  const { onProgress } = opts;
+  if (!onProgress) return undefined;
+  const after = opts.progressAfterMs ?? DEFAULT_PROGRESS_AFTER_MS;
+  return (p) => {
+    if (p.elapsedMs >= after) onProgress(p);
+  };
 }
 
 /** Refuse a layout that breaks a rule before placing anything around it. */
@@ -125,7 +142,8 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
     throw e;
   }
   const solveStart = performance.now();
-  const outcome = await solveInstance(inst, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const progress = progressFilter(opts);
+  const outcome = await solveInstance(inst, { timeoutMs: opts.timeoutMs ?? 30_000, ...(progress ? { onProgress: progress } : {}) });
   const solveMs = performance.now() - solveStart;
   if (outcome.status === 'unsat') {
     throw new ConflictError(await explainConflict(input, { timeoutMs: opts.timeoutMs ?? 30_000 }), domain.file);

@@ -49,3 +49,14 @@ export function resolveTimeout(value: string | undefined, fallback: number): num
   if (!Number.isFinite(seconds) || seconds <= 0) throw inputError(undefined, `--timeout must be a positive number of seconds, got '${value}'`);
   return seconds;
 }
+
+/**
+ * PCIPLAN_PROGRESS_AFTER_MS: after how many milliseconds of search assign prints its progress
+ * (unset: assign's default of one second; 0: always; `off`: never). Bad values are exit 2.
+ */
+export function resolveProgressAfter(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'off') return Number.POSITIVE_INFINITY;
+  if (!/^\d+(\.\d+)?$/.test(value)) throw inputError(undefined, `PCIPLAN_PROGRESS_AFTER_MS must be a number of milliseconds or 'off', got '${value}'`);
+  return Number(value);
+}

@@ -179,10 +179,11 @@ function describeInstance(inst: Instance): string {
 
 // ---------------------------------------------------------------------------------------------
 
-// PCIPLAN_EXACT_SEED and PCIPLAN_EXACT_COUNT run other or more random domains (75 a test).
+// PCIPLAN_EXACT_SEED and PCIPLAN_EXACT_COUNT run other or more random domains (15 a test: a
+// test's work is bounded, so a busy machine cannot push one past vitest's per-test timeout).
 const SEED = Number(process.env.PCIPLAN_EXACT_SEED ?? 20261122);
 const TARGET = Number(process.env.PCIPLAN_EXACT_COUNT ?? 300);
-const CHUNKS = Math.ceil(TARGET / 75);
+const CHUNKS = Math.ceil(TARGET / 15);
 
 describe('exact per-slot model vs count model on random small domains', () => {
   const results: { name: string; count: Answer; exact: Answer; real: Answer }[] = [];
@@ -190,7 +191,6 @@ describe('exact per-slot model vs count model on random small domains', () => {
   const skipped = new Map<string, number>();
   let next = 0;
 
-  // In chunks, each well inside the per-test timeout.
   for (let chunk = 0; chunk < CHUNKS; chunk++) {
     it(`agree on the optimum and on infeasibility (${chunk + 1} of ${CHUNKS})`, async () => {
       const want = Math.ceil((TARGET * (chunk + 1)) / CHUNKS);

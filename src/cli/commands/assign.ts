@@ -3,7 +3,7 @@ import { assignDomain, type AssignResult } from '../../assign.js';
 import type { Progress } from '../../optimal/solve.js';
 import { writeXml } from '../../xml/writeXml.js';
 import { readDomainFile, writeOutput } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy, resolveTimeout, timeoutArg } from '../options.js';
+import { formatArg, policyArgs, resolvePolicy, resolveProgressAfter, resolveTimeout, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
 
 /** What `assign --format json` reports, from any planner (compare also feeds it real libvirt's). */
@@ -35,12 +35,9 @@ export function assignTable(r: AssignResult): string {
   return `${renderTable(['BUS', 'SLOT', 'FN', 'DEVICE', 'MODEL', 'ORIGIN'], rows)}${r.strategy}: ${r.devices.length} PCI functions, ${added} controller${added === 1 ? '' : 's'} added${root}${proof}\n`;
 }
 
-/** Progress on stderr once a search has run for a second: the best layout so far and the bound. */
-function progressPrinter(): (p: Progress) => void {
-  return (p) => {
-    if (p.elapsedMs < 1000) return;
-    process.stderr.write(`pciplan: searching (${(p.elapsedMs / 1000).toFixed(1)} s): best ${p.best ?? '-'} controllers, none fewer than ${p.bound}\n`);
-  };
+/** Progress on stderr (past the threshold assign applies): the best layout so far and the bound. */
+function printProgress(p: Progress): void {
+  process.stderr.write(`pciplan: searching (${(p.elapsedMs / 1000).toFixed(1)} s): best ${p.best ?? '-'} controllers, none fewer than ${p.bound}\n`);
 }
 
 export default defineCommand({
@@ -60,7 +57,8 @@ export default defineCommand({
       strategy: args.strategy === 'greedy' ? 'greedy' : 'optimal',
       policy: resolvePolicy(args),
       timeoutMs: timeout * 1000,
-      onProgress: progressPrinter(),
+      onProgress: printProgress,
+      progressAfterMs: resolveProgressAfter(process.env.PCIPLAN_PROGRESS_AFTER_MS),
     });
     if (result.strategy === 'optimal' && !result.proven) {
       process.stderr.write(`pciplan: not proven optimal within ${timeout} s: ${result.objective.addedControllers} controllers added, no layout needs fewer than ${result.lowerBound}\n`);
