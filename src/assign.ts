@@ -2,10 +2,11 @@
 // it needs added. The given layout is validated first (a broken input is not "fixed" silently),
 // and the result is validated again before it is returned.
 import { implicitDevices, type ImplicitDevice } from './alloc/implicit.js';
+import { constructLayout } from './alloc/constructive.js';
 import { assignGreedy, type GreedyResult } from './alloc/greedy.js';
 import { decodeLayout } from './optimal/decode.js';
-import { buildInstance } from './optimal/instance.js';
-import { solveInstance, type Progress } from './optimal/solve.js';
+import { buildInstance, type Instance } from './optimal/instance.js';
+import { buildModel, solveInstance, type Progress } from './optimal/solve.js';
 import { ConflictError, PciplanError } from './errors.js';
 import { explainConflict } from './explain/explainConflict.js';
 import { inputFaults } from './explain/validationConflicts.js';
@@ -50,8 +51,10 @@ export interface AssignResult {
 export interface AssignOptions {
   strategy: Strategy;
   policy: Policy;
-  /** Budget for the optimal search (default 30 s). */
+  /** Budget for the optimal search (default 30 s), counted from `startedAt`. */
   timeoutMs?: number;
+  /** When the budget started, on performance.now()'s clock (default: when assignDomain is called; the CLI: process start). */
+  startedAt?: number;
   onProgress?: (p: Progress) => void;
   /**
    * onProgress hears of the search only once it has run this long (default 1000 ms; 0: every
@@ -131,7 +134,23 @@ export function prepareOptimal(domain: Domain, implicit: ImplicitDevice[], polic
   return { domain, devices: [...base, ...forcedDevices], policy, greedy, forced, forcedDevices };
 }
 
-async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], opts: AssignOptions): Promise<Placement> {
+/** A layout that stands in when the search runs out of time, and what checking it cost. */
+interface Fallback {
+  placement: Pick<Placement, 'addresses' | 'added' | 'devices'>;
+  source: 'constructive' | 'greedy';
+}
+
+/**
+ * The optimal search within one time budget for the whole command. Before the search, a quick
+ * layout that honours every requirement (the constructive pass, else libvirt's when it happens to
+ * honour them); when the budget ends first, that layout is written, marked not proven. Z3's own
+ * timeout fires late (a second or more on a busy machine) and cannot cover building the model, so
+ * the search is also raced against the deadline, minus what writing and validating the result is
+ * measured to cost (the quick layout's check).
+ */
+async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], opts: AssignOptions, startedAt: number): Promise<Placement> {
+  const budgetMs = opts.timeoutMs ?? 30_000;
+  const deadline = startedAt + budgetMs;
   const input = prepareOptimal(domain, implicit, opts.policy);
   const { greedy, forced, forcedDevices, devices } = input;
   let inst;
@@ -141,19 +160,32 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
     if (e instanceof ConflictError) throw new ConflictError(e.conflict, domain.file);
     throw e;
   }
+  const checkStart = performance.now();
+  const fallback = quickLayout(doc, domain, implicit, inst, input, opts.policy);
+  const finishMs = 2 * (performance.now() - checkStart);
   const solveStart = performance.now();
   const progress = progressFilter(opts);
-  const outcome = await solveInstance(inst, { timeoutMs: opts.timeoutMs ?? 30_000, ...(progress ? { onProgress: progress } : {}) });
+  // Until the search proves more, the part of the analytic bound the search trusts holds.
+  let bound = buildModel(inst).trusted;
+  const solveBudget = Math.max(1, deadline - finishMs - solveStart);
+  const outcome = await withDeadline(
+    solveInstance(inst, {
+      timeoutMs: solveBudget,
+      onProgress: (p) => {
+        bound = p.bound;
+        progress?.(p);
+      },
+    }),
+    solveBudget,
+    () => ({ status: 'unknown' as const, lowerBound: bound, bound }),
+  );
   const solveMs = performance.now() - solveStart;
   if (outcome.status === 'unsat') {
-    throw new ConflictError(await explainConflict(input, { timeoutMs: opts.timeoutMs ?? 30_000 }), domain.file);
+    throw new ConflictError(await explainConflict(input, { timeoutMs: budgetMs }), domain.file);
   }
   if (outcome.status === 'unknown') {
-    // Out of time before any layout: libvirt's is the fallback, when it meets the requirements.
-    if (greedy && greedyMeets(doc, domain, implicit, greedy, opts.policy)) {
-      return { addresses: greedy.addresses, added: greedy.added, devices: greedy.devices, lowerBound: outcome.bound, proven: false, solveMs };
-    }
-    throw new PciplanError('invalid', `${domain.file}: no layout found within the time budget of ${(opts.timeoutMs ?? 30_000) / 1000} s (raise --timeout)`);
+    if (fallback) return { ...fallback.placement, lowerBound: outcome.bound + forced.length, proven: false, solveMs };
+    throw new PciplanError('invalid', `${domain.file}: no layout found within the time budget of ${budgetMs / 1000} s (raise --timeout)`);
   }
   const decoded = decodeLayout(inst, outcome.values, outcome.vars);
   for (const d of forcedDevices) decoded.addresses.delete(d.index);
@@ -165,6 +197,33 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
     proven: outcome.proven,
     solveMs,
   };
+}
+
+/** The constructive layout when it validates, else libvirt's when it meets the requirements. */
+function quickLayout(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], inst: Instance, input: OptimalInput, policy: Policy): Fallback | undefined {
+  const built = constructLayout(inst);
+  if (built.found) {
+    for (const d of input.forcedDevices) built.addresses.delete(d.index);
+    const placement = { addresses: built.addresses, added: [...input.forced, ...built.added], devices: input.devices };
+    if (meets(doc, domain, implicit, placement, policy)) return { placement, source: 'constructive' };
+  }
+  const g = input.greedy;
+  if (g && meets(doc, domain, implicit, g, policy)) return { placement: { addresses: g.addresses, added: g.added, devices: g.devices }, source: 'greedy' };
+  return undefined;
+}
+
+/** `work`, or `late()` once `ms` have passed (the work keeps running to its own end). */
+async function withDeadline<T>(work: Promise<T>, ms: number, late: () => T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late()), ms);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -179,11 +238,11 @@ function toLayout(domain: Domain, implicit: ImplicitDevice[], placed: { addresse
   };
 }
 
-/** Whether the greedy layout honours the hints and the policy (then it can stand in). */
-function greedyMeets(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], greedy: GreedyResult, policy: Policy): boolean {
+/** Whether a layout honours the hints and the policy and passes the validator (then it can stand in). */
+function meets(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], layout: { addresses: Map<number, PciAddress>; added: NewController[] }, policy: Policy): boolean {
   // The validator checks layouts, not which controllers a plan was allowed to add.
-  if (policy.addControllers && greedy.added.some((c) => !policy.addControllers!.includes(c.model))) return false;
-  const written = readDomain(applyLayout(doc, domain, toLayout(domain, implicit, greedy)), domain.file);
+  if (policy.addControllers && layout.added.some((c) => !policy.addControllers!.includes(c.model))) return false;
+  const written = readDomain(applyLayout(doc, domain, toLayout(domain, implicit, layout)), domain.file);
   return !validateDomain(written, policy).problems.some((p) => p.severity === 'error');
 }
 
@@ -209,7 +268,7 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
     result = { addresses: g.addresses, added: g.added, devices: g.devices, lowerBound: 0, proven: false, solveMs: 0 };
     ignoredHints = domain.devices.flatMap((d) => describeHints(d).map((h) => `greedy ignores ${h} on ${d.id}: libvirt's algorithm cannot express it`));
   } else {
-    result = await placeOptimal(doc, domain, implicit, opts);
+    result = await placeOptimal(doc, domain, implicit, opts, opts.startedAt ?? start);
   }
 
   const out = applyLayout(doc, domain, toLayout(domain, implicit, result));

@@ -57,6 +57,8 @@ export default defineCommand({
       strategy: args.strategy === 'greedy' ? 'greedy' : 'optimal',
       policy: resolvePolicy(args),
       timeoutMs: timeout * 1000,
+      // The budget bounds the whole command: it started when the process did.
+      startedAt: 0,
       onProgress: printProgress,
       progressAfterMs: resolveProgressAfter(process.env.PCIPLAN_PROGRESS_AFTER_MS),
     });
