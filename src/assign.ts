@@ -16,6 +16,7 @@ import { readDevice, readDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
 import { formatAddress, type Device, type Domain, type PciAddress } from './model/types.js';
 import { guestBusNumbers } from './model/topology.js';
+import type { Problem } from './validate/problems.js';
 import { isRequirementRule, validateDomain } from './validate/validateDomain.js';
 import { newElement, rootElement, type XmlDocument, type XmlElement } from './xml/tree.js';
 
@@ -210,6 +211,26 @@ function quickLayout(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[
   const g = input.greedy;
   if (g && meets(doc, domain, implicit, g, policy)) return { placement: { addresses: g.addresses, added: g.added, devices: g.devices }, source: 'greedy' };
   return undefined;
+}
+
+/**
+ * The constructive pass alone on a domain (for tests and the budget benchmark): its layout and the
+ * validator's errors on it under the policy, or why it found none.
+ */
+export function constructiveLayout(parsed: ParsedDomain, policy: Policy): { found: false; reason: string } | { found: true; added: number; errors: Problem[] } {
+  const { doc, domain } = parsed;
+  checkInput(domain, policy);
+  const root = rootElement(doc);
+  const implicit = implicitDevices(domain, domain.devices.map((d) => (root.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement));
+  const input = prepareOptimal(domain, implicit, policy);
+  const built = constructLayout(buildInstance(domain, input.devices, policy, input.greedy));
+  if (!built.found) return built;
+  for (const d of input.forcedDevices) built.addresses.delete(d.index);
+  const layout = { addresses: built.addresses, added: [...input.forced, ...built.added] };
+  const disallowed = policy.addControllers ? layout.added.filter((c) => !policy.addControllers!.includes(c.model)) : [];
+  const written = readDomain(applyLayout(doc, domain, toLayout(domain, implicit, layout)), domain.file);
+  const errors = validateDomain(written, policy).problems.filter((p) => p.severity === 'error');
+  return { found: true, added: layout.added.length, errors: [...errors, ...disallowed.map((c) => ({ severity: 'error' as const, rule: 'controller-machine' as const, message: `adds a ${c.model}, which the policy does not allow` }))] };
 }
 
 /** `work`, or `late()` once `ms` have passed (the work keeps running to its own end). */

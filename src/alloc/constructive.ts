@@ -326,6 +326,7 @@ export function constructLayout(input: ConstructiveInput): ConstructiveResult {
     if (e instanceof NoPlace) return { found: false, reason: e.message };
     throw e;
   }
-  markMultifunction(b.addresses.values());
+  // Root ports share slots as functions: function 0 of each such slot says so.
+  markMultifunction([...b.addresses.values(), ...b.added.flatMap((c) => (c.address ? [c.address] : []))]);
   return { found: true, addresses: b.addresses, added: b.added };
 }
