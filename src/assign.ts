@@ -14,7 +14,7 @@ import { applyLayout, type Layout, type NewController } from './model/applyLayou
 import type { ParsedDomain } from './model/parseDomain.js';
 import { readDevice, readDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
-import { formatAddress, type Device, type Domain, type PciAddress } from './model/types.js';
+import { formatAddress, WAIVABLE_HINTS, type Device, type Domain, type PciAddress, type WaivableHint } from './model/types.js';
 import { guestBusNumbers } from './model/topology.js';
 import type { Problem } from './validate/problems.js';
 import { isRequirementRule, validateDomain } from './validate/validateDomain.js';
@@ -85,14 +85,41 @@ function checkInput(domain: Domain, policy: Policy): void {
   throw new PciplanError('invalid', `${domain.file}${first.line ? `:${first.line}` : ''}: ${first.device ? `${first.device}: ` : ''}${first.message} [${first.rule}]${more}`);
 }
 
-function describeHints(d: Device): string[] {
-  const out: string[] = [];
+const HINT_OF_RULE: Partial<Record<string, WaivableHint>> = { 'hint-hotplug': 'hotplug', 'hint-bus': 'bus', 'hint-numa': 'numa', 'hint-group': 'group' };
+
+/** How a hint reads in a message (the policy's default when the device has no hotplug hint). */
+function describeHint(d: Device, hint: WaivableHint): string {
   const h = d.hints;
-  if (h.hotplug !== undefined) out.push(`hotplug='${h.hotplug ? 'yes' : 'no'}'`);
-  if (h.bus) out.push(`bus='${h.bus}'`);
-  if (h.numa !== undefined) out.push(`numa='${h.numa}'`);
-  if (h.group) out.push(`group='${h.group}'`);
-  return out;
+  if (hint === 'hotplug') return h.hotplug === undefined ? 'the policy default hotplug' : `hotplug='${h.hotplug ? 'yes' : 'no'}'`;
+  return `${hint}='${String(h[hint] ?? '')}'`;
+}
+
+/**
+ * The requirements a greedy layout breaks, as waivers on a copy of the domain (all functions of a
+ * broken group waive it), and one stderr line for each.
+ */
+function waivers(domain: Domain, problems: readonly Problem[]): { domain: Domain; lines: string[] } {
+  const byDevice = new Map<string, Set<WaivableHint>>();
+  let spares = false;
+  for (const p of problems) {
+    if (p.severity !== 'error' || !isRequirementRule(p.rule)) continue;
+    if (p.rule === 'policy-spares') spares = true;
+    const hint = HINT_OF_RULE[p.rule];
+    const d = hint && domain.devices.find((x) => x.id === p.device);
+    if (!hint || !d) continue;
+    const ids = hint === 'group' ? domain.devices.filter((x) => x.hints.group === d.hints.group).map((x) => x.id) : [d.id];
+    for (const id of ids) byDevice.set(id, (byDevice.get(id) ?? new Set()).add(hint));
+  }
+  const lines: string[] = [];
+  const devices = domain.devices.map((d) => {
+    const set = byDevice.get(d.id);
+    if (!set) return d;
+    const waived = WAIVABLE_HINTS.filter((h) => set.has(h));
+    for (const h of waived) lines.push(`greedy does not honour ${describeHint(d, h)} on ${d.id}: libvirt's algorithm cannot express it (recorded as waived in pciplan's metadata)`);
+    return { ...d, hints: { ...d.hints, waived } };
+  });
+  if (spares) lines.push("greedy does not leave the spare ports or slots the policy asks for (recorded as waived in pciplan's metadata)");
+  return { domain: { ...domain, devices, ...(spares ? { sparesWaived: true } : {}) }, lines };
 }
 
 interface Placement {
@@ -287,17 +314,26 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
   if (opts.strategy === 'greedy') {
     const g = assignGreedy(domain, implicit);
     result = { addresses: g.addresses, added: g.added, devices: g.devices, lowerBound: 0, proven: false, solveMs: 0 };
-    ignoredHints = domain.devices.flatMap((d) => describeHints(d).map((h) => `greedy ignores ${h} on ${d.id}: libvirt's algorithm cannot express it`));
   } else {
     result = await placeOptimal(doc, domain, implicit, opts, opts.startedAt ?? start);
   }
 
-  const out = applyLayout(doc, domain, toLayout(domain, implicit, result));
-  const written = readDomain(out, domain.file);
+  const layout = toLayout(domain, implicit, result);
+  let out = applyLayout(doc, domain, layout);
+  let written = readDomain(out, domain.file);
+  if (opts.strategy === 'greedy') {
+    // libvirt's algorithm knows no hints or policy: what its layout breaks is written down as
+    // waived, so that the file does not carry a requirement it silently breaks (validate warns).
+    const waived = waivers(domain, validateDomain(written, opts.policy).problems);
+    if (waived.lines.length) {
+      out = applyLayout(doc, waived.domain, layout);
+      written = readDomain(out, domain.file);
+      ignoredHints = waived.lines;
+    }
+  }
 
-  const check = validateDomain(written, opts.strategy === 'optimal' ? opts.policy : {});
-  const ignorable = (rule: string) => opts.strategy === 'greedy' && isRequirementRule(rule);
-  const errors = check.problems.filter((p) => p.severity === 'error' && !ignorable(p.rule));
+  const check = validateDomain(written, opts.policy);
+  const errors = check.problems.filter((p) => p.severity === 'error');
   if (errors.length) {
     const e = errors[0]!;
     // libvirt's algorithm can produce what libvirt then refuses (a pci-bridge plugged into itself):

@@ -3,13 +3,21 @@
 import { FUNCTIONS_PER_SLOT } from '../catalog/index.js';
 import type { Policy } from '../model/schemas.js';
 import { addressOf, busHotpluggable, numaBus, busKind, freeSlots, isPortBus, slotKey, type Bus, type Topology } from '../model/topology.js';
-import { formatAddress, type Device, type Domain } from '../model/types.js';
+import { formatAddress, type Device, type Domain, type WaivableHint } from '../model/types.js';
 import { isOwner } from './addresses.js';
-import { error, type Problem } from './problems.js';
+import { error, warning, type Problem, type RuleId } from './problems.js';
 
 /** Devices the chipset or their class pins to bus 0: hotplug policy does not apply to them. */
 function pinned(d: Device, domain: Domain): boolean {
   return d.cls.integrated || domain.machine.reserved.some((r) => r.owner && isOwner(d, r.owner));
+}
+
+/**
+ * A requirement the layout breaks: an error, or a warning of its own rule when the file records
+ * that the layout was written without honouring it (greedy's waivers in pciplan's metadata).
+ */
+function breach(hint: WaivableHint, rule: RuleId, d: Device, message: string, waived = d.hints.waived?.includes(hint) ?? false): Problem {
+  return waived ? { ...warning('hint-waived', d, `${message} [${rule}, waived: written by greedy, which does not honour it]`), waives: rule } : error(rule, d, message);
 }
 
 const place = (bus: Bus) => `${bus.ctrl.model} (index ${bus.index}${bus.ctrl.target.hotplug === 'off' ? ", hotplug='off'" : ''})`;
@@ -25,12 +33,12 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
     if (d.pci) continue;
     const h = d.hints;
     if (h.numa !== undefined && !domain.numaCells.includes(h.numa)) {
-      out.push(error('hint-numa', d, `asks for NUMA node ${h.numa}, which is not in <cpu><numa> (cells: ${domain.numaCells.join(', ') || 'none'})`));
+      out.push(breach('numa', 'hint-numa', d, `asks for NUMA node ${h.numa}, which is not in <cpu><numa> (cells: ${domain.numaCells.join(', ') || 'none'})`));
     }
     if (h.bus === 'pcie' && domain.machine.root !== 'pcie-root') {
-      out.push(error('hint-bus', d, `asks for bus='pcie' but machine '${domain.machineName}' has no PCI Express root`));
+      out.push(breach('bus', 'hint-bus', d, `asks for bus='pcie' but machine '${domain.machineName}' has no PCI Express root`));
     } else if (h.bus === 'pcie' && d.cls.connect === 'pci') {
-      out.push(error('hint-bus', d, `asks for bus='pcie' but ${d.kind} model '${d.props.model ?? ''}' is a conventional PCI device`));
+      out.push(breach('bus', 'hint-bus', d, `asks for bus='pcie' but ${d.kind} model '${d.props.model ?? ''}' is a conventional PCI device`));
     }
     const a = addressOf(d);
     const bus = a && topo.buses.get(a.bus);
@@ -39,13 +47,11 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
     const hotplug = h.hotplug ?? fromGroup ?? (policy.hotplug && !pinned(d, domain) ? policy.hotplug === 'yes' : undefined);
     const why = h.hotplug !== undefined ? 'hotplug' : fromGroup !== undefined ? `its group's hotplug` : 'the policy default hotplug';
     if (hotplug === true && !busHotpluggable(bus)) {
-      out.push(error('hint-hotplug', d, `${why}=yes, but ${formatAddress(a)} is on ${place(bus)}, where the guest cannot hotplug`));
+      out.push(breach('hotplug', 'hint-hotplug', d, `${why}=yes, but ${formatAddress(a)} is on ${place(bus)}, where the guest cannot hotplug`));
     }
     if (hotplug === false && busHotpluggable(bus)) {
       out.push(
-        error(
-          'hint-hotplug',
-          d,
+        breach('hotplug', 'hint-hotplug', d,
           `${why}=no, but ${formatAddress(a)} is on ${place(bus)}, where the guest can eject it (use pcie.0 or a port with hotplug='off')`,
         ),
       );
@@ -65,7 +71,7 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
       }
     }
     if (h.bus && busKind(bus) !== h.bus) {
-      out.push(error('hint-bus', d, `asks for bus='${h.bus}' but ${formatAddress(a)} is a ${busKind(bus) ?? 'non-endpoint'} slot on ${place(bus)}`));
+      out.push(breach('bus', 'hint-bus', d, `asks for bus='${h.bus}' but ${formatAddress(a)} is a ${busKind(bus) ?? 'non-endpoint'} slot on ${place(bus)}`));
     }
   }
   out.push(...checkGroups(domain));
@@ -81,20 +87,21 @@ function checkGroups(domain: Domain): Problem[] {
   }
   for (const [name, members] of groups) {
     const first = members[0]!;
+    const waived = members.some((m) => m.hints.waived?.includes('group'));
     if (members.length > FUNCTIONS_PER_SLOT) {
-      out.push(error('hint-group', first, `group '${name}' has ${members.length} devices; one slot has ${FUNCTIONS_PER_SLOT} functions`));
+      out.push(breach('group', 'hint-group', first, `group '${name}' has ${members.length} devices; one slot has ${FUNCTIONS_PER_SLOT} functions`, waived));
       continue;
     }
     const placed = members.filter((m) => addressOf(m));
     if (placed.length === 0) continue;
     const slots = new Set(placed.map((m) => slotKey(addressOf(m)!)));
     if (slots.size > 1 || placed.length < members.length) {
-      out.push(error('hint-group', first, `group '${name}' (${members.map((m) => m.id).join(', ')}) must share one slot; its devices are at ${members.map((m) => (addressOf(m) ? formatAddress(addressOf(m)!) : 'no address')).join(', ')}`));
+      out.push(breach('group', 'hint-group', first, `group '${name}' (${members.map((m) => m.id).join(', ')}) must share one slot; its devices are at ${members.map((m) => (addressOf(m) ? formatAddress(addressOf(m)!) : 'no address')).join(', ')}`, waived));
       continue;
     }
     const f0 = addressOf(first)!;
     if (f0.function !== 0) {
-      out.push(error('hint-group', first, `group '${name}': the first device in document order must be function 0, but ${first.id} is at ${formatAddress(f0)}`));
+      out.push(breach('group', 'hint-group', first, `group '${name}': the first device in document order must be function 0, but ${first.id} is at ${formatAddress(f0)}`, waived));
     }
   }
   return out;
@@ -118,11 +125,15 @@ export function checkPolicySpares(domain: Domain, topo: Topology, policy: Policy
   if (unassigned) return [];
   const have = spareCapacity(domain, topo);
   const out: Problem[] = [];
+  const report = (message: string) =>
+    domain.sparesWaived
+      ? { ...warning('hint-waived', undefined, `${message} [policy-spares, waived: written by greedy, which does not honour it]`), waives: 'policy-spares' as const }
+      : error('policy-spares', undefined, message);
   if (policy.sparePciePorts !== undefined && have.pciePorts < policy.sparePciePorts) {
-    out.push(error('policy-spares', undefined, `the policy asks for ${policy.sparePciePorts} free hot-pluggable PCIe ports; the layout leaves ${have.pciePorts}`));
+    out.push(report(`the policy asks for ${policy.sparePciePorts} free hot-pluggable PCIe ports; the layout leaves ${have.pciePorts}`));
   }
   if (policy.sparePciSlots !== undefined && have.pciSlots < policy.sparePciSlots) {
-    out.push(error('policy-spares', undefined, `the policy asks for ${policy.sparePciSlots} free hot-pluggable PCI slots; the layout leaves ${have.pciSlots}`));
+    out.push(report(`the policy asks for ${policy.sparePciSlots} free hot-pluggable PCI slots; the layout leaves ${have.pciSlots}`));
   }
   return out;
 }

@@ -8,6 +8,10 @@ import { assignDomain, constructiveLayout } from '../../src/assign.js';
 import { PciplanError } from '../../src/errors.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import type { Progress } from '../../src/optimal/solve.js';
+import { generateDomain } from '../../src/generate/index.js';
+import type { Policy } from '../../src/model/schemas.js';
+import { validateDomain } from '../../src/validate/validateDomain.js';
+import { writeXml } from '../../src/xml/writeXml.js';
 import { pciplan } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
 import { randomDomain } from '../helpers/random.js';
@@ -91,4 +95,80 @@ describe('a time budget ends with a valid layout when the constructive pass find
       if (json.proven) expect(json.lowerBound).toBe(json.objective.addedControllers);
     });
   }
+});
+
+describe('greedy exit 0 implies validate, with the same policy, accepts what it wrote', () => {
+  // Hints greedy cannot express are recorded as waived in the file; validate reports those as
+  // warnings (hint-waived) and everything else as usual.
+  const accepted = async (xml: string, name: string, policy: Policy): Promise<'refused' | 'accepted' | string[]> => {
+    let r;
+    try {
+      r = await assignDomain(parseDomain(xml, name), { strategy: 'greedy', policy });
+    } catch (e) {
+      if (e instanceof PciplanError) return 'refused';
+      throw e;
+    }
+    // What validate reads: the bytes written, parsed again.
+    const v = validateDomain(parseDomain(writeXml(r.doc), name).domain, policy);
+    const errors = v.problems.filter((p) => p.severity === 'error').map((p) => `${p.rule} ${p.device ?? ''}: ${p.message}`);
+    if (errors.length) return errors;
+    // Every hint greedy said it did not honour is in the file as waived, and validate names it.
+    expect(v.problems.filter((p) => p.rule === 'hint-waived').length > 0, name).toBe(r.ignoredHints.length > 0);
+    return 'accepted';
+  };
+
+  it('on seeded random hinted domains (test/helpers/random)', async () => {
+    let waived = 0;
+    for (let seed = 1000; seed < 1200; seed++) {
+      const { xml, policy } = randomDomain(seed, true);
+      const r = await accepted(xml, `random-${seed}.xml`, policy);
+      if (Array.isArray(r)) expect(r, `seed ${seed} ${JSON.stringify(policy)}`).toEqual([]);
+      if (r === 'accepted' && xml.includes('addressPreferences')) waived++;
+    }
+    expect(waived).toBeGreaterThan(50);
+  });
+
+  it('on generated hinted families (src/generate) with their policies', async () => {
+    for (const family of ['mixed', 'numa', 'multifunction', 'cloud', 'hotplug-heavy'] as const) {
+      for (const machine of ['q35', 'virt'] as const) {
+        for (const seed of [1, 2]) {
+          const g = generateDomain({ family, machine, devices: 24, seed });
+          const r = await accepted(g.xml, `${g.name}.xml`, g.policy);
+          if (Array.isArray(r)) expect(r, g.name).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it('the repro: a NUMA hint on a domain without cells (greedy 0, validate 1 before)', () => {
+    const file = join(REPO, 'fixtures', 'repro', 'greedy-numa-hint-no-cells.xml');
+    const r = pciplan(['assign', file, '--strategy', 'greedy']);
+    if (r.code !== 0) {
+      // Refused before placing (an input fault): then validate refuses the input too.
+      expect(r.code).toBe(1);
+      expect(pciplan(['validate', file]).code).toBe(1);
+      return;
+    }
+    const out = join(dir, 'numa-no-cells.xml');
+    writeFileSync(out, r.stdout);
+    const v = pciplan(['validate', out]);
+    expect(v.code, v.stdout).toBe(0);
+    expect(v.stdout).toMatch(/warning\s+memballoon\[1\]\s+hint-waived\s+asks for NUMA node 7/);
+    expect(r.stdout).toContain("<pciplan:device name='memballoon[1]' numa='7' waived='numa'/>");
+  });
+
+  it('waived spares: the policy asks for more spare ports than greedy leaves', () => {
+    const r = pciplan(['assign', workstation, '--strategy', 'greedy', '--spare-pcie-ports', '4']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("greedy does not leave the spare ports or slots the policy asks for (recorded as waived in pciplan's metadata)");
+    expect(r.stdout).toContain('<pciplan:spares-waived/>');
+    const out = join(dir, 'spares.xml');
+    writeFileSync(out, r.stdout);
+    const v = JSON.parse(pciplan(['validate', out, '--spare-pcie-ports', '4', '--format', 'json']).stdout);
+    expect(v.valid).toBe(true);
+    expect(v.problems).toContainEqual(expect.objectContaining({ severity: 'warning', rule: 'hint-waived', waives: 'policy-spares' }));
+    // Without the record, the same layout breaks the policy.
+    writeFileSync(out, r.stdout.replace(/\s*<pciplan:spares-waived\/>/, ''));
+    expect(pciplan(['validate', out, '--spare-pcie-ports', '4']).code).toBe(1);
+  });
 });
