@@ -215,6 +215,10 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
     if (fallback) return { ...fallback.placement, lowerBound: outcome.bound + forced.length, proven: false, solveMs };
     throw new PciplanError('invalid', `${domain.file}: no layout found within the time budget of ${budgetMs / 1000} s (raise --timeout)`);
   }
+  if (!outcome.proven && fallback && fallback.placement.added.length < outcome.added + forced.length) {
+    // Cut short with a worse layout than the quick one: the quick one is the best found.
+    return { ...fallback.placement, lowerBound: outcome.bound + forced.length, proven: false, solveMs };
+  }
   const decoded = decodeLayout(inst, outcome.values, outcome.vars);
   for (const d of forcedDevices) decoded.addresses.delete(d.index);
   return {
