@@ -11,6 +11,7 @@ import { ConflictError, PciplanError } from './errors.js';
 import { explainConflict } from './explain/explainConflict.js';
 import { inputFaults } from './explain/validationConflicts.js';
 import { applyLayout, type Layout, type NewController } from './model/applyLayout.js';
+import { moveHintsToMetadata } from './model/hints.js';
 import type { ParsedDomain } from './model/parseDomain.js';
 import { readDevice, readDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
@@ -323,14 +324,18 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
   }
 
   const layout = toLayout(domain, implicit, result);
-  let out = applyLayout(doc, domain, layout);
+  const out = applyLayout(doc, domain, layout);
   let written = readDomain(out, domain.file);
   if (opts.strategy === 'greedy') {
     // libvirt's algorithm knows no hints or policy: what its layout breaks is written down as
     // waived, so that the file does not carry a requirement it silently breaks (validate warns).
-    const waived = waivers(domain, validateDomain(written, opts.policy).problems);
+    // The written domain, so that the devices pciplan adds (a USB controller under a policy's
+    // hotplug default) can carry their waivers too.
+    const waived = waivers(written, validateDomain(written, opts.policy).problems);
     if (waived.lines.length) {
-      out = applyLayout(doc, waived.domain, layout);
+      const outRoot = rootElement(out);
+      const els = waived.domain.devices.map((d) => (outRoot.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement);
+      moveHintsToMetadata(outRoot, waived.domain.devices, els, waived.domain.sparesWaived);
       written = readDomain(out, domain.file);
       ignoredHints = waived.lines;
     }

@@ -60,7 +60,8 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
       const onNode = numaBus(topo, a.bus);
       if (onNode?.ctrl.target.node !== h.numa) {
         out.push(
-          error(
+          breach(
+            'numa',
             'hint-numa',
             d,
             onNode

@@ -105,8 +105,11 @@ describe('greedy exit 0 implies validate, with the same policy, accepts what it 
     try {
       r = await assignDomain(parseDomain(xml, name), { strategy: 'greedy', policy });
     } catch (e) {
-      if (e instanceof PciplanError) return 'refused';
-      throw e;
+      if (!(e instanceof PciplanError)) throw e;
+      // libvirt's algorithm may run out of places (as libvirt does); a hint or the policy is
+      // never a reason for greedy to fail: it waives them.
+      expect(e.message, name).not.toMatch(/\[(hint-\w+|policy-spares)\]$/);
+      return 'refused';
     }
     // What validate reads: the bytes written, parsed again.
     const v = validateDomain(parseDomain(writeXml(r.doc), name).domain, policy);
@@ -129,7 +132,7 @@ describe('greedy exit 0 implies validate, with the same policy, accepts what it 
   });
 
   it('on generated hinted families (src/generate) with their policies', async () => {
-    for (const family of ['mixed', 'numa', 'multifunction', 'cloud', 'hotplug-heavy'] as const) {
+    for (const family of ['mixed', 'numa', 'multifunction', 'cloud', 'hotplug-heavy', 'fragmented'] as const) {
       for (const machine of ['q35', 'virt'] as const) {
         for (const seed of [1, 2]) {
           const g = generateDomain({ family, machine, devices: 24, seed });
