@@ -81,7 +81,7 @@ const count = <K extends string>(xs: K[]) => Object.fromEntries([...new Set(xs)]
 const bySize = Object.fromEntries(SIZES.map((n) => [n, count(rows.filter((r) => r.devices === n).map((r) => r.assign))]));
 const walls = rows.map((r) => r.wallMs).sort((x, y) => x - y);
 const summary = {
-  cli: OWN ? 'this build' : CLI,
+  cli: process.env.PCIPLAN_BENCH_CLI ?? 'this build',
   budgetS: Number(BUDGET),
   domains: rows.length,
   ...(OWN ? { constructivePass: count(rows.map((r) => r.pass!)) } : {}),

@@ -148,6 +148,30 @@ class Builder {
     return bus;
   }
 
+  /** Root ports `parent` can still take: free functions of its port slot, eight per free slot. */
+  private rootPortRoom(parent: Bus): number {
+    const fns = parent.portSlot === undefined ? 0xff : parent.slots[parent.portSlot]!;
+    let free = 0;
+    for (let f = 0; f < FUNCTIONS_PER_SLOT; f++) if (!(fns & (1 << f))) free++;
+    return free + FUNCTIONS_PER_SLOT * this.freeCount(parent);
+  }
+
+  /**
+   * A new PCIe port in the location of `top`: a root port while there is room for more than one;
+   * the last place holds a root port with a switch (upstream port, then downstream ports, 32 per
+   * upstream port), when the policy allows switches.
+   */
+  private addPort(top: Bus, target: ControllerTarget): Bus {
+    const switches = this.input.allowed.has('pcie-switch-upstream-port') && this.input.allowed.has('pcie-switch-downstream-port');
+    if (!switches || this.rootPortRoom(top) > 1) return this.addController('pcie-root-port', top, target);
+    let up = [...this.buses.values()].find((b) => b.model === 'pcie-switch-upstream-port' && b.node === top.node && this.freeSlot(b) !== undefined);
+    if (!up) {
+      if (this.rootPortRoom(top) === 0) throw new NoPlace(`no room on bus ${top.index} for another PCIe port`);
+      up = this.addController('pcie-switch-upstream-port', this.addController('pcie-root-port', top));
+    }
+    return this.addController('pcie-switch-downstream-port', up, target);
+  }
+
   /** The bus a location hangs from: bus 0, or the expander on node N (added once). */
   private locationRoot(numa: number | undefined): Bus {
     const root = this.buses.get(0)!;
@@ -239,7 +263,7 @@ class Builder {
       }
     }
     if (this.input.allowed.has('pcie-to-pci-bridge') && this.input.allowed.has('pcie-root-port')) {
-      return this.addController('pcie-to-pci-bridge', this.addController('pcie-root-port', top));
+      return this.addController('pcie-to-pci-bridge', this.addPort(top, {}));
     }
     return this.addController('pci-bridge', this.addController('dmi-to-pci-bridge', top));
   }
@@ -251,7 +275,7 @@ class Builder {
     if (!target && u.kind === 'pcie') {
       if (this.input.rootKind !== 'pcie-root') throw new NoPlace(`${u.devices[0]!.id} needs a PCI Express slot on a conventional machine`);
       const top = this.locationRoot(u.numa);
-      const port = this.addController('pcie-root-port', top, u.hotplug === false ? { hotplug: 'off' } : {});
+      const port = this.addPort(top, u.hotplug === false ? { hotplug: 'off' } : {});
       target = { bus: port, slot: 0 };
     }
     if (!target) {
@@ -279,7 +303,7 @@ class Builder {
     const root = this.buses.get(0)!;
     while (free().ports < this.input.spares.ports) {
       if (this.input.rootKind !== 'pcie-root') throw new NoPlace('spare PCIe ports on a conventional machine');
-      this.addController('pcie-root-port', root);
+      this.addPort(root, {});
     }
     while (free().slots < this.input.spares.slots) this.newPciBus(undefined, true);
   }
