@@ -9,7 +9,9 @@
 //   integrated           a free slot of bus 0, nothing else;
 //   an existing place    a free slot (or an empty port) of a bus of the right kind, hotplug and node;
 //   PCIe, hotplug=no     a free slot of pcie.0 (root location), else a root port with hotplug='off';
-//   PCIe, otherwise      a new root port (aggregated eight to a slot, as libvirt does);
+//   PCIe, otherwise      a new root port (aggregated eight to a slot, as libvirt does); the last
+//                        root-port place of a location holds a switch, whose downstream ports
+//                        take the rest;
 //   PCI                  a new bus of PCI slots: a pci-bridge where a conventional bus exists or the
 //                        root is conventional, else a pcie-to-pci-bridge on a new root port (or a
 //                        dmi-to-pci-bridge, which is not hot-pluggable, for hotplug=no);
@@ -57,7 +59,7 @@ interface Bus {
   node: number | undefined;
   /** Used function bits per slot. */
   slots: number[];
-  /** Root ports plugged here by this pass, per slot (more may join a slot as functions). */
+  /** The slot of this bus that takes the root ports this pass adds (eight functions each). */
   portSlot?: number;
   added?: NewController;
 }
@@ -186,15 +188,13 @@ class Builder {
   }
 
   private fits(b: Bus, u: ConstructiveUnit): boolean {
-    const connect: ConnectType = u.kind === 'pcie' ? 'pcie-device' : 'pci-device';
     if (u.integrated) return b.index === 0;
+    const connect: ConnectType = u.kind === 'pcie' ? 'pcie-device' : 'pci-device';
+    // pcie.0 takes a PCIe unit as an integrated endpoint: only one that must not be hot-pluggable.
     const kindOk = b.index === 0 && this.input.rootKind === 'pcie-root' ? u.kind === 'pcie' && u.hotplug === false : CONTROLLERS[b.model].accepts.includes(connect);
     if (!kindOk) return false;
-    if (u.kind === 'pcie' && !CONTROLLERS[b.model].accepts.includes('pcie-device')) return false;
-    if (u.kind === 'pci' && CONTROLLERS[b.model].accepts.includes('pcie-device')) return false;
     if (u.hotplug !== undefined && b.hotplug !== u.hotplug) return false;
-    if (u.numa !== undefined ? b.node !== u.numa : b.node !== undefined) return false;
-    return true;
+    return u.numa !== undefined ? b.node === u.numa : b.node === undefined;
   }
 
   /** A free slot (all functions free) on an existing bus that meets the unit's requirements. */
@@ -292,11 +292,9 @@ class Builder {
       let slots = 0;
       for (const b of this.buses.values()) {
         if (!b.hotplug) continue;
+        const accepts = CONTROLLERS[b.model].accepts;
         if (isPort(b)) ports += b.slots[0] === 0 ? 1 : 0;
-        else if (CONTROLLERS[b.model].accepts.includes('pci-device') && !CONTROLLERS[b.model].accepts.includes('pcie-device')) {
-          const [min, max] = CONTROLLERS[b.model].slots;
-          for (let s = min; s <= max; s++) if (b.slots[s] === 0 && !(b.index === 0 && this.input.domain.machine.reserved.some((r) => r.slot === s))) slots++;
-        }
+        else if (accepts.includes('pci-device') && !accepts.includes('pcie-device')) slots += this.freeCount(b);
       }
       return { ports, slots };
     };
