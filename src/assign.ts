@@ -195,7 +195,8 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
   const solveStart = performance.now();
   const progress = progressFilter(opts);
   // Until the search proves more, the part of the analytic bound the search trusts holds.
-  let bound = buildModel(inst).trusted;
+  const trusted = buildModel(inst).trusted;
+  let bound = trusted;
   const solveBudget = Math.max(1, deadline - finishMs - solveStart);
   const outcome = await withDeadline(
     solveInstance(inst, {
@@ -209,16 +210,21 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
     () => ({ status: 'unknown' as const, lowerBound: bound, bound }),
   );
   const solveMs = performance.now() - solveStart;
+  // The quick layout: proven optimal when it meets the proven bound.
+  const quick = (lowerBound: number): Placement => ({ ...fallback!.placement, lowerBound, proven: fallback!.placement.added.length <= lowerBound, solveMs });
   if (outcome.status === 'unsat') {
+    // A validated layout refutes "no layout exists": the count model missed it (a known limit of
+    // its reading), so the layout is written and nothing is claimed beyond the trusted bound.
+    if (fallback) return quick(trusted + forced.length);
     throw new ConflictError(await explainConflict(input, { timeoutMs: budgetMs }), domain.file);
   }
   if (outcome.status === 'unknown') {
-    if (fallback) return { ...fallback.placement, lowerBound: outcome.bound + forced.length, proven: false, solveMs };
+    if (fallback) return quick(outcome.bound + forced.length);
     throw new PciplanError('invalid', `${domain.file}: no layout found within the time budget of ${budgetMs / 1000} s (raise --timeout)`);
   }
   if (!outcome.proven && fallback && fallback.placement.added.length < outcome.added + forced.length) {
     // Cut short with a worse layout than the quick one: the quick one is the best found.
-    return { ...fallback.placement, lowerBound: outcome.bound + forced.length, proven: false, solveMs };
+    return quick(outcome.bound + forced.length);
   }
   const decoded = decodeLayout(inst, outcome.values, outcome.vars);
   for (const d of forcedDevices) decoded.addresses.delete(d.index);

@@ -20,7 +20,8 @@
 // The caller validates the result with the policy; a layout the validator rejects is no layout.
 import { CONTROLLERS, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS, type BusKind, type ConnectType, type ControllerModel } from '../catalog/index.js';
 import { markMultifunction, newController, type NewController } from '../model/applyLayout.js';
-import type { ControllerTarget, Device, Domain, PciAddress } from '../model/types.js';
+import { addressOf } from '../model/topology.js';
+import { needsPciAddress, type ControllerTarget, type Device, type Domain, type PciAddress } from '../model/types.js';
 
 /** What the pass needs of a unit (the optimal instance's units are these). */
 export interface ConstructiveUnit {
@@ -344,6 +345,10 @@ export function constructLayout(input: ConstructiveInput): ConstructiveResult {
     for (const { u } of units) b.place(u);
     b.spares();
     b.numberExpanders();
+    // Every device that needs an address has one (an existing controller that found no slot, for
+    // one, is not the pass's to place): otherwise the pass found nothing.
+    const left = input.devices.find((d) => needsPciAddress(d) && !b.addresses.has(d.index) && !addressOf(d));
+    if (left) return { found: false, reason: `${left.id} has no place` };
   } catch (e) {
     if (e instanceof NoPlace) return { found: false, reason: e.message };
     throw e;
