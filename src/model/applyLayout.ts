@@ -161,6 +161,6 @@ export function applyLayout(doc: XmlDocument, domain: Domain, layout: Layout): X
       insertAfter(devices, insertionPoint(devices, 'pci', c.index), controllerElement(c));
     }
   }
-  moveHintsToMetadata(root, domain.devices, deviceEls);
+  moveHintsToMetadata(root, domain.devices, deviceEls, domain.sparesWaived);
   return out;
 }

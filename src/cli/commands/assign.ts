@@ -4,7 +4,7 @@ import type { Progress } from '../../optimal/solve.js';
 import { writeXml } from '../../xml/writeXml.js';
 import { readDomainFile, writeOutput } from '../io.js';
 import { moveLine } from '../../stable/moves.js';
-import { formatArg, policyArgs, previousArgs, resolvePolicy, resolveSeed, resolveSolver, resolveTimeout, seedArg, solverArgs, timeoutArg } from '../options.js';
+import { formatArg, policyArgs, previousArgs, resolvePolicy, resolveProgressAfter, resolveSeed, resolveSolver, resolveTimeout, seedArg, solverArgs, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
 
 /** What `assign --format json` reports, from any planner (compare also feeds it real libvirt's). */
@@ -38,12 +38,9 @@ export function assignTable(r: AssignResult): string {
   return `${renderTable(['BUS', 'SLOT', 'FN', 'DEVICE', 'MODEL', 'ORIGIN'], rows)}${r.strategy}: ${r.devices.length} PCI functions, ${added} controller${added === 1 ? '' : 's'} added${root}${proof}\n${moved}`;
 }
 
-/** Progress on stderr once a search has run for a second: the best layout so far and the bound. */
-function progressPrinter(): (p: Progress) => void {
-  return (p) => {
-    if (p.elapsedMs < 1000) return;
-    process.stderr.write(`pciplan: searching (${(p.elapsedMs / 1000).toFixed(1)} s): best ${p.best ?? '-'} controllers, none fewer than ${p.bound}\n`);
-  };
+/** Progress on stderr (past the threshold assign applies): the best layout so far and the bound. */
+function printProgress(p: Progress): void {
+  process.stderr.write(`pciplan: searching (${(p.elapsedMs / 1000).toFixed(1)} s): best ${p.best ?? '-'} controllers, none fewer than ${p.bound}\n`);
 }
 
 export default defineCommand({
@@ -68,14 +65,17 @@ export default defineCommand({
       strategy: args.strategy === 'greedy' ? 'greedy' : 'optimal',
       policy: resolvePolicy(args),
       timeoutMs: timeout * 1000,
-      onProgress: progressPrinter(),
+      // The budget bounds the whole command: it started when the process did.
+      startedAt: 0,
+      onProgress: printProgress,
+      progressAfterMs: resolveProgressAfter(process.env.PCIPLAN_PROGRESS_AFTER_MS),
       solver: resolveSolver(args),
       ...(solverSeed !== undefined ? { solverSeed } : {}),
       ...(previous ? { previous, dropUnused: !!args['drop-unused'] } : {}),
     });
     for (const m of result.moved ?? []) process.stderr.write(`pciplan: ${moveLine(m)}\n`);
     if (result.strategy === 'optimal' && !result.canonical) {
-      process.stderr.write(`pciplan: the tie-break among the optimal layouts ran out of time: this layout is optimal but may differ with another Z3 build or seed\n`);
+      process.stderr.write(`pciplan: this layout is not proven the canonical one (the search or its tie-break ran out of time): another Z3 build or seed may give another\n`);
     }
     if (result.strategy === 'optimal' && !result.proven) {
       process.stderr.write(`pciplan: not proven optimal within ${timeout} s: ${result.objective.addedControllers} controllers added, no layout needs fewer than ${result.lowerBound}\n`);
