@@ -1,7 +1,7 @@
 // `explain` on a domain that has no layout: every independent conflict, then the smallest fix and
 // the fixes the user may not know, each planned. The input's own faults (a given address that
 // breaks a rule) come first and alone: nothing can be planned around them.
-import { optimalInputOf } from '../assign.js';
+import { countedConflict, implicitOf, optimalInputOf } from '../assign.js';
 import type { ParsedDomain } from '../model/parseDomain.js';
 import type { Policy } from '../model/schemas.js';
 import type { SolverChoice } from '../solver/session.js';
@@ -10,11 +10,14 @@ import { explainConflicts, type Stopped } from './explainConflict.js';
 import { smallestFixes, type Fix } from './fixes.js';
 import { validationConflicts } from './validationConflicts.js';
 
+/** Devices above which a conflict counting proves is not searched further (see explainDomain). */
+export const SEARCH_LIMIT = 5_000;
+
 export interface Infeasible {
   conflicts: Conflict[];
   /** Every independent conflict is listed. */
   complete: boolean;
-  stopped?: Stopped | 'input-faults';
+  stopped?: Stopped | 'input-faults' | 'counting';
   fixes: Fix[];
   /** The budget ran out before the smallest fix was found. */
   fixesIncomplete?: true;
@@ -31,6 +34,10 @@ export async function explainDomain(parsed: ParsedDomain, policy: Policy, opts: 
   const broken = validationConflicts(parsed.domain, policy);
   if (broken.length) return { conflicts: broken, complete: true, stopped: 'input-faults', fixes: [] };
   const deadline = performance.now() + opts.timeoutMs;
+  // Past SEARCH_LIMIT devices, counting's proof (when it has one) is the answer: libvirt's layout
+  // and each check of the search are linear in the devices, or worse.
+  const counted = parsed.domain.devices.length > SEARCH_LIMIT ? countedConflict(parsed, implicitOf(parsed), policy) : undefined;
+  if (counted) return { conflicts: [counted], complete: false, stopped: 'counting', fixes: [] };
   const report = await explainConflicts(optimalInputOf(parsed, policy), opts);
   if (report.conflicts.length === 0) return undefined;
   const { fixes, incomplete } = await smallestFixes(parsed, policy, report, deadline);
@@ -48,6 +55,7 @@ const STOPPED: Record<NonNullable<Infeasible['stopped']>, string> = {
   'max-conflicts': 'not complete: --max-conflicts reached; there are more conflicts',
   blocked: 'not complete: no requirement of the last conflict can be lifted; others may follow once it is fixed',
   'input-faults': 'fix the input first: no layout is searched around an address or controller that breaks a rule',
+  counting: `not complete: past ${SEARCH_LIMIT} devices only what counting proves is reported`,
 };
 
 function fixLines(f: Fix, first: boolean): string[] {

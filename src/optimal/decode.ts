@@ -3,9 +3,10 @@
 // the controllers parents first (so every index is above its parent bus), hangs switches and
 // bridges on the last free ports, and gives units the lowest places in document order: the
 // tie-break of the objective.
-import { CONTROLLERS, type ControllerModel } from '../catalog/index.js';
+import { CONTROLLERS, GUEST_BUS_NUMBERS, type ControllerModel } from '../catalog/index.js';
 import { markMultifunction, newController, type NewController } from '../model/applyLayout.js';
 import type { Device, PciAddress } from '../model/types.js';
+import { busNrGaps } from '../../encodings/busNumbers.js';
 import type { Placement, Vars } from '../../encodings/variables.js';
 import type { Term } from '../solver/smt.js';
 import { locator, type Instance, type Unit } from './instance.js';
@@ -22,6 +23,8 @@ interface NewCtrl {
   hotplugOff?: boolean;
   node?: number;
   address?: PciAddress;
+  /** A root port whose slot is chosen after the devices' places (the bus it will plug into). */
+  parentBus?: number;
   loc: string;
 }
 
@@ -145,8 +148,10 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
     const rootPorts = val(lv.rp) + val(lv.ro) + val(lv.ov);
     if (rootPorts === 0) continue;
     if (bus === undefined) throw new Error(`decode: root ports at ${id} without an expander`);
-    for (let i = 0; i < val(lv.rp); i++) push(hpPorts, id, make('pcie-root-port', id, { address: portSlot(bus) }).index);
-    for (let i = 0; i < val(lv.ro); i++) push(offPorts, id, make('pcie-root-port', id, { hotplugOff: true, address: portSlot(bus) }).index);
+    // Their slots come later, devices' ports first (below): a spare port must not take a slot
+    // before a device does.
+    for (let i = 0; i < val(lv.rp); i++) push(hpPorts, id, make('pcie-root-port', id, { parentBus: bus }).index);
+    for (let i = 0; i < val(lv.ro); i++) push(offPorts, id, make('pcie-root-port', id, { hotplugOff: true, parentBus: bus }).index);
   }
   // Existing root ports bus 0 had no slot for: onto the expanders.
   const overflow = [...inst.overflowRootPorts];
@@ -252,16 +257,19 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
     for (let i = 0; i < counts[3]!; i++) place(pciSlots(id, true).filter((x) => level[1]!.includes(x.bus)).pop(), 2);
   }
 
-  // Units: the lowest places, in document order; packable units share slots 8 to a slot.
+  // Units: the lowest places, in document order; packable units share slots 8 to a slot. Units
+  // off bus 0 first; then the root ports that lead to a device take their slots, then the units on
+  // bus 0, then the root ports left empty (spares, room for later): more spares never move a device.
   const packing = new Map<string, PciAddress>();
-  for (const p of plan) {
+  const onRootBus = (w: Placement) => w === 'int' || w === 'root';
+  const placeUnit = (p: (typeof plan)[number]) => {
     const { unit, w, loc } = p;
     const open = unit.packable ? packing.get(p.packKey) : undefined;
     if (open && open.function < 7) {
       const a = take(at(open.bus, open.slot, open.function + 1));
       packing.set(p.packKey, a);
       addresses.set(unit.devices[0]!.index, a);
-      continue;
+      return;
     }
     let slotAddr: PciAddress;
     switch (w) {
@@ -287,10 +295,47 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
     }
     if (unit.packable) packing.set(p.packKey, slotAddr);
     unit.devices.forEach((d, fn) => addresses.set(d.index, take(at(slotAddr.bus, slotAddr.slot, fn))));
-  }
+  };
+  for (const p of plan) if (!onRootBus(p.w)) placeUnit(p);
+  const leads = leadsToDevice(created, addresses);
+  const pending = created.filter((c) => c.parentBus !== undefined);
+  for (const c of pending) if (leads.has(c.index)) c.address = portSlot(c.parentBus!);
+  for (const p of plan) if (onRootBus(p.w)) placeUnit(p);
+  for (const c of pending) if (!leads.has(c.index)) c.address = portSlot(c.parentBus!);
 
-  markMultifunction([...addresses.values(), ...created.flatMap((c) => (c.address ? [c.address] : []))]);
-  return { addresses, added: created.map((c) => toNewController(c, created, inst)) };
+  const renumbered = devicesFirst(created, addresses, leads);
+  markMultifunction([...renumbered.addresses.values(), ...renumbered.created.flatMap((c) => (c.address ? [c.address] : []))]);
+  const busNr = expanderBusNrs(inst, renumbered.created, vars, val);
+  return { addresses: renumbered.addresses, added: renumbered.created.map((c) => toNewController(c, busNr.get(c))) };
+}
+
+/** The new controllers with a device somewhere below them (by index). */
+function leadsToDevice(created: readonly NewCtrl[], addresses: ReadonlyMap<number, PciAddress>): Set<number> {
+  const leads = new Set<number>();
+  const fresh = new Set(created.map((c) => c.index));
+  const parentOf = new Map(created.flatMap((c) => (c.address ? [[c.index, c.address.bus] as const] : [])));
+  const mark = (bus: number) => {
+    for (let b: number | undefined = bus, guard = 0; b !== undefined && fresh.has(b) && !leads.has(b) && guard < 300; guard++) {
+      leads.add(b);
+      b = parentOf.get(b);
+    }
+  };
+  for (const a of addresses.values()) mark(a.bus);
+  return leads;
+}
+
+/**
+ * New controllers renumbered so that those leading to a device come first (in the order they were
+ * made: parents before children), the empty ones (spares) after: their number of spares then
+ * never changes a device's bus number. Bus numbers in every address follow.
+ */
+function devicesFirst(created: NewCtrl[], addresses: Map<number, PciAddress>, leads: ReadonlySet<number>): { created: NewCtrl[]; addresses: Map<number, PciAddress> } {
+  const order = [...created.filter((c) => leads.has(c.index)), ...created.filter((c) => !leads.has(c.index))];
+  const slots = created.map((c) => c.index).sort((x, y) => x - y);
+  const to = new Map(order.map((c, i) => [c.index, slots[i]!] as const));
+  const bus = (a: PciAddress): PciAddress => ({ ...a, bus: to.get(a.bus) ?? a.bus });
+  const renamed = order.map((c) => ({ ...c, index: to.get(c.index)!, ...(c.address ? { address: bus(c.address) } : {}) }));
+  return { created: renamed, addresses: new Map([...addresses].map(([i, a]) => [i, bus(a)])) };
 }
 
 function lastFree(fns: number[], lo: number, hi: number, reserved: Set<number>): number | undefined {
@@ -298,20 +343,33 @@ function lastFree(fns: number[], lo: number, hi: number, reserved: Set<number>):
   return undefined;
 }
 
-function toNewController(c: NewCtrl, created: NewCtrl[], inst: Instance): NewController {
-  const extra: NewController['target'] = {};
-  if (c.hotplugOff) extra.hotplug = 'off';
-  if (c.model === 'pcie-expander-bus' || c.model === 'pci-expander-bus') {
-    // busNr from the top down, below existing expanders, the largest subtree first; at most 254
-    // (libvirt's range). Each range then holds its own subtree.
-    const subtree = (x: NewCtrl) => 1 + created.filter((y) => y.loc === x.loc && y !== x).length;
-    const order = created.filter((y) => y.model === c.model).sort((x, y) => subtree(y) - subtree(x) || x.index - y.index);
-    let top = inst.buses.lowestBusNr;
+/**
+ * busNr of each new expander: in the bus-number gap the solver chose (encodings/busNumbers.ts),
+ * from the gap's top down, the largest subtree first; at most 254 (libvirt's range). Each range
+ * then holds its own subtree, and the expander below a new one keeps what lies under it.
+ */
+function expanderBusNrs(inst: Instance, created: NewCtrl[], vars: Vars, val: (t: Term) => number): Map<NewCtrl, number> {
+  const gaps = busNrGaps(inst);
+  const subtree = (x: NewCtrl) => 1 + created.filter((y) => y.loc === x.loc && y !== x).length;
+  const gapOf = (x: NewCtrl) => Math.max(0, vars.busGaps?.get(x.loc)?.findIndex((g) => val(g) === 1) ?? 0);
+  const out = new Map<NewCtrl, number>();
+  const expanders = created.filter((c) => c.model === 'pcie-expander-bus' || c.model === 'pci-expander-bus');
+  for (let i = 0; i <= gaps.length; i++) {
+    let top = gaps[i]?.busNr ?? GUEST_BUS_NUMBERS;
+    const order = expanders.filter((x) => gapOf(x) === i).sort((x, y) => subtree(y) - subtree(x) || x.index - y.index);
     for (const x of order) {
       top = Math.min(254, top - subtree(x));
-      if (x === c) break;
+      out.set(x, top);
     }
-    extra.busNr = top;
+  }
+  return out;
+}
+
+function toNewController(c: NewCtrl, busNr: number | undefined): NewController {
+  const extra: NewController['target'] = {};
+  if (c.hotplugOff) extra.hotplug = 'off';
+  if (busNr !== undefined) {
+    extra.busNr = busNr;
     if (c.node !== undefined) extra.node = c.node;
   }
   return newController(c.model, c.index, c.address, extra);

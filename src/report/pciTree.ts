@@ -59,6 +59,8 @@ export interface PciNode {
   broken: { hint: string; message: string }[];
   /** The slot it sits in can be hot(un)plugged by the guest. */
   hotpluggableSlot: boolean;
+  /** Its address in a previous layout, when it sits elsewhere now (show --previous). */
+  movedFrom?: string;
   /** NUMA node of the nearest expander above it (or its own, for an expander). */
   numa?: number;
   /** Set on controllers that open a bus. */
@@ -104,8 +106,9 @@ export function buildPciTree(domain: Domain, policy: Policy = {}): PciTree {
   const topo = buildTopology(domain);
   const broken = new Map<string, { hint: string; message: string }[]>();
   for (const p of checkHints(domain, topo, policy)) {
-    if (!p.device || p.severity !== 'error') continue;
-    broken.set(p.device, [...(broken.get(p.device) ?? []), { hint: p.rule.replace(/^hint-/, ''), message: p.message }]);
+    // A waived hint (greedy's layout, recorded in the file) is still broken.
+    if (!p.device || (p.severity !== 'error' && !p.waives)) continue;
+    broken.set(p.device, [...(broken.get(p.device) ?? []), { hint: (p.waives ?? p.rule).replace(/^hint-/, ''), message: p.message }]);
   }
   const onBus = new Map<number, Device[]>();
   for (const d of domain.devices) {

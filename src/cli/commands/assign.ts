@@ -3,11 +3,12 @@ import { assignDomain, type AssignResult } from '../../assign.js';
 import type { Progress } from '../../optimal/solve.js';
 import { writeXml } from '../../xml/writeXml.js';
 import { readDomainFile, writeOutput } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy, resolveSolver, resolveTimeout, solverArgs, timeoutArg } from '../options.js';
+import { moveLine } from '../../stable/moves.js';
+import { formatArg, policyArgs, previousArgs, resolvePolicy, resolveProgressAfter, resolveSeed, resolveSolver, resolveTimeout, seedArg, solverArgs, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
 
 /** What `assign --format json` reports, from any planner (compare also feeds it real libvirt's). */
-export type PlanReport = Pick<AssignResult, 'domain' | 'devices' | 'addedControllers' | 'objective' | 'lowerBound' | 'proven' | 'ms'> & { strategy: string };
+export type PlanReport = Pick<AssignResult, 'domain' | 'devices' | 'addedControllers' | 'objective' | 'lowerBound' | 'proven' | 'ms' | 'moved'> & { strategy: string };
 
 export function assignJson(r: PlanReport) {
   return {
@@ -18,6 +19,7 @@ export function assignJson(r: PlanReport) {
     objective: r.objective,
     lowerBound: r.lowerBound,
     proven: r.proven,
+    ...(r.moved ? { moved: r.moved } : {}),
     ms: Math.round(r.ms * 1000) / 1000,
   };
 }
@@ -32,15 +34,13 @@ export function assignTable(r: AssignResult): string {
   const added = r.objective.addedControllers;
   const root = r.addedControllers.some((c) => c.model === 'pcie-root' || c.model === 'pci-root') ? ' (and the root bus)' : '';
   const proof = r.strategy === 'optimal' ? (r.proven ? ', proven optimal' : `, not proven optimal (no layout needs fewer than ${r.lowerBound})`) : '';
-  return `${renderTable(['BUS', 'SLOT', 'FN', 'DEVICE', 'MODEL', 'ORIGIN'], rows)}${r.strategy}: ${r.devices.length} PCI functions, ${added} controller${added === 1 ? '' : 's'} added${root}${proof}\n`;
+  const moved = r.moved ? `moved vs --previous: ${r.moved.length === 0 ? 'none' : ''}\n${r.moved.map((m) => `  ${moveLine(m)}\n`).join('')}` : '';
+  return `${renderTable(['BUS', 'SLOT', 'FN', 'DEVICE', 'MODEL', 'ORIGIN'], rows)}${r.strategy}: ${r.devices.length} PCI functions, ${added} controller${added === 1 ? '' : 's'} added${root}${proof}\n${moved}`;
 }
 
-/** Progress on stderr once a search has run for a second: the best layout so far and the bound. */
-function progressPrinter(): (p: Progress) => void {
-  return (p) => {
-    if (p.elapsedMs < 1000) return;
-    process.stderr.write(`pciplan: searching (${(p.elapsedMs / 1000).toFixed(1)} s): best ${p.best ?? '-'} controllers, none fewer than ${p.bound}\n`);
-  };
+/** Progress on stderr (past the threshold assign applies): the best layout so far and the bound. */
+function printProgress(p: Progress): void {
+  process.stderr.write(`pciplan: searching (${(p.elapsedMs / 1000).toFixed(1)} s): best ${p.best ?? '-'} controllers, none fewer than ${p.bound}\n`);
 }
 
 export default defineCommand({
@@ -53,17 +53,30 @@ export default defineCommand({
     format: formatArg(['xml', 'json', 'table'], 'xml'),
     ...policyArgs,
     ...solverArgs,
+    ...seedArg,
+    ...previousArgs,
   },
   async run({ args }) {
     const parsed = readDomainFile(args.domain);
+    const previous = args.previous !== undefined ? readDomainFile(args.previous) : undefined;
+    const solverSeed = resolveSeed(args['solver-seed']);
     const timeout = resolveTimeout(args.timeout, 30);
     const result = await assignDomain(parsed, {
       strategy: args.strategy === 'greedy' ? 'greedy' : 'optimal',
       policy: resolvePolicy(args),
       timeoutMs: timeout * 1000,
-      onProgress: progressPrinter(),
+      // The budget bounds the whole command: it started when the process did.
+      startedAt: 0,
+      onProgress: printProgress,
+      progressAfterMs: resolveProgressAfter(process.env.PCIPLAN_PROGRESS_AFTER_MS),
       solver: resolveSolver(args),
+      ...(solverSeed !== undefined ? { solverSeed } : {}),
+      ...(previous ? { previous, dropUnused: !!args['drop-unused'] } : {}),
     });
+    for (const m of result.moved ?? []) process.stderr.write(`pciplan: ${moveLine(m)}\n`);
+    if (result.strategy === 'optimal' && !result.canonical) {
+      process.stderr.write(`pciplan: this layout is not proven the canonical one (the search or its tie-break ran out of time): another Z3 build or seed may give another\n`);
+    }
     if (result.strategy === 'optimal' && !result.proven) {
       process.stderr.write(`pciplan: not proven optimal within ${timeout} s: ${result.objective.addedControllers} controllers added, no layout needs fewer than ${result.lowerBound}\n`);
     }

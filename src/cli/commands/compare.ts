@@ -12,6 +12,7 @@ import { readDomainFile } from '../io.js';
 import type { SolverChoice } from '../../solver/session.js';
 import { formatArg, policyArgs, resolvePolicy, resolveSolver, solverArgs } from '../options.js';
 import { renderTable } from '../table.js';
+import { movedSince } from '../../stable/moves.js';
 import { assignJson, type PlanReport } from './assign.js';
 
 interface Side {
@@ -25,11 +26,13 @@ interface Side {
   hintsViolated?: number;
   proven?: boolean;
   ms?: number;
+  /** With --previous: devices of the previous layout at another address in this one. */
+  movedVsPrevious?: number;
   result?: ReturnType<typeof assignJson>;
 }
 
 /** The figures compare shows for one plan; `result` has the fields of `assign --format json`. */
-function summarise(r: PlanReport, policy: Policy): Side {
+function summarise(r: PlanReport, policy: Policy, previous?: ParsedDomain): Side {
   const byModel: Record<string, number> = {};
   for (const c of r.addedControllers) if (c.address) byModel[c.model] = (byModel[c.model] ?? 0) + 1;
   const spare = spareCapacity(r.domain, buildTopology(r.domain));
@@ -44,13 +47,15 @@ function summarise(r: PlanReport, policy: Policy): Side {
     hintsViolated: violated,
     proven: r.proven,
     ms: Math.round(r.ms * 10) / 10,
+    ...(previous ? { movedVsPrevious: movedSince(previous.domain, r.domain).size } : {}),
     result: assignJson(r),
   };
 }
 
-async function side(parsed: ParsedDomain, strategy: 'greedy' | 'optimal', policy: Policy, solver: SolverChoice): Promise<Side> {
+async function side(parsed: ParsedDomain, strategy: 'greedy' | 'optimal', policy: Policy, solver: SolverChoice, previous?: ParsedDomain): Promise<Side> {
   try {
-    return summarise(await assignDomain(parsed, { strategy, policy, solver }), policy);
+    // optimal keeps the previous layout's addresses as assign --previous does; greedy is libvirt's pass as it is.
+    return summarise(await assignDomain(parsed, { strategy, policy, solver, ...(previous && strategy === 'optimal' ? { previous } : {}) }), policy, previous);
   } catch (e) {
     if (e instanceof PciplanError) return { ok: false, error: e.message };
     throw e;
@@ -58,13 +63,13 @@ async function side(parsed: ParsedDomain, strategy: 'greedy' | 'optimal', policy
 }
 
 /** Real libvirt's placement of every domain, from one virsh process. */
-async function libvirtSides(parsed: ParsedDomain[], policy: Policy): Promise<Side[]> {
+async function libvirtSides(parsed: ParsedDomain[], policy: Policy, previous?: ParsedDomain): Promise<Side[]> {
   if (!libvirtAvailable()) {
     const why = `libvirt is not available: ${libvirtUnavailableReason()}`;
     process.stderr.write(`pciplan: --libvirt: ${why}\n`);
     return parsed.map(() => ({ ok: false, error: why }));
   }
-  return (await libvirtPlan(parsed)).map((p) => (p.ok ? summarise(p, policy) : { ok: false, error: `libvirt refuses it: ${p.error}`, ms: p.ms }));
+  return (await libvirtPlan(parsed)).map((p) => (p.ok ? summarise(p, policy, previous) : { ok: false, error: `libvirt refuses it: ${p.error}`, ms: p.ms }));
 }
 
 export default defineCommand({
@@ -73,6 +78,7 @@ export default defineCommand({
     domains: { type: 'positional', required: true, description: 'Domain XML files', valueHint: 'DOMAIN.xml...' },
     format: formatArg(['table', 'json'], 'table'),
     libvirt: { type: 'boolean', description: "Also place each domain with real libvirt (define + dumpxml, offline) as a third column" },
+    previous: { type: 'string', description: 'An earlier layout: add a column of the devices each side moves against it (optimal keeps its addresses, as assign --previous)', valueHint: 'OLD.xml' },
     ...policyArgs,
     ...solverArgs,
   },
@@ -81,10 +87,11 @@ export default defineCommand({
     const policy = resolvePolicy(args);
     const solver = resolveSolver(args);
     const parsed = files.map((f) => readDomainFile(f));
-    const libvirt = args.libvirt ? await libvirtSides(parsed, policy) : undefined;
+    const previous = typeof args.previous === 'string' ? readDomainFile(args.previous) : undefined;
+    const libvirt = args.libvirt ? await libvirtSides(parsed, policy, previous) : undefined;
     const domains: { file: string; greedy: Side; optimal: Side; libvirt?: Side }[] = [];
     for (const [i, p] of parsed.entries()) {
-      domains.push({ file: files[i]!, greedy: await side(p, 'greedy', policy, solver), optimal: await side(p, 'optimal', policy, solver), ...(libvirt ? { libvirt: libvirt[i]! } : {}) });
+      domains.push({ file: files[i]!, greedy: await side(p, 'greedy', policy, solver, previous), optimal: await side(p, 'optimal', policy, solver, previous), ...(libvirt ? { libvirt: libvirt[i]! } : {}) });
     }
     const strategies = libvirt ? (['greedy', 'optimal', 'libvirt'] as const) : (['greedy', 'optimal'] as const);
     if (args.format === 'json') {
@@ -105,10 +112,11 @@ export default defineCommand({
           cell(s, (x) => String(x.hintsViolated)),
           cell(s, (x) => `${x.ms}`),
           k === 'optimal' ? cell(s, (x) => (x.proven ? 'yes' : 'no')) : '-',
+          ...(previous ? [cell(s, (x) => String(x.movedVsPrevious))] : []),
         ];
       }),
     );
-    process.stdout.write(renderTable(['DOMAIN', 'STRATEGY', 'ADDED', 'BY MODEL', 'BUSES', 'FREE PORTS/SLOTS', 'HINTS BROKEN', 'MS', 'PROVEN'], rows));
+    process.stdout.write(renderTable(['DOMAIN', 'STRATEGY', 'ADDED', 'BY MODEL', 'BUSES', 'FREE PORTS/SLOTS', 'HINTS BROKEN', 'MS', 'PROVEN', ...(previous ? ['MOVED VS --PREVIOUS'] : [])], rows));
     for (const d of domains) for (const k of strategies) if (!d[k]!.ok) process.stdout.write(`${d.file}: ${k} fails: ${d[k]!.error}\n`);
   },
 });

@@ -7,6 +7,9 @@ import { renderSvg } from '../../report/svg.js';
 import { renderPciTree } from '../../report/tree.js';
 import { failedView, strategyView, writtenView, type View } from '../../report/views.js';
 import { readDomainFile } from '../io.js';
+import type { Domain } from '../../model/types.js';
+import { walkTree } from '../../report/pciTree.js';
+import { movedSince } from '../../stable/moves.js';
 import { formatArg, policyArgs, resolvePolicy, resolveSolver, solverArgs } from '../options.js';
 
 export default defineCommand({
@@ -16,6 +19,7 @@ export default defineCommand({
     strategy: { type: 'enum', options: ['optimal', 'greedy'], description: 'Show the layout this strategy gives instead of the one written' },
     compare: { type: 'boolean', description: 'Show the greedy (libvirt) and the optimal layout side by side' },
     format: formatArg(['tree', 'dot', 'svg', 'html'], 'tree'),
+    previous: { type: 'string', description: 'An earlier layout: mark the devices at another address than in it (with --strategy optimal, its addresses are kept as by assign --previous)', valueHint: 'OLD.xml' },
     ...policyArgs,
     ...solverArgs,
   },
@@ -23,9 +27,13 @@ export default defineCommand({
     if (args.compare && args.strategy) throw inputError(undefined, '--compare shows both strategies; leave out --strategy');
     const parsed = readDomainFile(args.domain);
     const policy = resolvePolicy(args);
+    const previous = typeof args.previous === 'string' ? readDomainFile(args.previous) : undefined;
     const solver = resolveSolver(args);
     // assignDomain leaves the parsed document as it was: both strategies start from the same one.
-    const layout = async (strategy: Strategy, key = '') => strategyView(await assignDomain(parsed, { strategy, policy, solver }), policy, key);
+    const layout = async (strategy: Strategy, key = '') => {
+      const r = await assignDomain(parsed, { strategy, policy, solver, ...(previous && strategy === 'optimal' ? { previous } : {}) });
+      return markMoved(strategyView(r, policy, key), r.domain);
+    };
     // Side by side, one strategy failing is part of the answer (libvirt's greedy often does).
     const side = (strategy: Strategy): Promise<View | PciplanError> =>
       layout(strategy, strategy).catch((e: unknown) => {
@@ -43,7 +51,13 @@ export default defineCommand({
       });
     } else if (args.strategy) views = [await layout(args.strategy === 'greedy' ? 'greedy' : 'optimal')];
     else {
-      views = [writtenView(parsed.domain, policy)];
+      views = [markMoved(writtenView(parsed.domain, policy), parsed.domain)];
+    }
+    function markMoved(v: View, layout: Domain): View {
+      if (!previous) return v;
+      const moved = movedSince(previous.domain, layout);
+      for (const { node } of walkTree(v.tree)) if (moved.has(node.id)) node.movedFrom = moved.get(node.id)!;
+      return v;
     }
     const title = `pciplan show: ${parsed.domain.name} (${parsed.domain.machineName})`;
     switch (args.format) {
