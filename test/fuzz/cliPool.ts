@@ -39,7 +39,8 @@ export class CliPool {
   ) {}
 
   private start(): Promise<void> {
-    const child = fork(CHILD, [CLI_JS], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+    // No execArgv of the parent (vitest's loader flags and export conditions): the child runs as `node main.js` does.
+    const child = fork(CHILD, [CLI_JS], { execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
     this.child = child;
     this.childStderr = '';
     child.stderr!.on('data', (d: Buffer) => {

@@ -99,6 +99,7 @@ function compareChildren(input: ScanElement | undefined, inKids: ScanNode[], out
   const b = items(outKids, (el) => dropped(ctx, el));
   let j = 0;
   let added = false;
+  let addedWs = '';
   for (const x of a.items) {
     for (;;) {
       const y = b.items[j];
@@ -108,6 +109,7 @@ function compareChildren(input: ScanElement | undefined, inKids: ScanNode[], out
       }
       if (same(x.node, y.node)) break;
       if (y.node.kind === 'el' && addition(ctx, y.node, input)) {
+        if (!added) addedWs = y.ws;
         j++;
         added = true;
         continue;
@@ -116,8 +118,9 @@ function compareChildren(input: ScanElement | undefined, inKids: ScanNode[], out
       return;
     }
     const y = b.items[j]!;
-    // Whitespace before an element pciplan inserted belongs to it: only compare where nothing was inserted.
-    if (x.ws !== y.ws && !added) out.push(`${path}: whitespace before ${snippet(raw(x.node))} changed from ${snippet(x.ws)} to ${snippet(y.ws)}`);
+    // Where pciplan inserted elements, the user's whitespace stays before the next node or moves
+    // before the first inserted one (an insertion as the first child); either is kept.
+    if (x.ws !== y.ws && !(added && x.ws === addedWs)) out.push(`${path}: whitespace before ${snippet(raw(x.node))} changed from ${snippet(x.ws)} to ${snippet(y.ws)}`);
     added = false;
     if (x.node.kind === 'el' && y.node.kind === 'el') {
       const c = childCtx(ctx, x.node);
