@@ -1,10 +1,13 @@
 // What the fuzzer asserts of one input, command by command (issue "Reliability", Acceptance):
-// exit codes 0, 1 or 2 only; on 1 and 2 one line on stderr (validate and explain put their report on
-// stdout and say nothing more there), never an internal error or a stack trace; no hang (a run past
-// the deadline is killed and reported); assign's exit-0 output is accepted by validate with the same
-// policy, and keeps every byte of the input outside what pciplan adds or changes (preserve.ts).
+// exit codes 0, 1 or 2 only; on 1 and 2 one line on stderr (validate and explain put their report
+// on stdout and say nothing more there), never an internal error or a stack trace; no hang (a run
+// past the deadline is killed and reported); assign's exit-0 output is accepted by validate with the
+// same policy, and keeps every byte of the input outside what pciplan adds or changes
+// (preserve.ts); and no exit 0 from validate on a document XML 1.0 itself calls not well-formed
+// (scan.ts: not UTF-8, a forbidden character or reference, two roots, an attribute twice).
 import { writeFileSync } from 'node:fs';
 import { preservationProblems } from './preserve.js';
+import { notWellFormed } from './scan.js';
 import type { CliPool, RunResult } from './cliPool.js';
 
 export const COMMANDS = ['validate', 'assign', 'assign-greedy', 'explain', 'show'] as const;
@@ -13,7 +16,7 @@ export type Command = (typeof COMMANDS)[number];
 export interface Failure {
   command: Command | 'validate-output';
   /** The class of failure: what broke, without the details of this input. */
-  kind: 'exit-code' | 'internal-error' | 'stack-trace' | 'stderr-lines' | 'hang' | 'crash' | 'output-invalid' | 'not-preserved' | 'spawn-differs';
+  kind: 'exit-code' | 'accepts-malformed' | 'internal-error' | 'stack-trace' | 'stderr-lines' | 'hang' | 'crash' | 'output-invalid' | 'not-preserved' | 'spawn-differs';
   detail: string;
 }
 
@@ -84,10 +87,13 @@ export async function checkInput(input: Buffer, o: CheckOptions): Promise<{ fail
   const failures: Failure[] = [];
   const outcomes: Outcome[] = [];
   const inputText = input.toString('utf8');
+  const malformed = notWellFormed(input);
   for (const command of o.commands ?? COMMANDS) {
     const r = await o.pool.run(argvFor(command, o.file, o.policy, o.timeoutS));
     outcomes.push({ command, code: r.code });
     failures.push(...contractFailures(command, r));
+    // Not XML at all: unreadable input is exit 2 (validate says so for every command).
+    if (malformed && r.code === 0 && command === 'validate') failures.push({ command, kind: 'accepts-malformed', detail: `exit 0 on a document that is not well-formed XML: ${malformed}` });
     if (r.code !== 0 || !command.startsWith('assign')) continue;
     writeFileSync(o.outFile, r.stdout);
     const v = await o.pool.run(['validate', o.outFile, ...o.policy]);

@@ -42,4 +42,6 @@ process.on('message', (msg) => {
     process.send({ id: msg.id, code, stdout: out.join(''), stderr: err.join('') });
   });
 });
+// The parent went away (killed, or done without stopping us): nothing more will come.
+process.on('disconnect', () => process.exit(0));
 process.send({ ready: true });

@@ -35,7 +35,7 @@ export class CliPool {
 
   constructor(
     private readonly killAfterMs: number,
-    private readonly recycle = 40,
+    private readonly recycle = Number(process.env.PCIPLAN_FUZZ_RECYCLE ?? 40),
   ) {}
 
   private start(): Promise<void> {

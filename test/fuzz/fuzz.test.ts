@@ -8,7 +8,8 @@
 // same. What each run must do is in check.ts. Settings: PCIPLAN_FUZZ_COUNT (default 300),
 // PCIPLAN_FUZZ_SEED (default 1), PCIPLAN_FUZZ_KILL_S (the deadline of one run, default 120 s: far
 // above any real run; only a hang reaches it), PCIPLAN_FUZZ_LOG (a JSON line per mutant),
-// PCIPLAN_FUZZ_SAVE (a directory for the failing mutants). Build first (npx tsc -p tsconfig.json).
+// PCIPLAN_FUZZ_SAVE (a directory for the failing mutants), PCIPLAN_FUZZ_RECYCLE (runs per CLI child,
+// default 40). Build first (npx tsc -p tsconfig.json).
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

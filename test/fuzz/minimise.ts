@@ -1,7 +1,7 @@
 // Shrinks a failing input to the smallest one that still fails the same way: the same command, the
 // same kind of failure, and a detail that matches (by default, the same signature: check.ts).
 //   npx tsx test/fuzz/minimise.ts MUTANT.xml --command assign --kind internal-error [--match REGEX]
-//       [--policy '--hotplug no'] [--kill-s 60] [-o OUT.xml]
+//       [--policy='--hotplug no'] [--kill-s 60] [-o OUT.xml]
 // It removes whole elements, then attributes, then lines (for input that is not well-formed), as
 // long as the failure stays; each candidate runs through the same checks as the fuzzer. Build first.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -87,6 +87,22 @@ const attrSpans = (t: string): [number, number][] => {
     return [];
   }
 };
+/** Comments, instructions, CDATA and the doctype (nodes that are not elements or text). */
+const otherSpans = (t: string): [number, number][] => {
+  try {
+    const spans: [number, number][] = [];
+    const walk = (ns: ReturnType<typeof scanXml>) => {
+      for (const n of ns) {
+        if (n.kind === 'other') spans.push([n.start, n.end]);
+        else if (n.kind === 'el') walk(n.children);
+      }
+    };
+    walk(scanXml(t));
+    return spans;
+  } catch {
+    return [];
+  }
+};
 const lineSpans = (t: string): [number, number][] => {
   const out: [number, number][] = [];
   for (let i = 0; i < t.length; ) {
@@ -105,6 +121,7 @@ if (Buffer.from(text, 'utf8').equals(original)) {
     before = text;
     text = await pass(text, elementSpans);
     text = await pass(text, attrSpans);
+    text = await pass(text, otherSpans);
     text = await pass(text, lineSpans);
   }
 }

@@ -2,7 +2,7 @@
 // lose the user's XML, and passes what assign is allowed to change.
 import { describe, expect, it } from 'vitest';
 import { preservationProblems } from './preserve.js';
-import { scanXml, ScanError } from './scan.js';
+import { notWellFormed, scanXml, ScanError } from './scan.js';
 
 const input = `<domain type='kvm'>
   <name>d</name>
@@ -60,5 +60,25 @@ describe('preservation check', () => {
     expect(() => scanXml('<a><b></a>')).toThrow(ScanError);
     expect(() => scanXml('<a>')).toThrow(ScanError);
     expect(scanXml("<a x='>'/>")).toHaveLength(1);
+  });
+});
+
+describe('well-formedness', () => {
+  const ok = Buffer.from("<domain type='kvm'><name>a&#x41;&amp;</name></domain>\n");
+  it('accepts a plain document', () => {
+    expect(notWellFormed(ok)).toBeUndefined();
+  });
+  it('names what XML 1.0 forbids', () => {
+    const bad: [Buffer, RegExp][] = [
+      [Buffer.concat([Buffer.from('<a>'), Buffer.from([0xc3]), Buffer.from('</a>')]), /UTF-8/],
+      [Buffer.from('<a>\u0001</a>'), /U\+0001/],
+      [Buffer.from('<a>\uffff</a>'), /U\+FFFF/],
+      [Buffer.from('<a>&#0;</a>'), /&#0;/],
+      [Buffer.from('<a>&#x110000;</a>'), /&#x110000;/],
+      [Buffer.from('<a/><b/>'), /2 root/],
+      [Buffer.from('<a/>junk'), /text outside/],
+      [Buffer.from("<a b='1' b='2'/>"), /attribute b twice/],
+    ];
+    for (const [bytes, why] of bad) expect(notWellFormed(bytes)).toMatch(why);
   });
 });

@@ -166,3 +166,40 @@ export function allElements(nodes: ScanNode[]): ScanElement[] {
 export function rootOf(nodes: ScanNode[]): ScanElement | undefined {
   return nodes.find((n): n is ScanElement => n.kind === 'el');
 }
+
+const isXmlChar = (c: number) => c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+
+/**
+ * What makes a document not well-formed by XML 1.0 itself, whatever the parser: bytes that are not
+ * UTF-8 (with no other encoding declared), characters outside the Char production, character
+ * references to them, a second root element or text after the root, an attribute twice in a tag.
+ * Undefined when none of these is found (the document may still be malformed in other ways).
+ */
+export function notWellFormed(bytes: Buffer): string | undefined {
+  const text = bytes.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(bytes)) return 'bytes that are not UTF-8';
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (!isXmlChar(c)) return `the character U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+  }
+  const outsideMarkup = text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g, '');
+  for (const m of outsideMarkup.matchAll(/&#(x[0-9a-fA-F]+|[0-9]+);/g)) {
+    const c = m[1]!.startsWith('x') ? parseInt(m[1]!.slice(1), 16) : parseInt(m[1]!, 10);
+    if (!isXmlChar(c)) return `the character reference ${m[0]}`;
+  }
+  let nodes: ScanNode[];
+  try {
+    nodes = scanXml(text);
+  } catch {
+    return undefined;
+  }
+  const roots = nodes.filter((n) => n.kind === 'el');
+  if (roots.length > 1) return `${roots.length} root elements`;
+  if (nodes.some((n) => n.kind === 'text' && n.raw.replace(/^\ufeff/, '').trim() !== '')) return 'text outside the root element';
+  for (const el of allElements(nodes)) {
+    const names = attrsOf(el).map((a) => a.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) return `the attribute ${dup} twice in <${el.name}>`;
+  }
+  return undefined;
+}
