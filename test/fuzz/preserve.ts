@@ -153,28 +153,35 @@ function same(x: ScanNode, y: ScanNode): boolean {
   return raw(x) === raw(y);
 }
 
-/** pciplan's hints of a document: the attributes of every <addressPreferences> and metadata entry, name left out. */
+/**
+ * pciplan's hints of a document: the attributes of every <addressPreferences> (one per device) and
+ * of every metadata entry (the same entry written twice counts once), without the device's name.
+ * An entry with no hint says nothing and is left out.
+ */
 function hints(nodes: ScanNode[]): string[] {
   const out: string[] = [];
+  const entries = new Set<string>();
+  const text = (el: ScanElement) =>
+    attrsOf(el)
+      .filter((a) => a.name !== 'name')
+      .map((a) => `${a.name}=${a.name === 'numa' && /^\d+$/.test(a.value) ? Number(a.value) : a.value}`)
+      .sort()
+      .join(' ');
   const walk = (ns: ScanNode[], ctx: Ctx) => {
     for (const n of ns) {
       if (n.kind !== 'el') continue;
-      const c = childCtx(ctx, n);
-      const take = (el: ScanElement) =>
-        out.push(
-          attrsOf(el)
-            .filter((a) => a.name !== 'name')
-            .map((a) => `${a.name}=${a.name === 'numa' && /^\d+$/.test(a.value) ? Number(a.value) : a.value}`)
-            .sort()
-            .join(' '),
-        );
-      if (ctx === 'device' && n.name === 'addressPreferences') take(n);
-      else if (ctx === 'metadata' && isPlacement(n)) for (const e of childElements(n)) take(e);
-      else walk(n.children, c);
+      if (ctx === 'device' && n.name === 'addressPreferences') out.push(text(n));
+      else if (ctx === 'metadata' && isPlacement(n)) {
+        for (const e of childElements(n)) {
+          const key = `${attr(e, 'name')}\u0000${text(e)}`;
+          if (!entries.has(key)) out.push(text(e));
+          entries.add(key);
+        }
+      } else walk(n.children, childCtx(ctx, n));
     }
   };
   walk(nodes, 'doc');
-  return out.sort();
+  return out.filter((h) => h !== '').sort();
 }
 
 /**
