@@ -16,7 +16,7 @@ export type Command = (typeof COMMANDS)[number];
 export interface Failure {
   command: Command | 'validate-output';
   /** The class of failure: what broke, without the details of this input. */
-  kind: 'exit-code' | 'accepts-malformed' | 'internal-error' | 'stack-trace' | 'stderr-lines' | 'hang' | 'crash' | 'output-invalid' | 'not-preserved' | 'spawn-differs';
+  kind: 'exit-code' | 'accepts-malformed' | 'internal-error' | 'stack-trace' | 'stderr-lines' | 'hang' | 'crash' | 'output-invalid' | 'not-preserved' | 'spawn-differs' | 'checker-error';
   detail: string;
 }
 

@@ -17,7 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mix, Rng } from '../../src/generate/prng.js';
 import { pciplan } from '../helpers/cli.js';
 import { HAVE_CORPUS, IN_CI } from '../helpers/corpus.js';
-import { argvFor, checkInput, contractFailures, errorLines, type Failure } from './check.js';
+import { argvFor, checkInput, contractFailures, errorLines, type Failure, type Outcome } from './check.js';
 import { CliPool } from './cliPool.js';
 import { mutate } from './mutate.js';
 import { fuzzSeeds } from './seeds.js';
@@ -72,8 +72,15 @@ async function runMutant(index: number): Promise<string[]> {
   const m = mutantOf(SEED, index);
   const file = join(dir, `mutant-${SEED}-${index}.xml`);
   writeFileSync(file, m.bytes);
-  const { failures, outcomes } = await checkInput(m.bytes, { pool, file, outFile: join(dir, `mutant-${SEED}-${index}.out.xml`), policy: m.policy, timeoutS: TIMEOUT_S });
-  if (index % SPAWN_EVERY === 0 || ONLY) failures.push(...(await spawnedFailures(file, m.policy)));
+  let failures: Failure[] = [];
+  let outcomes: Outcome[] = [];
+  try {
+    ({ failures, outcomes } = await checkInput(m.bytes, { pool, file, outFile: join(dir, `mutant-${SEED}-${index}.out.xml`), policy: m.policy, timeoutS: TIMEOUT_S }));
+    if (index % SPAWN_EVERY === 0 || ONLY) failures.push(...(await spawnedFailures(file, m.policy)));
+  } catch (e) {
+    // A fault of the fuzzer itself fails this mutant, not the rest of its block.
+    failures.push({ command: 'validate', kind: 'checker-error', detail: (e as Error).stack ?? String(e) });
+  }
   const about = `mutant ${index} (PCIPLAN_FUZZ_SEED=${SEED} PCIPLAN_FUZZ_ONLY=${index}; from ${m.source}; ${m.notes.join('; ')}${m.policy.length ? `; policy ${m.policy.join(' ')}` : ''})`;
   if (env.PCIPLAN_FUZZ_LOG) {
     appendFileSync(env.PCIPLAN_FUZZ_LOG, `${JSON.stringify({ index, seed: SEED, source: m.source, notes: m.notes, policy: m.policy, bytes: m.bytes.length, outcomes, failures })}\n`);

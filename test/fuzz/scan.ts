@@ -150,16 +150,16 @@ export function childElements(el: ScanElement, name?: string): ScanElement[] {
   return el.children.filter((c): c is ScanElement => c.kind === 'el' && (name === undefined || c.name === name));
 }
 
+/** Every element in document order (without recursion: documents may nest deeper than the stack). */
 export function allElements(nodes: ScanNode[]): ScanElement[] {
   const out: ScanElement[] = [];
-  const walk = (ns: ScanNode[]) => {
-    for (const n of ns) {
-      if (n.kind !== 'el') continue;
-      out.push(n);
-      walk(n.children);
-    }
-  };
-  walk(nodes);
+  const stack: ScanNode[] = [...nodes].reverse();
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.kind !== 'el') continue;
+    out.push(n);
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+  }
   return out;
 }
 
