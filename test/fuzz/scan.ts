@@ -35,29 +35,18 @@ export type ScanNode = ScanElement | ScanText | ScanOther;
 
 export class ScanError extends Error {}
 
-/** End (exclusive) of the start tag beginning at `i`, honouring quotes; -1 when it never ends. */
-function tagEnd(text: string, i: number): number {
+/**
+ * End (exclusive) of the markup starting at `i`: the first '>' outside quotes (and, for a doctype,
+ * outside its bracketed internal subset); -1 when it never ends.
+ */
+function markupEnd(text: string, i: number, subset = false): number {
   let quote = '';
-  for (let j = i + 1; j < text.length; j++) {
-    const ch = text[j];
-    if (quote) {
-      if (ch === quote) quote = '';
-    } else if (ch === '"' || ch === "'") quote = ch;
-    else if (ch === '>') return j + 1;
-  }
-  return -1;
-}
-
-function doctypeEnd(text: string, i: number): number {
   let depth = 0;
-  let quote = '';
-  for (let j = i + 2; j < text.length; j++) {
-    const ch = text[j];
-    if (quote) {
-      if (ch === quote) quote = '';
-    } else if (ch === '"' || ch === "'") quote = ch;
-    else if (ch === '[') depth++;
-    else if (ch === ']') depth--;
+  for (let j = i + 1; j < text.length; j++) {
+    const ch = text[j]!;
+    if (quote) quote = ch === quote ? '' : quote;
+    else if (ch === '"' || ch === "'") quote = ch;
+    else if (subset && (ch === '[' || ch === ']')) depth += ch === '[' ? 1 : -1;
     else if (ch === '>' && depth <= 0) return j + 1;
   }
   return -1;
@@ -91,7 +80,7 @@ export function scanXml(text: string): ScanNode[] {
       const e = text.indexOf('?>', i + 2);
       other(e < 0 ? -1 : e + 2);
     } else if (text.startsWith('<!', i)) {
-      other(doctypeEnd(text, i));
+      other(markupEnd(text, i, true));
     } else if (text.startsWith('</', i)) {
       const e = text.indexOf('>', i);
       if (e < 0) throw new ScanError(`unterminated end tag at offset ${i}`);
@@ -102,7 +91,7 @@ export function scanXml(text: string): ScanNode[] {
       el.end = e + 1;
       i = e + 1;
     } else {
-      const e = tagEnd(text, i);
+      const e = markupEnd(text, i);
       const m = NAME.exec(text.slice(i, i + 200));
       if (e < 0 || !m) throw new ScanError(`bad start tag at offset ${i}`);
       const open = text.slice(i, e);
