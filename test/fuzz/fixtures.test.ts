@@ -10,7 +10,7 @@ import { checkInput } from './check.js';
 import { CliPool } from './cliPool.js';
 
 const DIR = join(REPO, 'fixtures', 'fuzz');
-const KILL_MS = Number(process.env.PCIPLAN_FUZZ_KILL_S ?? 120) * 1000;
+const KILL_MS = Number(process.env.PCIPLAN_FUZZ_KILL_S ?? 60) * 1000;
 
 /** README rows: | `file.xml` | commands | `flags` or - | what happens | what should happen |. */
 function cases(): { file: string; flags: string[] }[] {
