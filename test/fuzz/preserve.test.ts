@@ -35,6 +35,9 @@ const allowed = input
 describe('preservation check', () => {
   it('passes an output that changes only what assign may change', () => {
     expect(preservationProblems(input, allowed)).toEqual([]);
+    // Hints of one device from its element and from the metadata, written as one entry.
+    const both = input.replace("  <name>d</name>\n", "  <name>d</name>\n  <metadata>\n    <pciplan:placement xmlns:pciplan='http://pciplan.dev/xmlns/placement/1.0'>\n      <pciplan:device name='disk[vda]' bus='pci'/>\n    </pciplan:placement>\n  </metadata>\n");
+    expect(preservationProblems(both, allowed.replace("hotplug='no'/>", "hotplug='no' bus='pci'/>"))).toEqual([]);
     expect(preservationProblems(input, input)).toEqual([]);
   });
 
@@ -44,6 +47,7 @@ describe('preservation check', () => {
       [allowed.replace("<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0001'/>", "<address type='pci' domain='0x0000' bus='0x00' slot='0x04' function='0x0'/>"), /ccw/],
       [allowed.replace('slot="0x05"', 'slot="0x06"'), /user's PCI address/],
       [allowed.replace(" hotplug='no'/>\n    </pciplan", "/>\n    </pciplan"), /hints changed/],
+      [allowed.replace("<pciplan:device name='disk[vda]' hotplug='no'/>", "<pciplan:device name='disk[vda]' hotplug='yes'/>"), /hints changed/],
       [allowed.replace('<name>d</name>', '<name>e</name>'), /name/],
       [allowed.replace("machine='q35'", 'machine="q35"'), /type/],
       [allowed.replace('    <interface', '    <hostdev/>\n    <interface'), /hostdev.*added|became/],

@@ -154,9 +154,10 @@ function same(x: ScanNode, y: ScanNode): boolean {
 }
 
 /**
- * pciplan's hints of a document: the attributes of every <addressPreferences> (one per device) and
- * of every metadata entry (the same entry written twice counts once), without the device's name.
- * An entry with no hint says nothing and is left out.
+ * pciplan's hints of a document, one `name=value` per hint: the attributes of every
+ * <addressPreferences> (one per device) and of every metadata entry (the same entry written twice
+ * counts once), without the device's name. Per hint, not per entry: a device's hints from both
+ * places may be written as one entry.
  */
 function hints(nodes: ScanNode[]): string[] {
   const out: string[] = [];
@@ -170,11 +171,11 @@ function hints(nodes: ScanNode[]): string[] {
   const walk = (ns: ScanNode[], ctx: Ctx) => {
     for (const n of ns) {
       if (n.kind !== 'el') continue;
-      if (ctx === 'device' && n.name === 'addressPreferences') out.push(text(n));
+      if (ctx === 'device' && n.name === 'addressPreferences') out.push(...text(n).split(' '));
       else if (ctx === 'metadata' && isPlacement(n)) {
         for (const e of childElements(n)) {
           const key = `${attr(e, 'name')}\u0000${text(e)}`;
-          if (!entries.has(key)) out.push(text(e));
+          if (!entries.has(key)) out.push(...text(e).split(' '));
           entries.add(key);
         }
       } else walk(n.children, childCtx(ctx, n));
