@@ -154,14 +154,14 @@ function same(x: ScanNode, y: ScanNode): boolean {
 }
 
 /**
- * pciplan's hints of a document, one `name=value` per hint: the attributes of every
- * <addressPreferences> (one per device) and of every metadata entry (the same entry written twice
- * counts once), without the device's name. Per hint, not per entry: a device's hints from both
- * places may be written as one entry.
+ * pciplan's hints of a document, as the set of `name=value` pairs of every <addressPreferences> and
+ * metadata entry (device names left out: they are pciplan's to compute). A set, because one device's
+ * hints from its element and from the metadata may become one entry, and the same hint given in
+ * both places is written once; a hint lost or changed, or two entries that disagree (one wins),
+ * still shows as a pair that is missing or new.
  */
 function hints(nodes: ScanNode[]): string[] {
   const out: string[] = [];
-  const entries = new Set<string>();
   const text = (el: ScanElement) =>
     attrsOf(el)
       .filter((a) => a.name !== 'name')
@@ -173,16 +173,12 @@ function hints(nodes: ScanNode[]): string[] {
       if (n.kind !== 'el') continue;
       if (ctx === 'device' && n.name === 'addressPreferences') out.push(...text(n).split(' '));
       else if (ctx === 'metadata' && isPlacement(n)) {
-        for (const e of childElements(n)) {
-          const key = `${attr(e, 'name')}\u0000${text(e)}`;
-          if (!entries.has(key)) out.push(...text(e).split(' '));
-          entries.add(key);
-        }
+        for (const e of childElements(n)) out.push(...text(e).split(' '));
       } else walk(n.children, childCtx(ctx, n));
     }
   };
   walk(nodes, 'doc');
-  return out.filter((h) => h !== '').sort();
+  return [...new Set(out.filter((h) => h !== ''))].sort();
 }
 
 /**
