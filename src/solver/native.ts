@@ -148,12 +148,20 @@ export class Z3Process {
   private onData(s: string): void {
     this.buffer += s;
     const p = this.pending;
-    if (!p) return;
+    // z3 prints only in answer to a request, and nothing after its sentinel: output outside a
+    // request is an answer out of step (it would be read as the next request's), so z3 is stopped.
+    if (!p) return this.stray();
     const at = this.buffer.indexOf(`${p.sentinel}\n`);
     if (at < 0 || (at > 0 && this.buffer[at - 1] !== '\n')) return;
     const out = this.buffer.slice(0, at);
     this.buffer = this.buffer.slice(at + p.sentinel.length + 1);
     this.settle().resolve(out);
+    if (this.buffer !== '') this.stray();
+  }
+
+  private stray(): void {
+    this.fail(`${this.path} printed outside any request (${JSON.stringify(this.buffer.slice(0, 80))}): stopped`);
+    this.child.kill('SIGKILL');
   }
 
   private settle(): Pending {
@@ -203,6 +211,8 @@ export class NativeSession implements SmtSession {
   }
 
   eval(script: string, opts?: EvalOptions): Promise<string> {
+    // After close another session owns the process: a late eval would run in its state.
+    if (this.closed) return Promise.reject(new Error('eval on a closed solver session'));
     checkNoCores(script, this.opts);
     const text = this.prologue + script;
     this.prologue = '';

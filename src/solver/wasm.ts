@@ -21,6 +21,7 @@ function z3(): Promise<Z3Module> {
 export class WasmSession implements SmtSession {
   readonly backend = 'wasm';
   private prologue: string;
+  private closed = false;
 
   private constructor(
     private readonly mod: Z3Module,
@@ -33,16 +34,24 @@ export class WasmSession implements SmtSession {
   /** A fresh context: nothing of an earlier session is visible in it. */
   static async open(opts: SessionOptions = {}): Promise<WasmSession> {
     const mod = await z3();
-    const cfg = mod.Z3.mk_config();
-    mod.Z3.set_param_value(cfg, 'model', 'true');
-    const ctx = mod.Z3.mk_context(cfg);
-    mod.Z3.del_config(cfg);
-    return new WasmSession(mod, ctx as unknown as number, opts);
+    // Made in turn with the queued calls, as close frees it: not while the worker runs one.
+    const make = () => {
+      const cfg = mod.Z3.mk_config();
+      mod.Z3.set_param_value(cfg, 'model', 'true');
+      const ctx = mod.Z3.mk_context(cfg);
+      mod.Z3.del_config(cfg);
+      return ctx as unknown as number;
+    };
+    const made = queue.then(make, make);
+    queue = made.catch(() => undefined);
+    return new WasmSession(mod, await made, opts);
   }
 
   /** Evaluate SMT-LIB2 commands in this session; returns what Z3 printed. */
   eval(script: string, _opts?: EvalOptions): Promise<string> {
     // The WASM build cannot be stopped from outside: Z3's own :timeout is the only limit.
+    // After close the context is freed: a late eval would run on freed memory.
+    if (this.closed) return Promise.reject(new Error('eval on a closed solver session'));
     checkNoCores(script, this.opts);
     const text = this.prologue + script;
     this.prologue = '';
@@ -69,7 +78,14 @@ export class WasmSession implements SmtSession {
     return result;
   }
 
+  /**
+   * Frees the context once the calls queued before are done: a context is freed from the main
+   * thread, never while the worker thread may still run a call (of this session or another).
+   */
   close(): void {
-    this.mod.Z3.del_context(this.ctx as never);
+    if (this.closed) return;
+    this.closed = true;
+    const free = () => this.mod.Z3.del_context(this.ctx as never);
+    queue = queue.then(free, free);
   }
 }
