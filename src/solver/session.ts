@@ -96,7 +96,7 @@ export function parseBoolList(out: string, vars: readonly string[]): Map<string,
  */
 function parseValues<T>(out: string, vars: readonly string[], value: string, read: (raw: string) => T): Map<string, T> {
   const text = out.trim();
-  const body = /^\(([\s\S]*)\)$/.exec(text)?.[1];
+  const body = text.startsWith('(error') ? undefined : /^\(([\s\S]*)\)$/.exec(text)?.[1];
   if (body === undefined) throw new SolverFailure(`Z3 gave no values: ${excerpt(text)}`);
   const values = new Map<string, T>();
   const pair = new RegExp(`\\s*\\(([A-Za-z_][\\w.$]*) (${value})\\)`, 'y');
