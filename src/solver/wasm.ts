@@ -12,6 +12,12 @@ type Z3Module = Awaited<ReturnType<typeof import('z3-solver').init>>;
 
 let modulePromise: Promise<Z3Module> | undefined;
 let queue: Promise<unknown> = Promise.resolve();
+/**
+ * Sessions take the module in turn, as they take a native process: `:timeout`, `:smt.*` and the
+ * seeds are global in this build too, so a session whose evals interleaved with another's would
+ * check under the other's options. This resolves when the current session closes.
+ */
+let lease: Promise<void> = Promise.resolve();
 
 function z3(): Promise<Z3Module> {
   modulePromise ??= import('z3-solver').then((m) => m.init());
@@ -27,6 +33,7 @@ export class WasmSession implements SmtSession {
     private readonly mod: Z3Module,
     private readonly ctx: number,
     private readonly opts: SessionOptions,
+    private readonly release: () => void,
   ) {
     this.prologue = sessionPrologue(opts);
   }
@@ -34,6 +41,10 @@ export class WasmSession implements SmtSession {
   /** A fresh context: nothing of an earlier session is visible in it. */
   static async open(opts: SessionOptions = {}): Promise<WasmSession> {
     const mod = await z3();
+    const before = lease;
+    let release!: () => void;
+    lease = new Promise((r) => (release = r));
+    await before;
     // Made in turn with the queued calls, as close frees it: not while the worker runs one.
     const make = () => {
       const cfg = mod.Z3.mk_config();
@@ -44,7 +55,12 @@ export class WasmSession implements SmtSession {
     };
     const made = queue.then(make, make);
     queue = made.catch(() => undefined);
-    return new WasmSession(mod, await made, opts);
+    try {
+      return new WasmSession(mod, await made, opts, release);
+    } catch (e) {
+      release();
+      throw e;
+    }
   }
 
   /** Evaluate SMT-LIB2 commands in this session; returns what Z3 printed. */
@@ -87,5 +103,6 @@ export class WasmSession implements SmtSession {
     this.closed = true;
     const free = () => this.mod.Z3.del_context(this.ctx as never);
     queue = queue.then(free, free);
+    this.release();
   }
 }

@@ -58,6 +58,27 @@ describe.each(BACKENDS)('%s backend: a clean state per session', (backend) => {
     }
   });
 
+  it('keeps its options while another session waits: sessions take the solver in turn', async () => {
+    // :smt.random_seed is global in both builds: a second session's prologue, run between two
+    // evals of the first, would reset it under the first session's next check.
+    const a = await openSession(backend);
+    let b: Awaited<ReturnType<typeof openSession>> | undefined;
+    const opening = openSession(backend).then(async (s) => {
+      b = s;
+      await s.eval('(check-sat)');
+    });
+    try {
+      await a.eval('(set-option :smt.random_seed 7)');
+      await new Promise((r) => setTimeout(r, 100)); // room for b to start, if it could
+      expect(b).toBeUndefined();
+      expect((await a.eval('(get-option :smt.random_seed)')).trim()).toBe('7');
+    } finally {
+      a.close();
+    }
+    await opening;
+    b!.close();
+  });
+
   it('gives unsat cores that name the tracked assertions', async () => {
     const s = await openSession(backend, { unsatCores: true });
     try {
