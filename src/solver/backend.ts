@@ -5,6 +5,8 @@
 //           hangs past its timeout, prints what is not an answer), the session goes on with WASM:
 //           the commands the session had sent are replayed there, and one line on stderr says so.
 // The process and the WASM module are cached for the whole run; each session is a clean state.
+// A native session whose answer cannot be read stops its process (a later answer could be read
+// as the next request's); a process that failed is replaced for the next session.
 // (Two native processes at most: one for sessions with unsat cores, one without, since z3 keeps
 // that option across `(reset)`; see session.ts.)
 import { PciplanError } from '../errors.js';

@@ -2,8 +2,9 @@
 // to start and to answer. One process serves a whole pciplan run; each session begins with
 // `(reset)` and the option defaults (session.ts), so a check sees nothing of the checks before it.
 // Each request ends with an `(echo SENTINEL)`: what z3 prints up to the sentinel is the answer.
-// z3 is trusted for nothing else: a process that exits, prints no sentinel, or overruns its own
-// :timeout by the margin below is killed, and every later request fails (SolverFailure).
+// z3 is trusted for nothing else: a process that exits, prints no sentinel, prints outside a
+// request, or overruns its own :timeout by the margin below is killed, and every later request
+// fails (SolverFailure); backend.ts gives the next session a new process.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';

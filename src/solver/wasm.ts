@@ -4,7 +4,8 @@
 // main thread while a check runs on the worker thread (memory corruption after ~100 solves).
 // The script is copied into WASM memory we own before the asynchronous call, because the binding
 // passes strings on the WASM stack, which the next call from the main thread overwrites.
-// Calls are queued: the module runs one asynchronous call at a time. The module is loaded on the
+// Calls are queued: the module runs one asynchronous call at a time; contexts are made and freed
+// in the same queue, and sessions hold the module in turn (lease, below). The module is loaded on the
 // first session only (importing z3-solver costs tens of ms, its init() hundreds), once per process.
 import { checkNoCores, sessionPrologue, type EvalOptions, type SessionOptions, type SmtSession } from './session.js';
 

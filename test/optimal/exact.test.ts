@@ -49,7 +49,9 @@ async function countWithoutLowerBound(inst: Instance): Promise<Answer> {
   const script = smt.script();
   const z3 = await openSession(SOLVER);
   try {
-    await z3.eval(`${script}\n(minimize ${vars.added})`);
+    // A limit of its own: the WASM build cannot be stopped from outside, and a session that never
+    // ends would hold the solver from every later test.
+    await z3.eval(`(set-option :timeout 60000)\n${script}\n(minimize ${vars.added})`);
     const r = (await z3.eval('(check-sat)')).trim();
     if (r !== 'sat') return r as Answer;
     return `sat ${Number(/(\d+)\)\)\s*$/.exec(await z3.eval(`(get-value (${vars.added}))`))![1])}`;
