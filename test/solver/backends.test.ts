@@ -32,8 +32,12 @@ describe.each(BACKENDS)('%s backend: a clean state per session', (backend) => {
 
   it('sees nothing of an earlier session: declarations, assertions, options', async () => {
     const a = await openSession(backend, { unsatCores: true });
-    await a.eval('(set-option :timeout 1)\n(set-option :smt.arith.solver 2)\n(set-option :smt.random_seed 7)\n(set-option :sat.random_seed 7)\n(set-option :random-seed 7)\n(declare-const x Int)\n(assert (> x 5))\n(check-sat)\n');
-    a.close();
+    try {
+      await a.eval('(set-option :timeout 1)\n(set-option :smt.arith.solver 2)\n(set-option :smt.random_seed 7)\n(set-option :sat.random_seed 7)\n(set-option :random-seed 7)\n(declare-const x Int)\n(assert (> x 5))\n(check-sat)\n');
+    } finally {
+      // Closed whatever happens: sessions take the solver in turn, an open one would hold up the rest.
+      a.close();
+    }
     const b = await openSession(backend);
     try {
       expect((await b.eval(getOptions)).trim().split('\n')).toEqual(asRead(backend));
