@@ -14,9 +14,10 @@ type Z3Module = Awaited<ReturnType<typeof import('z3-solver').init>>;
 let modulePromise: Promise<Z3Module> | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 /**
- * Sessions take the module in turn, as they take a native process: `:timeout`, `:smt.*` and the
- * seeds are global in this build too, so a session whose evals interleaved with another's would
- * check under the other's options. This resolves when the current session closes.
+ * Sessions take the module in turn, as they take a native process: `:smt.*` and the seeds are
+ * global parameters in this build too (read when a check builds its solver; get-option even reads
+ * another context's :timeout), so a session whose evals interleaved with another's would check
+ * under the other's options. This resolves when the current session closes.
  */
 let lease: Promise<void> = Promise.resolve();
 
