@@ -49,3 +49,8 @@ export function resolveTimeout(value: string | undefined, fallback: number): num
   if (!Number.isFinite(seconds) || seconds <= 0) throw inputError(undefined, `--timeout must be a positive number of seconds, got '${value}'`);
   return seconds;
 }
+
+/** A report as the CLI prints it with --format json: indented, one trailing newline. */
+export function json(report: object): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}

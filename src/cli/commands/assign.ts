@@ -1,28 +1,10 @@
 import { defineCommand } from 'citty';
-import { assignDomain, type AssignResult } from '../../assign.js';
-import type { Progress } from '../../optimal/solve.js';
-import { writeXml } from '../../xml/writeXml.js';
+import { assign, type AssignReport, type Progress } from '../../api/assign.js';
 import { readDomainFile, writeOutput } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy, resolveTimeout, timeoutArg } from '../options.js';
+import { formatArg, json, policyArgs, resolvePolicy, resolveTimeout, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
 
-/** What `assign --format json` reports, from any planner (compare also feeds it real libvirt's). */
-export type PlanReport = Pick<AssignResult, 'domain' | 'devices' | 'addedControllers' | 'objective' | 'lowerBound' | 'proven' | 'ms'> & { strategy: string };
-
-export function assignJson(r: PlanReport) {
-  return {
-    file: r.domain.file,
-    strategy: r.strategy,
-    devices: r.devices.map(({ id, kind, address }) => ({ id, kind, address })),
-    addedControllers: r.addedControllers,
-    objective: r.objective,
-    lowerBound: r.lowerBound,
-    proven: r.proven,
-    ms: Math.round(r.ms * 1000) / 1000,
-  };
-}
-
-export function assignTable(r: AssignResult): string {
+export function assignTable(r: AssignReport): string {
   const rows = r.devices.map((d) => {
     const [, bus, slotFn] = d.address.split(':');
     const [slot, fn] = slotFn!.split('.');
@@ -54,20 +36,17 @@ export default defineCommand({
     ...policyArgs,
   },
   async run({ args }) {
-    const parsed = readDomainFile(args.domain);
     const timeout = resolveTimeout(args.timeout, 30);
-    const result = await assignDomain(parsed, {
+    const { xml, ...report } = await assign(readDomainFile(args.domain), {
       strategy: args.strategy === 'greedy' ? 'greedy' : 'optimal',
       policy: resolvePolicy(args),
       timeoutMs: timeout * 1000,
       onProgress: progressPrinter(),
     });
-    if (result.strategy === 'optimal' && !result.proven) {
-      process.stderr.write(`pciplan: not proven optimal within ${timeout} s: ${result.objective.addedControllers} controllers added, no layout needs fewer than ${result.lowerBound}\n`);
+    if (report.strategy === 'optimal' && !report.proven) {
+      process.stderr.write(`pciplan: not proven optimal within ${timeout} s: ${report.objective.addedControllers} controllers added, no layout needs fewer than ${report.lowerBound}\n`);
     }
-    for (const line of result.ignoredHints) process.stderr.write(`pciplan: ${line}\n`);
-    const text =
-      args.format === 'json' ? `${JSON.stringify(assignJson(result), null, 2)}\n` : args.format === 'table' ? assignTable(result) : writeXml(result.doc);
-    writeOutput(args.output, text);
+    for (const line of report.ignoredHints) process.stderr.write(`pciplan: ${line}\n`);
+    writeOutput(args.output, args.format === 'json' ? json(report) : args.format === 'table' ? assignTable({ ...report, xml }) : xml);
   },
 });

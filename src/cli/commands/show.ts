@@ -1,11 +1,5 @@
 import { defineCommand } from 'citty';
-import { assignDomain, type Strategy } from '../../assign.js';
-import { inputError, PciplanError } from '../../errors.js';
-import { renderDot } from '../../report/dot.js';
-import { renderHtml } from '../../report/html.js';
-import { renderSvg } from '../../report/svg.js';
-import { renderPciTree } from '../../report/tree.js';
-import { failedView, strategyView, writtenView, type View } from '../../report/views.js';
+import { show } from '../../api/show.js';
 import { readDomainFile } from '../io.js';
 import { formatArg, policyArgs, resolvePolicy } from '../options.js';
 
@@ -19,43 +13,8 @@ export default defineCommand({
     ...policyArgs,
   },
   async run({ args }) {
-    if (args.compare && args.strategy) throw inputError(undefined, '--compare shows both strategies; leave out --strategy');
-    const parsed = readDomainFile(args.domain);
-    const policy = resolvePolicy(args);
-    // assignDomain leaves the parsed document as it was: both strategies start from the same one.
-    const layout = async (strategy: Strategy, key = '') => strategyView(await assignDomain(parsed, { strategy, policy }), policy, key);
-    // Side by side, one strategy failing is part of the answer (libvirt's greedy often does).
-    const side = (strategy: Strategy): Promise<View | PciplanError> =>
-      layout(strategy, strategy).catch((e: unknown) => {
-        if (e instanceof PciplanError && e.kind === 'invalid') return e;
-        throw e;
-      });
-    let views: View[];
-    if (args.compare) {
-      const [greedy, optimal] = [await side('greedy'), await side('optimal')];
-      // Neither gives a layout: there is nothing to compare, and the optimal side says why.
-      if (optimal instanceof PciplanError && greedy instanceof PciplanError) throw optimal;
-      views = (['greedy', 'optimal'] as const).map((k, i) => {
-        const v = [greedy, optimal][i]!;
-        return v instanceof PciplanError ? failedView(parsed.domain, k, v.message, policy, k) : v;
-      });
-    } else if (args.strategy) views = [await layout(args.strategy === 'greedy' ? 'greedy' : 'optimal')];
-    else {
-      views = [writtenView(parsed.domain, policy)];
-    }
-    const title = `pciplan show: ${parsed.domain.name} (${parsed.domain.machineName})`;
-    switch (args.format) {
-      case 'dot':
-        process.stdout.write(renderDot(views));
-        break;
-      case 'svg':
-        process.stdout.write(await renderSvg(views));
-        break;
-      case 'html':
-        process.stdout.write(await renderHtml(views, title));
-        break;
-      default:
-        process.stdout.write(views.length === 1 ? renderPciTree(views[0]!.tree) : views.map((v) => `== ${v.heading} ==\n${renderPciTree(v.tree)}`).join('\n'));
-    }
+    const strategy = args.strategy === 'greedy' || args.strategy === 'optimal' ? args.strategy : undefined;
+    const report = await show(readDomainFile(args.domain), { policy: resolvePolicy(args), compare: !!args.compare, format: args.format, ...(strategy ? { strategy } : {}) });
+    process.stdout.write(report.output);
   },
 });

@@ -1,0 +1,52 @@
+// assign(domain, options): every device gets a PCI address, only the controllers needed are added.
+// The planner (and with it Z3) is loaded on the first call, not when pciplan is imported.
+import type { AssignResult, Strategy } from '../assign.js';
+import { inputError } from '../errors.js';
+import type { Progress } from '../optimal/solve.js';
+import { SCHEMA_VERSION, type AssignJson, type PlanJson } from '../schema/index.js';
+import { checkPolicy, checkSolver, checkTimeout, toParsed, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
+
+export type { Progress, Strategy };
+
+export interface AssignOptions extends DomainOptions, SearchOptions {
+  /** 'optimal' (default): fewest added controllers, proven with Z3; 'greedy': libvirt's own algorithm. */
+  strategy?: Strategy;
+  /** Called while the optimal search runs: the best layout so far and the proven bound. */
+  onProgress?: (p: Progress) => void;
+}
+
+/** The fields of `pciplan assign --format json`, and the domain as written. */
+export interface AssignReport extends AssignJson {
+  /** The domain XML with every address filled in and the added controllers (what the CLI prints). */
+  xml: string;
+}
+
+/** A plan's figures as JSON; `compare` feeds real libvirt's plans through the same shape. */
+export function planJson(r: Pick<AssignResult, 'domain' | 'devices' | 'addedControllers' | 'objective' | 'lowerBound' | 'proven' | 'ms'> & { strategy: PlanJson['strategy'] }): PlanJson {
+  return {
+    file: r.domain.file,
+    strategy: r.strategy,
+    devices: r.devices.map(({ id, kind, address, origin, model }) => ({ id, kind, address, origin, ...(model ? { model } : {}) })),
+    addedControllers: r.addedControllers.map(({ index, model, address }) => ({ index, model, ...(address ? { address } : {}) })),
+    objective: { addedControllers: r.objective.addedControllers, busNumbers: r.objective.busNumbers },
+    lowerBound: r.lowerBound,
+    proven: r.proven,
+    ms: Math.round(r.ms * 1000) / 1000,
+  };
+}
+
+export function checkStrategy(strategy: unknown = 'optimal'): Strategy {
+  if (strategy !== 'optimal' && strategy !== 'greedy') throw inputError(undefined, `strategy must be 'optimal' or 'greedy', got ${JSON.stringify(strategy)}`);
+  return strategy;
+}
+
+export async function assign(domain: DomainInput, options: AssignOptions = {}): Promise<AssignReport> {
+  const parsed = toParsed(domain, options.file);
+  const strategy = checkStrategy(options.strategy);
+  const policy = checkPolicy(options.policy);
+  const timeoutMs = checkTimeout(options.timeoutMs, 30_000);
+  checkSolver(options.solver);
+  const [{ assignDomain }, { writeXml }] = await Promise.all([import('../assign.js'), import('../xml/writeXml.js')]);
+  const result = await assignDomain(parsed, { strategy, policy, timeoutMs, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  return { schemaVersion: SCHEMA_VERSION, ...planJson(result), ignoredHints: result.ignoredHints, xml: writeXml(result.doc) };
+}

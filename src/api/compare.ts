@@ -1,0 +1,75 @@
+// compare(domains, options): libvirt's greedy layout and the optimal one side by side (and real
+// libvirt's, when asked and available), with the figures that tell them apart.
+import type { ParsedDomain } from '../model/parseDomain.js';
+import type { Policy } from '../model/schemas.js';
+import { PciplanError } from '../errors.js';
+import { SCHEMA_VERSION, type CompareJson, type PlanJson, type SideJson } from '../schema/index.js';
+import { planJson } from './assign.js';
+import { checkPolicy, checkSolver, checkTimeout, toParsed, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
+
+export interface CompareOptions extends DomainOptions, SearchOptions {
+  /** Also place each domain with real libvirt (virsh define + dumpxml in a private, offline libvirt). */
+  libvirt?: boolean;
+}
+
+/** The fields of `pciplan compare --format json`. */
+export type CompareReport = CompareJson;
+
+type Plan = Parameters<typeof planJson>[0];
+
+/** The figures compare shows for one plan; `result` has the fields of `assign --format json`. */
+async function summarise(r: Plan, policy: Policy): Promise<SideJson> {
+  const [{ buildTopology }, { spareCapacity }, { brokenRequirements }] = await Promise.all([
+    import('../model/topology.js'),
+    import('../validate/hints.js'),
+    import('../validate/validateDomain.js'),
+  ]);
+  const byModel: Record<string, number> = {};
+  for (const c of r.addedControllers) if (c.address) byModel[c.model] = (byModel[c.model] ?? 0) + 1;
+  const spare = spareCapacity(r.domain, buildTopology(r.domain));
+  return {
+    ok: true,
+    addedControllers: r.objective.addedControllers,
+    byModel,
+    busNumbers: r.objective.busNumbers,
+    freeHotplugPorts: spare.pciePorts,
+    freeHotplugSlots: spare.pciSlots,
+    hintsViolated: brokenRequirements(r.domain, policy).length,
+    proven: r.proven,
+    ms: Math.round(r.ms * 10) / 10,
+    result: planJson(r) satisfies PlanJson,
+  };
+}
+
+export async function compare(domains: readonly DomainInput[], options: CompareOptions = {}): Promise<CompareReport> {
+  const parsed = domains.map((d, i) => toParsed(d, domains.length === 1 ? options.file : `domain-${i + 1}.xml`));
+  const policy = checkPolicy(options.policy);
+  const timeoutMs = checkTimeout(options.timeoutMs, 30_000);
+  checkSolver(options.solver);
+  const { assignDomain } = await import('../assign.js');
+  const warnings: string[] = [];
+  const side = async (p: ParsedDomain, strategy: 'greedy' | 'optimal'): Promise<SideJson> => {
+    try {
+      return await summarise(await assignDomain(p, { strategy, policy, timeoutMs }), policy);
+    } catch (e) {
+      if (e instanceof PciplanError && e.kind !== 'internal') return { ok: false, error: e.message };
+      throw e;
+    }
+  };
+  let libvirt: SideJson[] | undefined;
+  if (options.libvirt) {
+    const [{ libvirtAvailable, libvirtUnavailableReason }, { libvirtPlan }] = await Promise.all([import('../oracle/libvirt.js'), import('../oracle/libvirtPlan.js')]);
+    if (!libvirtAvailable()) {
+      const why = `libvirt is not available: ${libvirtUnavailableReason()}`;
+      warnings.push(`--libvirt: ${why}`);
+      libvirt = parsed.map(() => ({ ok: false, error: why }));
+    } else {
+      libvirt = await Promise.all((await libvirtPlan(parsed)).map((p) => (p.ok ? summarise(p, policy) : { ok: false, error: `libvirt refuses it: ${p.error}`, ms: p.ms })));
+    }
+  }
+  const out: CompareJson['domains'] = [];
+  for (const [i, p] of parsed.entries()) {
+    out.push({ file: p.domain.file, greedy: await side(p, 'greedy'), optimal: await side(p, 'optimal'), ...(libvirt ? { libvirt: libvirt[i]! } : {}) });
+  }
+  return { schemaVersion: SCHEMA_VERSION, domains: out, warnings };
+}

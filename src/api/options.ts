@@ -1,0 +1,59 @@
+// What every API function takes: the domain (XML text or an already parsed domain) and the
+// options a caller may get wrong, checked here so that a bad value is a PciplanError('input'),
+// not a crash deep in the planner.
+import { inputError, PciplanError } from '../errors.js';
+import { parseDomain, type ParsedDomain } from '../model/parseDomain.js';
+import { PolicySchema, zodMessage, type Policy } from '../model/schemas.js';
+
+/**
+ * A libvirt domain: its XML text, the text with the name it goes by in messages, or the result of
+ * `parseDomain` (parsed once, planned often).
+ */
+export type DomainInput = string | { xml: string; file?: string } | ParsedDomain;
+
+/** Which Z3 runs the optimal search: 'wasm' is z3-solver (always there); 'auto' picks the best available. */
+export type Solver = 'auto' | 'native' | 'wasm';
+export const SOLVERS: readonly Solver[] = ['auto', 'native', 'wasm'];
+
+export interface DomainOptions {
+  /** The name the domain goes by in messages and reports (default 'domain.xml'; ignored for a parsed domain). */
+  file?: string;
+  /** Hotplug default, spare ports and slots, function packing, controllers allowed (README: Policy). */
+  policy?: Policy;
+}
+
+export interface SearchOptions {
+  /** Budget for the optimal search, in milliseconds. */
+  timeoutMs?: number;
+  /** Which Z3 to use (default 'auto'). */
+  solver?: Solver;
+}
+
+export function toParsed(input: DomainInput, file = 'domain.xml'): ParsedDomain {
+  if (typeof input === 'string') return parseDomain(input, file);
+  if (input && typeof input === 'object' && 'xml' in input && typeof input.xml === 'string') return parseDomain(input.xml, input.file ?? file);
+  if (input && typeof input === 'object' && 'doc' in input && 'domain' in input) return input;
+  throw inputError(undefined, 'the domain must be XML text, { xml, file } or the result of parseDomain');
+}
+
+export function checkPolicy(policy: unknown = {}): Policy {
+  const parsed = PolicySchema.safeParse(policy);
+  if (!parsed.success) throw inputError(undefined, `policy: ${zodMessage(parsed.error, policy)}`);
+  return parsed.data;
+}
+
+export function checkTimeout(ms: number | undefined, fallback: number): number {
+  if (ms === undefined) return fallback;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) throw inputError(undefined, `timeoutMs must be a positive number of milliseconds, got ${JSON.stringify(ms)}`);
+  return ms;
+}
+
+/**
+ * The solver asked for. Only z3-solver (WebAssembly) is built in so far: 'native' is refused
+ * rather than silently replaced, 'auto' means the WebAssembly one.
+ */
+export function checkSolver(solver: unknown = 'auto'): Solver {
+  if (!SOLVERS.includes(solver as Solver)) throw inputError(undefined, `solver must be one of ${SOLVERS.join(', ')}, got ${JSON.stringify(solver)}`);
+  if (solver === 'native') throw new PciplanError('input', "solver 'native' is not available in this build (use 'wasm' or 'auto')");
+  return solver as Solver;
+}

@@ -1,0 +1,25 @@
+// `pciplan validate --format json`.
+import { z } from 'zod';
+import { RULES } from '../validate/problems.js';
+import { deviceName, schemaVersion } from './common.js';
+
+export const ProblemJson = z.object({
+  severity: z.enum(['error', 'warning', 'note']).describe('error: libvirt or the guest refuses it; warning: legal but unwise; note: a device still to be placed'),
+  rule: z.enum(Object.keys(RULES) as [keyof typeof RULES, ...(keyof typeof RULES)[]]).describe('The rule broken (README lists them)'),
+  device: deviceName.optional(),
+  line: z.int().min(1).optional(),
+  message: z.string(),
+});
+
+export const ValidateJson = z
+  .object({
+    schemaVersion,
+    file: z.string(),
+    machine: z.string().describe('The machine type as written (e.g. pc-q35-7.2)'),
+    family: z.string().describe('The machine family pciplan reads it as (q35, i440fx, virt, ...)'),
+    valid: z.boolean().describe('No problem of severity error'),
+    problems: z.array(ProblemJson),
+  })
+  .meta({ title: 'pciplan validate --format json' });
+
+export type ValidateJson = z.infer<typeof ValidateJson>;
