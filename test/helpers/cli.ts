@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO } from './corpus.js';
+import { checkJsonOutput } from './jsonOutput.js';
 
 export const CLI = join(REPO, 'dist', 'src', 'cli', 'main.js');
 
@@ -13,5 +14,7 @@ export interface CliResult {
 
 export function pciplan(args: string[], input?: string): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  // Every JSON output of the suite is held to its shipped schema.
+  checkJsonOutput(args, r.stdout);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
