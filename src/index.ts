@@ -12,7 +12,7 @@ export { explain, type ExplainOptions, type ExplainReport } from './api/explain.
 export { generate, type GenerateOptions, type GenerateReport } from './api/generate.js';
 export { show, type ShowFormat, type ShowOptions, type ShowReport } from './api/show.js';
 export { validate, type ValidateOptions, type ValidateReport } from './api/validate.js';
-export type { DomainInput, DomainOptions, SearchOptions, Solver } from './api/options.js';
+export type { DomainInput, DomainOptions, HintAttrs, SearchOptions, Solver } from './api/options.js';
 export { parseDomain, type ParsedDomain } from './model/parseDomain.js';
 export type { Policy } from './model/schemas.js';
 export { ConflictError, EXIT_CODES, PciplanError, type ErrorDetails, type ErrorKind } from './errors.js';

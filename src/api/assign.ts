@@ -4,7 +4,7 @@ import type { AssignResult, Strategy } from '../assign.js';
 import { inputError } from '../errors.js';
 import type { Progress } from '../optimal/solve.js';
 import { SCHEMA_VERSION, type AssignJson, type PlanJson } from '../schema/index.js';
-import { checkPolicy, checkSolver, checkTimeout, toParsed, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
+import { checkPolicy, checkSolver, checkTimeout, domainOf, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
 
 export type { Progress, Strategy };
 
@@ -41,7 +41,7 @@ export function checkStrategy(strategy: unknown = 'optimal'): Strategy {
 }
 
 export async function assign(domain: DomainInput, options: AssignOptions = {}): Promise<AssignReport> {
-  const parsed = toParsed(domain, options.file);
+  const parsed = domainOf(domain, options);
   const strategy = checkStrategy(options.strategy);
   const policy = checkPolicy(options.policy);
   const timeoutMs = checkTimeout(options.timeoutMs, 30_000);

@@ -4,7 +4,7 @@ import type { AttachedDevice } from '../attach.js';
 import { inputError } from '../errors.js';
 import { formatAddress } from '../model/types.js';
 import { SCHEMA_VERSION, type AttachJson } from '../schema/index.js';
-import { checkPolicy, checkSolver, checkTimeout, toParsed, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
+import { checkPolicy, checkSolver, checkTimeout, domainOf, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
 
 /** A device file's text (one device element, or several in <devices>), optionally with its name for messages. */
 export type DeviceInput = string | { xml: string; file?: string };
@@ -39,7 +39,7 @@ export function stepNote(step: Step, r: Pick<AttachJson, 'devices'>): string {
 }
 
 export async function attach(domain: DomainInput, devices: readonly DeviceInput[], options: AttachOptions = {}): Promise<AttachReport> {
-  const parsed = toParsed(domain, options.file);
+  const parsed = domainOf(domain, options);
   if (!Array.isArray(devices) || devices.length === 0) throw inputError(undefined, 'attach needs at least one device element');
   const policy = checkPolicy(options.policy);
   const timeoutMs = checkTimeout(options.timeoutMs, 30_000);

@@ -5,7 +5,7 @@ import type { Policy } from '../model/schemas.js';
 import { PciplanError } from '../errors.js';
 import { SCHEMA_VERSION, type CompareJson, type PlanJson, type SideJson } from '../schema/index.js';
 import { planJson } from './assign.js';
-import { checkPolicy, checkSolver, checkTimeout, toParsed, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
+import { checkPolicy, checkSolver, checkTimeout, domainOf, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
 
 export interface CompareOptions extends DomainOptions, SearchOptions {
   /** Also place each domain with real libvirt (virsh define + dumpxml in a private, offline libvirt). */
@@ -42,7 +42,7 @@ async function summarise(r: Plan, policy: Policy): Promise<SideJson> {
 }
 
 export async function compare(domains: readonly DomainInput[], options: CompareOptions = {}): Promise<CompareReport> {
-  const parsed = domains.map((d, i) => toParsed(d, domains.length === 1 ? options.file : `domain-${i + 1}.xml`));
+  const parsed = domains.map((d, i) => domainOf(d, { ...options, ...(domains.length === 1 ? {} : { file: `domain-${i + 1}.xml` }) }));
   const policy = checkPolicy(options.policy);
   const timeoutMs = checkTimeout(options.timeoutMs, 30_000);
   checkSolver(options.solver);

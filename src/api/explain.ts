@@ -3,7 +3,7 @@
 import { ConflictError } from '../errors.js';
 import type { Conflict } from '../explain/conflict.js';
 import { SCHEMA_VERSION, type ExplainJson } from '../schema/index.js';
-import { checkPolicy, checkSolver, checkTimeout, toParsed, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
+import { checkPolicy, checkSolver, checkTimeout, domainOf, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
 
 export type ExplainOptions = DomainOptions & SearchOptions;
 
@@ -11,7 +11,7 @@ export type ExplainOptions = DomainOptions & SearchOptions;
 export type ExplainReport = ExplainJson;
 
 export async function explain(domain: DomainInput, options: ExplainOptions = {}): Promise<ExplainReport> {
-  const parsed = toParsed(domain, options.file);
+  const parsed = domainOf(domain, options);
   const policy = checkPolicy(options.policy);
   const timeoutMs = checkTimeout(options.timeoutMs, 60_000);
   checkSolver(options.solver);

@@ -3,7 +3,7 @@
 // not a crash deep in the planner.
 import { inputError, PciplanError } from '../errors.js';
 import { parseDomain, type ParsedDomain } from '../model/parseDomain.js';
-import { PolicySchema, zodMessage, type Policy } from '../model/schemas.js';
+import { HintAttrsSchema, hintsFromAttrs, PolicySchema, zodMessage, type Policy } from '../model/schemas.js';
 
 /**
  * A libvirt domain: its XML text, the text with the name it goes by in messages, or the result of
@@ -15,11 +15,25 @@ export type DomainInput = string | { xml: string; file?: string } | ParsedDomain
 export type Solver = 'auto' | 'native' | 'wasm';
 export const SOLVERS: readonly Solver[] = ['auto', 'native', 'wasm'];
 
+/** A device's placement hints, as the attributes of <addressPreferences> (README: Placement hints). */
+export interface HintAttrs {
+  hotplug?: 'yes' | 'no';
+  bus?: 'pci' | 'pcie';
+  numa?: number | string;
+  group?: string;
+}
+
 export interface DomainOptions {
   /** The name the domain goes by in messages and reports (default 'domain.xml'; ignored for a parsed domain). */
   file?: string;
   /** Hotplug default, spare ports and slots, function packing, controllers allowed (README: Policy). */
   policy?: Policy;
+  /**
+   * Hints for devices, on top of those in the XML: keyed by device name (disk[vda]) or by what is
+   * inside its brackets (an alias such as ua-containerdisk, a target, a MAC) when one device has it.
+   * A hint that contradicts the XML's is an input error.
+   */
+  hints?: Record<string, HintAttrs>;
 }
 
 export interface SearchOptions {
@@ -34,6 +48,32 @@ export function toParsed(input: DomainInput, file = 'domain.xml'): ParsedDomain 
   if (input && typeof input === 'object' && 'xml' in input && typeof input.xml === 'string') return parseDomain(input.xml, input.file ?? file);
   if (input && typeof input === 'object' && 'doc' in input && 'domain' in input) return input;
   throw inputError(undefined, 'the domain must be XML text, { xml, file } or the result of parseDomain');
+}
+
+/** The domain of an API call: parsed, with the caller's hints merged in (a new Domain; the input is not changed). */
+export function domainOf(input: DomainInput, options: DomainOptions): ParsedDomain {
+  const parsed = toParsed(input, options.file);
+  const given = options.hints;
+  if (given === undefined) return parsed;
+  if (!given || typeof given !== 'object') throw inputError(undefined, 'hints must be an object keyed by device name');
+  const devices = parsed.domain.devices.map((d) => ({ ...d }));
+  for (const [key, raw] of Object.entries(given)) {
+    const matches = devices.filter((d) => d.id === key || d.id.endsWith(`[${key}]`));
+    if (matches.length !== 1) {
+      throw inputError(parsed.domain.file, `hints for '${key}': ${matches.length ? `${matches.length} devices match (${matches.map((d) => d.id).join(', ')}): use the full name` : 'no device has that name'}`);
+    }
+    const d = matches[0]!;
+    const attrs = Object.fromEntries(Object.entries(raw ?? {}).map(([k, v]) => [k, typeof v === 'number' ? String(v) : v]));
+    const checked = HintAttrsSchema.safeParse(attrs);
+    if (!checked.success) throw inputError(parsed.domain.file, `hints for ${d.id}: ${zodMessage(checked.error, attrs)}`, { device: d.id });
+    const hints = hintsFromAttrs(checked.data);
+    for (const [k, v] of Object.entries(hints)) {
+      const own = (d.hints as Record<string, unknown>)[k];
+      if (own !== undefined && own !== v) throw inputError(parsed.domain.file, `${d.id}: the XML says ${k}='${String(own)}' but the hints given say '${String(v)}'`, { device: d.id });
+    }
+    d.hints = { ...d.hints, ...hints };
+  }
+  return { doc: parsed.doc, domain: { ...parsed.domain, devices } };
 }
 
 export function checkPolicy(policy: unknown = {}): Policy {

@@ -3,7 +3,7 @@
 import type { Strategy } from '../assign.js';
 import { inputError, PciplanError } from '../errors.js';
 import type { View } from '../report/views.js';
-import { checkPolicy, checkSolver, checkTimeout, toParsed, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
+import { checkPolicy, checkSolver, checkTimeout, domainOf, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
 
 export type ShowFormat = 'tree' | 'dot' | 'svg' | 'html';
 export const SHOW_FORMATS: readonly ShowFormat[] = ['tree', 'dot', 'svg', 'html'];
@@ -32,7 +32,7 @@ export async function show(domain: DomainInput, options: ShowOptions = {}): Prom
     throw inputError(undefined, `strategy must be 'optimal' or 'greedy', got ${JSON.stringify(options.strategy)}`);
   }
   if (options.compare && options.strategy) throw inputError(undefined, '--compare shows both strategies; leave out --strategy');
-  const parsed = toParsed(domain, options.file);
+  const parsed = domainOf(domain, options);
   const policy = checkPolicy(options.policy);
   const timeoutMs = checkTimeout(options.timeoutMs, 30_000);
   checkSolver(options.solver);

@@ -3,7 +3,7 @@
 // only XML that cannot be read throws.
 import { SCHEMA_VERSION, type ValidateJson } from '../schema/index.js';
 import { validateDomain } from '../validate/validateDomain.js';
-import { checkPolicy, toParsed, type DomainInput, type DomainOptions } from './options.js';
+import { checkPolicy, domainOf, type DomainInput, type DomainOptions } from './options.js';
 
 export type ValidateOptions = DomainOptions;
 
@@ -11,7 +11,7 @@ export type ValidateOptions = DomainOptions;
 export type ValidateReport = ValidateJson;
 
 export function validate(domain: DomainInput, options: ValidateOptions = {}): ValidateReport {
-  const { domain: d } = toParsed(domain, options.file);
+  const { domain: d } = domainOf(domain, options);
   const result = validateDomain(d, checkPolicy(options.policy));
   return { schemaVersion: SCHEMA_VERSION, file: d.file, machine: d.machineName, family: d.machine.family, valid: result.valid, problems: result.problems };
 }
