@@ -69,7 +69,8 @@ export function domainOf(input: DomainInput, options: DomainOptions): ParsedDoma
     const hints = hintsFromAttrs(checked.data);
     for (const [k, v] of Object.entries(hints)) {
       const own = (d.hints as Record<string, unknown>)[k];
-      if (own !== undefined && own !== v) throw inputError(parsed.domain.file, `${d.id}: the XML says ${k}='${String(own)}' but the hints given say '${String(v)}'`, { device: d.id });
+      const word = (x: unknown) => (typeof x === 'boolean' ? (x ? 'yes' : 'no') : String(x));
+      if (own !== undefined && own !== v) throw inputError(parsed.domain.file, `${d.id}: the XML says ${k}='${word(own)}' but the hints given say '${word(v)}'`, { device: d.id });
     }
     d.hints = { ...d.hints, ...hints };
   }
