@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../src/api/validate.js';
+import { parseDomain } from '../../src/model/parseDomain.js';
+import { defineBatch, libvirtAvailable } from '../../src/oracle/libvirt.js';
 import { CLI } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
 import { kubevirtVmi } from './kubevirt.js';
@@ -69,6 +71,21 @@ describe('examples/kubevirt-hook/onDefineDomain', () => {
     expect(busOf('ua-containerdisk')).not.toBe('0x00');
     expect(busOf('ua-cloudinitdisk')).toBe('0x00');
     expect(validate(fixed.stdout, { policy: { hotplug: 'no' } }).valid).toBe(true);
+  });
+
+  it.skipIf(!libvirtAvailable())('real libvirt defines what the hook prints and keeps every PCI address (and adds none)', async () => {
+    const hinted = shim({ 'pciplan.dev/hotplug': 'no', 'pciplan.dev/hints': JSON.stringify({ containerdisk: { hotplug: 'yes' } }), 'pciplan.dev/spare-pcie-ports': '2' });
+    const planned = [plain.stdout, hinted.stdout];
+    const defined = await defineBatch(planned, { validate: true });
+    const pci = (xml: string) =>
+      parseDomain(xml)
+        .domain.devices.filter((d) => d.address.type === 'pci')
+        .map((d) => `${d.id} ${JSON.stringify(d.address)}`)
+        .sort();
+    for (const [i, r] of defined.entries()) {
+      expect(r, r.ok ? '' : r.error).toMatchObject({ ok: true });
+      expect(pci(r.ok ? r.xml : '')).toEqual(pci(planned[i]!));
+    }
   });
 
   it('a bad annotation fails the define: exit 1, one line on stderr, nothing on stdout', () => {
