@@ -6,13 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/corpus.js';
 
 const hook = `export async function resolve(s, c, next) { if (!s.startsWith('.') && !s.startsWith('node:') && !s.startsWith('file:')) process.stderr.write('resolved ' + s + '\\n'); return next(s, c); }`;
 const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
 
 const dir = mkdtempSync(join(tmpdir(), 'pciplan-lazy-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Packages resolved while a script runs; the script is a file inside the repository, so 'pciplan' is this package (its exports). */
 function packagesResolved(script: string): string[] {

@@ -4,10 +4,10 @@
 // The registry is needed for the dependencies (npm's cache serves them when it has them); when it
 // cannot be reached the suite is skipped, saying why.
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/corpus.js';
 import { kubevirtVmi } from '../examples/kubevirt.js';
 
@@ -22,12 +22,18 @@ let files: string[] = [];
 let project = '';
 let offline = '';
 
-/** A copy of what a clone holds (no dist, no node_modules of its own: the repo's are linked for the build). */
+/**
+ * What a fresh clone holds of the package's sources: the files git tracks (an untracked source or
+ * schema file is missing here, as it would be in a clone), no dist/. The dependencies are the
+ * repository's node_modules, linked (npm ci installs the same from the lock file).
+ */
 function cloneCopy(): string {
   const dir = join(work, 'clone');
-  mkdirSync(dir);
-  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md']) copyFileSync(join(REPO, f), join(dir, f));
-  for (const d of ['src', 'encodings', 'schema']) cpSync(join(REPO, d), join(dir, d), { recursive: true });
+  const tracked = execFileSync('git', ['ls-files', '-z', '--', 'package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'src', 'encodings', 'schema'], { cwd: REPO, encoding: 'utf8' });
+  for (const f of tracked.split('\0').filter(Boolean)) {
+    mkdirSync(dirname(join(dir, f)), { recursive: true });
+    copyFileSync(join(REPO, f), join(dir, f));
+  }
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   return dir;
 }
@@ -52,6 +58,8 @@ beforeAll(() => {
     else throw new Error(`npm install of the tarball failed: ${installed.stderr}`);
   }
 }, 900_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('npm pack', () => {
   it('ships the built library, the CLI, the .d.ts and the schemas, and nothing of the repository besides', () => {
