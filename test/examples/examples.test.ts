@@ -3,10 +3,10 @@
 // the new domain read from stdout, any non-zero exit failing the define), and the Python caller
 // with Debian's python3. Both use the built package from this clone (dist/, via its exports).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { validate } from '../../src/api/validate.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import { defineBatch, libvirtAvailable } from '../../src/oracle/libvirt.js';
@@ -18,6 +18,7 @@ const hookDir = join(REPO, 'examples', 'kubevirt-hook');
 const domainXml = readFileSync(join(hookDir, 'domain.xml'), 'utf8');
 const bin = mkdtempSync(join(tmpdir(), 'pciplan-hook-'));
 symlinkSync(join(hookDir, 'onDefineDomain'), join(bin, 'onDefineDomain'));
+afterAll(() => rmSync(bin, { recursive: true, force: true }));
 const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
 
 /** What the shim does: exec.Command("onDefineDomain", "--vmi", vmi, "--domain", xml).Output(). */
