@@ -80,7 +80,7 @@
  * than 12 units, N + SP + SS > 24.
  */
 import type { Instance, Location, Unit } from '../src/optimal/instance.js';
-import { SmtSession } from '../src/solver/z3.js';
+import { openSession, type Session } from '../src/solver/backend.js';
 
 export type ExactOutcome = { status: 'sat'; added: number } | { status: 'unsat' };
 
@@ -529,13 +529,19 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
   return { script: s, cands, places, unitVars };
 }
 
-let session: Promise<SmtSession> | undefined;
-
 export async function solveExactDetailed(inst: Instance, opts: ExactOptions = {}): Promise<ExactDetail> {
   const built = buildExact(inst, opts);
+  // A session per solve: a native z3 serves one session at a time.
+  const z3 = await openSession();
+  try {
+    return await searchExact(z3, built, opts);
+  } finally {
+    z3.close();
+  }
+}
+
+async function searchExact(z3: Session, built: ReturnType<typeof buildExact>, opts: ExactOptions): Promise<ExactDetail> {
   const { script, cands, unitVars } = built;
-  session ??= SmtSession.open();
-  const z3 = await session;
   const timeout = opts.timeoutMs ?? 60_000;
   let checks = 0;
   const check = async (): Promise<'sat' | 'unsat'> => {
@@ -563,7 +569,7 @@ export async function solveExactDetailed(inst: Instance, opts: ExactOptions = {}
   };
 
   const optimize = (opts.search ?? 'optimize') === 'optimize';
-  await z3.eval(`(reset)\n(set-option :timeout ${timeout})\n${script.text()}${optimize ? `(minimize ${count(usedVars)})\n` : ''}`);
+  await z3.eval(`(set-option :timeout ${timeout})\n${script.text()}${optimize ? `(minimize ${count(usedVars)})\n` : ''}`);
   if ((await check()) === 'unsat') return { outcome: { status: 'unsat' }, layout: [], checks, size: { bools: script.bools.length, asserts: script.asserts.length } };
   let best = await readBest();
   while (!optimize && best.added > 0) {

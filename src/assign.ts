@@ -6,6 +6,7 @@ import { assignGreedy, type GreedyResult } from './alloc/greedy.js';
 import { decodeLayout } from './optimal/decode.js';
 import { buildInstance } from './optimal/instance.js';
 import { solveInstance, type Progress } from './optimal/solve.js';
+import type { SolverChoice } from './solver/session.js';
 import { ConflictError, PciplanError } from './errors.js';
 import { explainConflict } from './explain/explainConflict.js';
 import { inputFaults } from './explain/validationConflicts.js';
@@ -53,6 +54,8 @@ export interface AssignOptions {
   /** Budget for the optimal search (default 30 s). */
   timeoutMs?: number;
   onProgress?: (p: Progress) => void;
+  /** Which Z3 the optimal strategy uses (default auto). */
+  solver?: SolverChoice;
 }
 
 /** Refuse a layout that breaks a rule before placing anything around it. */
@@ -130,10 +133,10 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
     throw e;
   }
   const solveStart = performance.now();
-  const outcome = await solveInstance(inst, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const outcome = await solveInstance(inst, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.solver ? { solver: opts.solver } : {}) });
   const solveMs = performance.now() - solveStart;
   if (outcome.status === 'unsat') {
-    throw new ConflictError(await explainConflict(input, { timeoutMs: opts.timeoutMs ?? 30_000 }), domain.file);
+    throw new ConflictError(await explainConflict(input, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.solver ? { solver: opts.solver } : {}) }), domain.file);
   }
   if (outcome.status === 'unknown') {
     // Out of time before any layout: libvirt's is the fallback, when it meets the requirements.

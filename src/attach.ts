@@ -11,6 +11,7 @@ import { inputError, PciplanError } from './errors.js';
 import { HINTS_ELEMENT } from './model/hints.js';
 import { readDevice, readDomain, type ParsedDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
+import type { SolverChoice } from './solver/session.js';
 import { addressOf, buildTopology, busHotpluggable, freeSlots, isPortBus } from './model/topology.js';
 import { formatAddress, needsPciAddress, type Device, type Domain, type PciAddress } from './model/types.js';
 import { spareCapacity } from './validate/hints.js';
@@ -30,6 +31,8 @@ export interface AttachOptions {
   live: boolean;
   policy: Policy;
   timeoutMs?: number;
+  /** Which Z3 places the devices (default auto). */
+  solver?: SolverChoice;
 }
 
 export interface AttachedDevice {
@@ -250,7 +253,7 @@ export async function attachDevices(parsed: ParsedDomain, news: readonly NewDevi
   const policy: Policy = { sparePciePorts: 0, sparePciSlots: 0, ...rest, ...(opts.live ? { addControllers: [] } : {}) };
   let result: AssignResult;
   try {
-    result = await assignDomain({ doc: merged, domain: mergedDomain }, { strategy: 'optimal', policy, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+    result = await assignDomain({ doc: merged, domain: mergedDomain }, { strategy: 'optimal', policy, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.solver ? { solver: opts.solver } : {}) });
   } catch (e) {
     if (e instanceof PciplanError && e.kind === 'invalid' && /no layout/.test(e.message)) {
       throw new PciplanError('invalid', `${e.message}; ${explainNoRoom(domain, opts.live)}`);

@@ -13,6 +13,8 @@ export function deviceFlags(d: Device, domain: Domain): DeviceFlags | undefined 
     return { connect: spec.connect, autoAssign: false, integrated: false, aggregate: spec.aggregate };
   }
   if (d.cls.addressRule === 'mirror') return undefined;
+  // A ccw, drive, unassigned … address is the user's: the device takes no PCI place (as in libvirt).
+  if (d.address.type === 'other') return undefined;
   if (d.cls.connect === 'none') {
     // A PCI address on a device that takes none: libvirt keeps it as a conventional PCI device's.
     return d.address.type === 'pci' && d.address.pci ? { connect: 'pci-device', autoAssign: true, integrated: false, aggregate: false } : undefined;

@@ -45,8 +45,8 @@ export async function assign(domain: DomainInput, options: AssignOptions = {}): 
   const strategy = checkStrategy(options.strategy);
   const policy = checkPolicy(options.policy);
   const timeoutMs = checkTimeout(options.timeoutMs, 30_000);
-  checkSolver(options.solver);
+  const solver = checkSolver(options.solver);
   const [{ assignDomain }, { writeXml }] = await Promise.all([import('../assign.js'), import('../xml/writeXml.js')]);
-  const result = await assignDomain(parsed, { strategy, policy, timeoutMs, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const result = await assignDomain(parsed, { strategy, policy, timeoutMs, solver, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   return { schemaVersion: SCHEMA_VERSION, ...planJson(result), ignoredHints: result.ignoredHints, xml: writeXml(result.doc) };
 }

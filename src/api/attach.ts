@@ -43,10 +43,10 @@ export async function attach(domain: DomainInput, devices: readonly DeviceInput[
   if (!Array.isArray(devices) || devices.length === 0) throw inputError(undefined, 'attach needs at least one device element');
   const policy = checkPolicy(options.policy);
   const timeoutMs = checkTimeout(options.timeoutMs, 30_000);
-  checkSolver(options.solver);
+  const solver = checkSolver(options.solver);
   const { attachDevices, elementText, readDeviceFile } = await import('../attach.js');
   const news = devices.flatMap((d, i) => (typeof d === 'string' ? readDeviceFile(d, `device-${i + 1}.xml`) : readDeviceFile(d.xml, d.file ?? `device-${i + 1}.xml`)));
-  const r = await attachDevices(parsed, news, { live: !!options.live, policy, timeoutMs });
+  const r = await attachDevices(parsed, news, { live: !!options.live, policy, timeoutMs, solver });
   const json: AttachJson = {
     schemaVersion: SCHEMA_VERSION,
     live: r.live,

@@ -45,12 +45,12 @@ export async function compare(domains: readonly DomainInput[], options: CompareO
   const parsed = domains.map((d, i) => domainOf(d, { ...options, ...(domains.length === 1 ? {} : { file: `domain-${i + 1}.xml` }) }));
   const policy = checkPolicy(options.policy);
   const timeoutMs = checkTimeout(options.timeoutMs, 30_000);
-  checkSolver(options.solver);
+  const solver = checkSolver(options.solver);
   const { assignDomain } = await import('../assign.js');
   const warnings: string[] = [];
   const side = async (p: ParsedDomain, strategy: 'greedy' | 'optimal'): Promise<SideJson> => {
     try {
-      return await summarise(await assignDomain(p, { strategy, policy, timeoutMs }), policy);
+      return await summarise(await assignDomain(p, { strategy, policy, timeoutMs, solver }), policy);
     } catch (e) {
       if (e instanceof PciplanError && e.kind !== 'internal') return { ok: false, error: e.message };
       throw e;

@@ -14,7 +14,7 @@ export async function explain(domain: DomainInput, options: ExplainOptions = {})
   const parsed = domainOf(domain, options);
   const policy = checkPolicy(options.policy);
   const timeoutMs = checkTimeout(options.timeoutMs, 60_000);
-  checkSolver(options.solver);
+  const solver = checkSolver(options.solver);
   const file = parsed.domain.file;
   const [{ assignDomain }, { explainLayout }, { validationConflicts }] = await Promise.all([
     import('../assign.js'),
@@ -26,7 +26,7 @@ export async function explain(domain: DomainInput, options: ExplainOptions = {})
   if (broken.length) return infeasible(broken);
   let result;
   try {
-    result = await assignDomain(parsed, { strategy: 'optimal', policy, timeoutMs });
+    result = await assignDomain(parsed, { strategy: 'optimal', policy, timeoutMs, solver });
   } catch (e) {
     if (e instanceof ConflictError) return infeasible([e.conflict]);
     throw e;

@@ -1,8 +1,9 @@
 // What every API function takes: the domain (XML text or an already parsed domain) and the
 // options a caller may get wrong, checked here so that a bad value is a PciplanError('input'),
 // not a crash deep in the planner.
-import { inputError, PciplanError } from '../errors.js';
+import { inputError } from '../errors.js';
 import { parseDomain, type ParsedDomain } from '../model/parseDomain.js';
+import { SOLVER_CHOICES, type SolverChoice } from '../solver/session.js';
 import { HintAttrsSchema, hintsFromAttrs, PolicySchema, zodMessage, type Policy } from '../model/schemas.js';
 
 /**
@@ -11,9 +12,12 @@ import { HintAttrsSchema, hintsFromAttrs, PolicySchema, zodMessage, type Policy 
  */
 export type DomainInput = string | { xml: string; file?: string } | ParsedDomain;
 
-/** Which Z3 runs the optimal search: 'wasm' is z3-solver (always there); 'auto' picks the best available. */
-export type Solver = 'auto' | 'native' | 'wasm';
-export const SOLVERS: readonly Solver[] = ['auto', 'native', 'wasm'];
+/**
+ * Which Z3 runs the optimal search: 'wasm' is z3-solver (always there), 'native' a z3 binary
+ * ($PCIPLAN_Z3 or on PATH), 'auto' native when a supported z3 is found, else wasm.
+ */
+export type Solver = SolverChoice;
+export const SOLVERS: readonly Solver[] = SOLVER_CHOICES;
 
 /** A device's placement hints, as the attributes of <addressPreferences> (README: Placement hints). */
 export interface HintAttrs {
@@ -89,12 +93,8 @@ export function checkTimeout(ms: number | undefined, fallback: number): number {
   return ms;
 }
 
-/**
- * The solver asked for. Only z3-solver (WebAssembly) is built in so far: 'native' is refused
- * rather than silently replaced, 'auto' means the WebAssembly one.
- */
+/** The solver asked for (default 'auto'); anything else is an input error. */
 export function checkSolver(solver: unknown = 'auto'): Solver {
   if (!SOLVERS.includes(solver as Solver)) throw inputError(undefined, `solver must be one of ${SOLVERS.join(', ')}, got ${JSON.stringify(solver)}`);
-  if (solver === 'native') throw new PciplanError('input', "solver 'native' is not available in this build (use 'wasm' or 'auto')");
   return solver as Solver;
 }

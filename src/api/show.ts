@@ -35,12 +35,12 @@ export async function show(domain: DomainInput, options: ShowOptions = {}): Prom
   const parsed = domainOf(domain, options);
   const policy = checkPolicy(options.policy);
   const timeoutMs = checkTimeout(options.timeoutMs, 30_000);
-  checkSolver(options.solver);
+  const solver = checkSolver(options.solver);
   const { failedView, strategyView, writtenView } = await import('../report/views.js');
   const layout = async (strategy: Strategy, key = '') => {
     const { assignDomain } = await import('../assign.js');
     // assignDomain leaves the parsed document as it was: both strategies start from the same one.
-    return strategyView(await assignDomain(parsed, { strategy, policy, timeoutMs }), policy, key);
+    return strategyView(await assignDomain(parsed, { strategy, policy, timeoutMs, solver }), policy, key);
   };
   // Side by side, one strategy failing is part of the answer (libvirt's greedy often does).
   const side = (strategy: Strategy): Promise<View | PciplanError> =>

@@ -59,6 +59,9 @@ export interface DeviceRule {
 
 const TRANSITIONAL = ['virtio-transitional'] as const;
 
+/** Serial target types that take an address of another type, or none (libvirt 9, checked with virsh define). */
+export const SERIAL_TARGETS_WITHOUT_PCI = ['isa-serial', 'isa-debug', 'usb-serial', 'spapr-vio-serial', 'system-serial', 'sclp-serial'] as const;
+
 export const DEVICE_RULES: readonly DeviceRule[] = [
   // Disks: only virtio disks are PCI devices.
   { kind: 'disk', when: { bus: ['virtio'], model: TRANSITIONAL }, connect: 'pci' },
@@ -123,6 +126,13 @@ export const DEVICE_RULES: readonly DeviceRule[] = [
   { kind: 'input', connect: 'none' },
 
   { kind: 'serial', when: { sub: ['pci-serial'] }, connect: 'pci' },
+  {
+    kind: 'serial',
+    when: { sub: SERIAL_TARGETS_WITHOUT_PCI },
+    connect: 'none',
+    addressRule: 'no-pci',
+    why: "libvirt refuses a PCI address on these ('requires address type isa', 'cannot have an associated address' ...)",
+  },
   { kind: 'serial', connect: 'none' },
 
   { kind: 'iommu', when: { model: ['virtio'] }, connect: 'virtio', integrated: true },

@@ -86,9 +86,11 @@ export interface DeviceDefaults {
   usb: string;
   scsi: string;
   panic: string;
+  /** A <serial> (or the console that stands for serial 0) written without a target type. */
+  serial: string;
 }
 
-const X86_DEFAULTS: DeviceDefaults = { nic: 'rtl8139', video: 'cirrus', usb: 'piix3-uhci', scsi: 'lsilogic', panic: 'isa' };
+const X86_DEFAULTS: DeviceDefaults = { nic: 'rtl8139', video: 'cirrus', usb: 'piix3-uhci', scsi: 'lsilogic', panic: 'isa', serial: 'isa-serial' };
 
 const PIIX3_USB = ['piix3-uhci', ''] as const;
 
@@ -164,7 +166,7 @@ export const MACHINES: readonly MachineSpec[] = [
     expander: 'pcie-expander-bus',
     multipleRoots: false,
     pci: true,
-    defaults: { nic: 'virtio', video: 'virtio', usb: 'qemu-xhci', scsi: 'lsilogic', panic: 'pvpanic' },
+    defaults: { nic: 'virtio', video: 'virtio', usb: 'qemu-xhci', scsi: 'lsilogic', panic: 'pvpanic', serial: 'system-serial' },
     archDefaults: {
       riscv64: { usb: 'piix3-uhci', panic: '' },
       loongarch64: { scsi: 'virtio-scsi', panic: '' },
@@ -180,7 +182,7 @@ export const MACHINES: readonly MachineSpec[] = [
     implicit: { root: true, usb: 'pci-ohci', sata: false, memballoon: true, videoWithGraphics: true },
     multipleRoots: true,
     pci: true,
-    defaults: { nic: 'spapr-vlan', video: 'vga', usb: 'pci-ohci', scsi: 'ibmvscsi', panic: 'pseries' },
+    defaults: { nic: 'spapr-vlan', video: 'vga', usb: 'pci-ohci', scsi: 'ibmvscsi', panic: 'pseries', serial: 'spapr-vio-serial' },
   },
   {
     family: 's390-ccw',
@@ -192,7 +194,7 @@ export const MACHINES: readonly MachineSpec[] = [
     implicit: { root: true, usb: '', sata: false, memballoon: true, videoWithGraphics: false },
     multipleRoots: false,
     pci: true,
-    defaults: { nic: 'virtio', video: 'virtio', usb: 'none', scsi: 'virtio-scsi', panic: 's390' },
+    defaults: { nic: 'virtio', video: 'virtio', usb: 'none', scsi: 'virtio-scsi', panic: 's390', serial: 'sclp-serial' },
   },
   {
     family: 'versatile',
@@ -204,7 +206,7 @@ export const MACHINES: readonly MachineSpec[] = [
     implicit: { root: true, usb: 'pci-ohci', sata: false, memballoon: false, videoWithGraphics: true },
     multipleRoots: false,
     pci: true,
-    defaults: { nic: 'smc91c111', video: 'vga', usb: 'pci-ohci', scsi: 'lsilogic', panic: '' },
+    defaults: { nic: 'smc91c111', video: 'vga', usb: 'pci-ohci', scsi: 'lsilogic', panic: '', serial: '' },
   },
   {
     family: 'powermac',
@@ -216,7 +218,7 @@ export const MACHINES: readonly MachineSpec[] = [
     implicit: { root: true, usb: 'pci-ohci', sata: false, memballoon: true, videoWithGraphics: true },
     multipleRoots: false,
     pci: true,
-    defaults: { nic: 'rtl8139', video: 'vga', usb: 'pci-ohci', scsi: 'lsilogic', panic: '' },
+    defaults: { nic: 'rtl8139', video: 'vga', usb: 'pci-ohci', scsi: 'lsilogic', panic: '', serial: '' },
   },
 ];
 

@@ -1,28 +1,78 @@
 // The CLI's edge: files in and out. Everything below this layer works on strings and models.
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { inputError } from '../errors.js';
 import { parseDomain, type ParsedDomain } from '../model/parseDomain.js';
 import { PolicySchema, zodMessage, type Policy } from '../model/schemas.js';
+import { decodeUtf8 } from '../xml/decode.js';
 import { formatBytes, MAX_XML_BYTES } from '../xml/parseXml.js';
 
+const CHUNK = 1024 * 1024;
+
+function cannotRead(path: string, e: unknown): never {
+  const code = (e as NodeJS.ErrnoException).code;
+  throw inputError(path, `cannot read: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+}
+
+/** `size` when known (a regular file); a stream is refused once it passes the limit. */
+function tooLarge(path: string, limit: number, size?: number): never {
+  const what = size === undefined ? 'it goes on past' : `${formatBytes(size)} is larger than`;
+  throw inputError(path, `${what} the ${formatBytes(limit)} pciplan reads`);
+}
+
+/** Wait a little for a non-blocking stdin to have data (no busy loop). */
+function pause(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+}
+
+/**
+ * The bytes of a file, stdin ('-'), a FIFO or a device, never more than `limit`: at most limit+1
+ * bytes are read, in chunks, and one byte too many is a refusal. stat alone cannot bound a read:
+ * it says 0 bytes for /dev/zero and for a pipe.
+ */
+function readBounded(path: string, limit: number): Buffer {
+  let fd = 0;
+  if (path !== '-') {
+    try {
+      const st = statSync(path);
+      if (st.isDirectory()) throw inputError(path, 'is a directory, not a file');
+      // A regular file too large costs a stat, not a read.
+      if (st.isFile() && st.size > limit) tooLarge(path, limit, st.size);
+      fd = openSync(path, 'r');
+    } catch (e) {
+      if ((e as { name?: string }).name === 'PciplanError') throw e;
+      cannotRead(path, e);
+    }
+  }
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, limit + 1));
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, Math.min(buf.length, limit + 1 - total), null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') {
+          pause();
+          continue;
+        }
+        if (code === 'EOF') break;
+        cannotRead(path === '-' ? 'stdin' : path, e);
+      }
+      if (n === 0) break;
+      chunks.push(Buffer.from(buf.subarray(0, n)));
+      total += n;
+      if (total > limit) tooLarge(path === '-' ? 'stdin' : path, limit);
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    if (path !== '-') closeSync(fd);
+  }
+}
+
 function readText(path: string, limit: number): string {
-  if (path === '-') return readFileSync(0, 'utf8');
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw inputError(path, 'is a directory, not a file');
-    size = st.size;
-  } catch (e) {
-    if ((e as { name?: string }).name === 'PciplanError') throw e;
-    throw inputError(path, `cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  // Refuse before reading: a 50 MB file should cost a stat, not a parse.
-  if (size > limit) throw inputError(path, `${formatBytes(size)} is larger than the ${formatBytes(limit)} pciplan reads`);
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw inputError(path, `cannot read: ${(e as Error).message}`);
-  }
+  return decodeUtf8(readBounded(path, limit), path === '-' ? 'stdin' : path);
 }
 
 export function readDomainFile(path: string): ParsedDomain {

@@ -2,6 +2,7 @@
 import type { ArgsDef } from 'citty';
 import { inputError } from '../errors.js';
 import { PolicySchema, zodMessage, type Policy } from '../model/schemas.js';
+import { SOLVER_CHOICES, type SolverChoice } from '../solver/session.js';
 import { readPolicyFile } from './io.js';
 
 export const policyArgs = {
@@ -53,4 +54,20 @@ export function resolveTimeout(value: string | undefined, fallback: number): num
 /** A report as the CLI prints it with --format json: indented, one trailing newline. */
 export function json(report: object): string {
   return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/** `--solver`, on every command that solves. */
+export const solverArgs = {
+  solver: {
+    type: 'enum',
+    options: [...SOLVER_CHOICES],
+    description: 'Which Z3 solves: native (a z3 binary, $PCIPLAN_Z3 or on PATH), wasm (built in), auto (native when a supported z3 is found; default, or $PCIPLAN_SOLVER)',
+  },
+} satisfies ArgsDef;
+
+/** `--solver`, else $PCIPLAN_SOLVER, else auto; a bad value is exit 2. */
+export function resolveSolver(args: { solver?: unknown }, env: NodeJS.ProcessEnv = process.env): SolverChoice {
+  const [value, from] = args.solver !== undefined ? [String(args.solver), '--solver'] : env.PCIPLAN_SOLVER ? [env.PCIPLAN_SOLVER, 'PCIPLAN_SOLVER'] : ['auto', ''];
+  if (!(SOLVER_CHOICES as readonly string[]).includes(value)) throw inputError(undefined, `${from} must be one of ${SOLVER_CHOICES.join(', ')}, got '${value}'`);
+  return value as SolverChoice;
 }

@@ -13,6 +13,7 @@ import type { OptimalInput } from '../assign.js';
 import { ConflictError } from '../errors.js';
 import { buildInstance, type Instance, type Unit, type UnitClass } from '../optimal/instance.js';
 import { checkFeasible } from '../optimal/solve.js';
+import type { SolverChoice } from '../solver/session.js';
 import type { Policy } from '../model/schemas.js';
 import type { Device, Hints } from '../model/types.js';
 import { nameList, type Conflict, type Requirement } from './conflict.js';
@@ -45,6 +46,8 @@ interface Trial {
 export interface ExplainOptions {
   /** Budget for the whole minimisation; each check gets what is left. */
   timeoutMs: number;
+  /** Which Z3 answers each check. */
+  solver?: SolverChoice;
 }
 
 const HINTS: HintName[] = ['hotplug', 'numa'];
@@ -123,7 +126,7 @@ function relax(input: OptimalInput, inst: Instance, kept: readonly Candidate[]):
 
 const isRequirementName = (name: string) => name.startsWith('demand_') || name.startsWith('spare_');
 
-async function trial(input: OptimalInput, inst: Instance, kept: readonly Candidate[], deadline: number): Promise<Trial> {
+async function trial(input: OptimalInput, inst: Instance, kept: readonly Candidate[], deadline: number, solver?: SolverChoice): Promise<Trial> {
   const r = relax(input, inst, kept);
   let relaxed: Instance;
   try {
@@ -132,7 +135,7 @@ async function trial(input: OptimalInput, inst: Instance, kept: readonly Candida
     if (e instanceof ConflictError) return { infeasible: true, facts: e.conflict.facts };
     throw e;
   }
-  const res = await checkFeasible(relaxed, Math.max(200, deadline - performance.now()));
+  const res = await checkFeasible(relaxed, Math.max(200, deadline - performance.now()), solver);
   if (res.answer !== 'unsat') return { infeasible: false, facts: [], ...(res.answer === 'unknown' ? { unknown: true } : {}) };
   // Map the relaxed model's classes back to the full instance's by their devices.
   const classOf = new Map<number, number>();
@@ -224,7 +227,7 @@ export async function explainConflict(input: OptimalInput, opts: ExplainOptions)
     throw e;
   }
   const all = candidatesOf(inst, input.policy);
-  const full = await trial(input, inst, all, deadline);
+  const full = await trial(input, inst, all, deadline, opts.solver);
   if (!full.infeasible) {
     // Out of budget before even the whole domain was answered: every requirement, unminimised.
     if (full.unknown) return { requirements: all.map((c) => describe(c, inst, input.policy, all)), facts: [], minimal: false };
@@ -232,14 +235,14 @@ export async function explainConflict(input: OptimalInput, opts: ExplainOptions)
   }
 
   // The layout as given may be impossible by itself: then the facts are the whole story.
-  const none = await trial(input, inst, [], deadline);
+  const none = await trial(input, inst, [], deadline, opts.solver);
   if (none.infeasible) return { requirements: [], facts: none.facts };
 
   // Keep the classes Z3's core names, when that alone still conflicts.
   let start = all;
   if (full.coreClasses) {
     const core = all.filter((c) => !('cls' in c) || full.coreClasses!.has(c.cls));
-    if (core.length < all.length && (await trial(input, inst, core, deadline)).infeasible) start = core;
+    if (core.length < all.length && (await trial(input, inst, core, deadline, opts.solver)).infeasible) start = core;
   }
   // Out of budget, a removal is not tried (the requirement stays): the set is still a conflict,
   // only perhaps not a minimal one, and it says so.
@@ -249,7 +252,7 @@ export async function explainConflict(input: OptimalInput, opts: ExplainOptions)
       complete = false;
       return false;
     }
-    const t = await trial(input, inst, s, deadline);
+    const t = await trial(input, inst, s, deadline, opts.solver);
     if (t.unknown) complete = false;
     return t.infeasible;
   };
@@ -268,6 +271,6 @@ export async function explainConflict(input: OptimalInput, opts: ExplainOptions)
     }
     set = set.map((x, j) => (j === i ? { ...c, count: hi } : x));
   }
-  const final = await trial(input, inst, set, deadline + 5_000);
+  const final = await trial(input, inst, set, deadline + 5_000, opts.solver);
   return { requirements: set.map((c) => describe(c, inst, input.policy, set)), facts: final.facts, ...(complete ? {} : { minimal: false }) };
 }

@@ -18,8 +18,8 @@ import { inputError } from '../errors.js';
 import { parseXml } from '../xml/parseXml.js';
 import { attr, childPath, elements, firstElement, rootElement, textOf, type XmlDocument, type XmlElement } from '../xml/tree.js';
 import { readMetadataHints, readElementHints, HINTS_ELEMENT } from './hints.js';
-import { parseBase0, parseDecimal, type Where } from './numbers.js';
-import type { ControllerTarget, Device, DeviceAddress, Domain, PciController } from './types.js';
+import { parseBase0, parseDecimal, parseUnsignedDecimal, type Where } from './numbers.js';
+import { isOtherAddressType, OTHER_ADDRESS_TYPES, type ControllerTarget, type Device, type DeviceAddress, type Domain, type PciController } from './types.js';
 import { formatAddress } from './types.js';
 
 export interface ParsedDomain {
@@ -54,7 +54,7 @@ export function readDomain(doc: XmlDocument, file: string): Domain {
 
   const numa = childPath(root, 'cpu', 'numa');
   const numaCells = (numa ? elements(numa, 'cell') : []).map(
-    (cell, i) => parseDecimal(attr(cell, 'id'), 'id', { at: at(file, cell), what: '<cpu><numa><cell>' }) ?? i,
+    (cell, i) => parseUnsignedDecimal(attr(cell, 'id'), 'id', { at: at(file, cell), what: '<cpu><numa><cell>' }) ?? i,
   );
 
   const devicesEl = firstElement(root, 'devices');
@@ -145,6 +145,9 @@ function readProps(el: XmlElement, kind: DeviceKind, machine: MachineSpec, arch:
       set('model', a('model'));
       break;
     case 'serial':
+      set('sub', child('target', 'type') ?? dflt('serial'));
+      break;
+    case 'console':
       set('sub', child('target', 'type'));
       break;
     case 'filesystem':
@@ -246,7 +249,12 @@ function readAddress(el: XmlElement, where: Where): DeviceAddress {
   where = { ...where, at: a.line ? where.at.replace(/:\d+$/, '') + `:${a.line}` : where.at };
   const type = attr(a, 'type');
   if (!type) throw inputError(where.at, `${where.what}: <address> has no type`);
-  if (type !== 'pci') return { type: 'other', name: type };
+  if (type !== 'pci') {
+    if (!isOtherAddressType(type)) {
+      throw inputError(where.at, `${where.what}: unknown address type '${type}' (libvirt knows pci, ${OTHER_ADDRESS_TYPES.join(', ')})`);
+    }
+    return { type: 'other', name: type };
+  }
   const w = { ...where, what: `${where.what} <address>` };
   const domain = parseBase0(attr(a, 'domain'), 'domain', w) ?? 0;
   const bus = parseBase0(attr(a, 'bus'), 'bus', w) ?? 0;
@@ -291,7 +299,7 @@ function readController(el: XmlElement, machine: MachineSpec, where: Where): Pci
     const node = firstElement(t, 'node');
     if (node) {
       targetOptions.push('node');
-      const v = parseDecimal(textOf(node).trim(), 'node', tw);
+      const v = parseUnsignedDecimal(textOf(node).trim(), 'node', tw);
       if (v !== undefined) target.node = v;
     }
   }

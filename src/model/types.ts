@@ -10,13 +10,25 @@ export interface PciAddress {
   multifunction?: 'on' | 'off';
 }
 
+/**
+ * The address types libvirt 9 reads besides pci (virDomainDeviceAddressType; 'none' and the
+ * removed 'virtio-s390' are refused). A device with one of them gets no PCI address: it is kept as
+ * written and takes no PCI place.
+ */
+export const OTHER_ADDRESS_TYPES = ['drive', 'virtio-serial', 'ccid', 'usb', 'spapr-vio', 'ccw', 'virtio-mmio', 'isa', 'dimm', 'unassigned'] as const;
+export type OtherAddressType = (typeof OTHER_ADDRESS_TYPES)[number];
+
+export function isOtherAddressType(name: string): name is OtherAddressType {
+  return (OTHER_ADDRESS_TYPES as readonly string[]).includes(name);
+}
+
 export type DeviceAddress =
   /** No `<address>` element. */
   | { type: 'none' }
   /** `<address type='pci' …>`; `pci` is undefined when it asks for assignment (empty or all-zero). */
   | { type: 'pci'; pci?: PciAddress }
   /** Any other address type (drive, ccw, virtio-serial, spapr-vio, isa, virtio-mmio ...). */
-  | { type: 'other'; name: string };
+  | { type: 'other'; name: OtherAddressType };
 
 /** Placement wishes of one device (`<addressPreferences>` or pciplan's metadata). */
 export interface Hints {

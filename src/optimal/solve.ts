@@ -12,8 +12,9 @@ import { encodePorts } from '../../encodings/ports.js';
 import { encodeRootBus } from '../../encodings/rootBus.js';
 import { encodeSpares } from '../../encodings/spares.js';
 import { declareVars, type Vars } from '../../encodings/variables.js';
-import { parseValues, Smt, type Tracked } from '../solver/smt.js';
-import { SmtSession } from '../solver/z3.js';
+import { openSession } from '../solver/backend.js';
+import { parseCheck, parseCore, type SolverChoice } from '../solver/session.js';
+import { Smt, type Tracked } from '../solver/smt.js';
 import type { Instance } from './instance.js';
 
 export interface Progress {
@@ -28,6 +29,8 @@ export interface SolveOptions {
   /** Total budget for the search. */
   timeoutMs: number;
   onProgress?: (p: Progress) => void;
+  /** Which Z3 answers (default auto: a native z3 when one is installed, else the WASM build). */
+  solver?: SolverChoice;
 }
 
 export type SolveOutcome =
@@ -77,17 +80,15 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
    */
   const check = async (bound: number | undefined): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; values?: Map<string, number> }> => {
     checks++;
-    const z3 = await SmtSession.open();
+    const z3 = await openSession(opts.solver);
     try {
       const assertBound = `(assert (>= ${vars.added} ${assumed}))\n${bound === undefined ? '' : `(assert (<= ${vars.added} ${bound}))\n`}`;
       // A fresh context per check: push/pop on one context switches Z3 to its incremental core,
       // many times slower on these models.
       // The values come back in the same call when the answer is sat (one round trip less).
-      const out = (await z3.eval(`(set-option :timeout ${remaining()})\n${Z3_OPTIONS}${script}${assertBound}${CHECK}\n(get-value (${smt.vars.join(' ')}))`)).trim();
-      const first = out.split('\n', 1)[0]!.trim();
-      const answer = first === 'sat' || first === 'unsat' ? first : 'unknown';
-      if (answer !== 'sat') return { answer };
-      return { answer, values: parseValues(out.slice(first.length)) };
+      const timeoutMs = remaining();
+      const text = `(set-option :timeout ${timeoutMs})\n${Z3_OPTIONS}${script}${assertBound}${CHECK}\n(get-value (${smt.vars.join(' ')}))`;
+      return await z3.query(text, (out) => parseCheck(out, smt.vars), { timeoutMs });
     } finally {
       z3.close();
     }
@@ -146,15 +147,16 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
  * One feasibility check (no objective): whether any layout exists, and if none, the tracked
  * requirements of Z3's unsat core. `explain` calls it for every relaxation it tries.
  */
-export async function checkFeasible(inst: Instance, timeoutMs: number): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; core: Tracked[] }> {
+export async function checkFeasible(inst: Instance, timeoutMs: number, solver?: SolverChoice): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; core: Tracked[] }> {
   const { smt } = buildModel(inst);
-  const z3 = await SmtSession.open();
+  const z3 = await openSession(solver, { unsatCores: true });
   try {
-    const out = (await z3.eval(`(set-option :produce-unsat-cores true)\n(set-option :timeout ${Math.max(50, Math.round(timeoutMs))})\n${Z3_OPTIONS}${smt.script()}(check-sat)`)).trim();
-    const answer = out === 'sat' || out === 'unsat' ? out : 'unknown';
+    const limit = Math.max(50, Math.round(timeoutMs));
+    const text = `(set-option :timeout ${limit})\n${Z3_OPTIONS}${smt.script()}(check-sat)`;
+    const { answer } = await z3.query(text, (out) => parseCheck(out), { timeoutMs: limit });
     if (answer !== 'unsat') return { answer, core: [] };
-    const names = (await z3.eval('(get-unsat-core)')).replace(/[()]/g, ' ').trim().split(/\s+/).filter(Boolean);
-    return { answer, core: names.map((n) => smt.tracked.get(n)!).filter(Boolean) };
+    const names = await z3.query('(get-unsat-core)', (out) => parseCore(out, (n) => smt.tracked.has(n)));
+    return { answer, core: names.map((n) => smt.tracked.get(n)!) };
   } finally {
     z3.close();
   }

@@ -30,14 +30,14 @@ export type NativeResult = { ok: true; argv: string[] } | { ok: false; error: st
 /** Shared embed root; its capability cache is what makes calls cheap. */
 export const LIBVIRT_ORACLE_ROOT = process.env.PCIPLAN_LIBVIRT_ORACLE_ROOT ?? '/var/tmp/pciplan-libvirt-oracle';
 const LOCK_DIR = `${LIBVIRT_ORACLE_ROOT}.lock`;
-const QEMU_CONF = 'user = "root"\ngroup = "root"\nsecurity_driver = "none"\n';
+export const QEMU_CONF = 'user = "root"\ngroup = "root"\nsecurity_driver = "none"\n';
 
 /** Domains per virsh process: keeps the command line far below ARG_MAX. */
 const CHUNK = 100;
 /** Generous: a cold root probes x86_64 and aarch64 (~4 s + ~1.5 s, more under load). */
 const VIRSH_TIMEOUT_MS = 180_000;
 
-const VIRSH_ENV: NodeJS.ProcessEnv = {
+export const VIRSH_ENV: NodeJS.ProcessEnv = {
   ...process.env,
   LC_ALL: 'C',
   // libvirt's own debug log would otherwise go to stderr and mix with errors.
@@ -53,7 +53,7 @@ function pinPrefix(): string[] {
   return canPin ? ['taskset', '-c', '0'] : [];
 }
 
-function virshArgv(root: string, commands: string): [string, string[]] {
+export function virshArgv(root: string, commands: string): [string, string[]] {
   const argv = [...pinPrefix(), 'virsh', '-q', '-c', `qemu:///embed?root=${root}`, commands];
   return [argv[0]!, argv.slice(1)];
 }
@@ -189,7 +189,7 @@ function splitByMarkers(text: string): Map<string, string> {
 }
 
 /** Writes the chunk's XMLs to a temp dir, runs fn, and always cleans up. */
-async function withTempFiles<T>(contents: string[], fn: (paths: string[]) => Promise<T>): Promise<T> {
+async function withTempFiles<T>(contents: (string | Uint8Array)[], fn: (paths: string[]) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'pciplan-virsh-'));
   try {
     const paths = contents.map((_, i) => join(dir, `${i}.xml`));
@@ -223,18 +223,23 @@ function defineError(err: string, uniqueName: string, originalName: string): str
 
 /**
  * Defines each domain with real libvirt and returns `dumpxml --inactive` (the
- * domain as libvirt completed it) or libvirt's error on one line.
+ * domain as libvirt completed it) or libvirt's error on one line. A domain
+ * given as bytes is written as they are (to ask libvirt about bytes that are
+ * not UTF-8, or a NUL).
  */
-export async function defineBatch(domains: string[], opts: { validate?: boolean } = {}): Promise<DefineResult[]> {
+export async function defineBatch(domains: (string | Uint8Array)[], opts: { validate?: boolean } = {}): Promise<DefineResult[]> {
   const define = opts.validate ? 'define --validate' : 'define';
   return inChunks(domains, async (chunk) => {
     // Unique names: a batch may repeat a name, and a killed run may have left
     // a definition behind. The original name is put back in the results.
-    const renamed = chunk.map((xml) => {
+    const renamed = chunk.map((given) => {
+      // latin1 maps each byte to one character and back, so bytes survive the rename.
+      const xml = typeof given === 'string' ? given : Buffer.from(given).toString('latin1');
+      const back = (text: string) => (typeof given === 'string' ? text : Buffer.from(text, 'latin1'));
       const m = NAME_RE.exec(xml);
       const unique = `pciplan-oracle-${process.pid}-${nameCounter++}`;
-      if (!m) return { xml, unique, original: undefined };
-      return { xml: xml.replace(NAME_RE, `<name>${unique}</name>`), unique, original: m[1]! };
+      if (!m) return { xml: given, unique, original: undefined };
+      return { xml: back(xml.replace(NAME_RE, `<name>${unique}</name>`)), unique, original: m[1]! };
     });
     return withTempFiles(
       renamed.map((r) => r.xml),

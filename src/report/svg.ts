@@ -1,12 +1,12 @@
 // DOT to SVG with Graphviz itself (@viz-js/viz, Graphviz compiled to WebAssembly): no layout of
 // pciplan's own. Several views are laid out one by one and set side by side, since Graphviz
-// stacks a left-to-right graph's clusters vertically.
-import { instance } from '@viz-js/viz';
+// stacks a left-to-right graph's clusters vertically. Graphviz is loaded on the first SVG only:
+// the other formats of `show` never pay for it.
 import { FONT, FONT_FALLBACKS, renderDot } from './dot.js';
 import type { View } from './views.js';
 
 export async function dotToSvg(dot: string): Promise<string> {
-  const viz = await instance();
+  const viz = await (await import('@viz-js/viz')).instance();
   const r = viz.render(dot, { format: 'svg' });
   if (r.status !== 'success') throw new Error(`Graphviz could not lay out pciplan's graph: ${r.errors.map((e) => e.message).join('; ')}`);
   return r.output.replaceAll(`font-family="${FONT}"`, `font-family="${FONT_FALLBACKS}"`);

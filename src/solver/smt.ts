@@ -56,13 +56,3 @@ export const ge = (a: Term, b: Term): Term => `(>= ${a} ${b})`;
 export const eq = (a: Term, b: Term): Term => `(= ${a} ${b})`;
 export const implies = (a: Term, b: Term): Term => `(=> ${a} ${b})`;
 export const and = (...t: Term[]): Term => (t.length === 1 ? t[0]! : `(and ${t.join(' ')})`);
-
-/** Parse the answer to (get-value (...)): name -> integer. */
-export function parseValues(out: string): Map<string, number> {
-  const values = new Map<string, number>();
-  for (const m of out.matchAll(/\(([A-Za-z_][\w.$]*) (\d+|\(- \d+\))\)/g)) {
-    const raw = m[2]!;
-    values.set(m[1]!, raw.startsWith('(') ? -Number(raw.slice(3, -1)) : Number(raw));
-  }
-  return values;
-}

@@ -1,7 +1,7 @@
 // Rules about the addresses written on devices and controllers (libvirt domain_addr.c
 // virDomainPCIAddressValidate and ...FlagsCompatible with fromConfig semantics, the chipset
 // reservations of qemu_domain_address.c; reference sections 2.3, 2.4, 4 and 6).
-import { busAccepts, CONNECT_TYPE_WORDING, FUNCTIONS_PER_SLOT, type OwnerSelector } from '../catalog/index.js';
+import { busAccepts, CONNECT_TYPE_WORDING, deviceDefault, FUNCTIONS_PER_SLOT, SERIAL_TARGETS_WITHOUT_PCI, type OwnerSelector } from '../catalog/index.js';
 import { addressOf, connectTypeOf, fnKey, slotKey, type Topology } from '../model/topology.js';
 import { formatAddress, needsPciAddress, type Device, type Domain, type PciAddress } from '../model/types.js';
 import { error, problem, warning, type Problem } from './problems.js';
@@ -26,6 +26,20 @@ export function isOwner(d: Device, owner: OwnerSelector): boolean {
   return true;
 }
 
+/**
+ * A domain without <serial> makes its first console (of target type serial, the default) serial 0:
+ * libvirt copies it, address included, and then judges that address as the serial's.
+ */
+function consoleAsSerialProblem(d: Device, domain: Domain): Problem | undefined {
+  if (d.kind !== 'console' || d.address.type !== 'pci') return undefined;
+  if (domain.devices.some((x) => x.kind === 'serial')) return undefined;
+  if (domain.devices.find((x) => x.kind === 'console') !== d) return undefined;
+  if (d.props.sub !== undefined && d.props.sub !== 'serial') return undefined;
+  const target = deviceDefault(domain.machine, domain.arch, 'serial');
+  if (!target || !(SERIAL_TARGETS_WITHOUT_PCI as readonly string[]).includes(target)) return undefined;
+  return error('address-type', d, `with no <serial>, this console is serial 0, of target type '${target}', which takes no PCI address (libvirt refuses it)`);
+}
+
 export function checkAddresses(domain: Domain, topo: Topology): Problem[] {
   const out: Problem[] = [];
   const taken = new Map<string, Device>();
@@ -33,6 +47,8 @@ export function checkAddresses(domain: Domain, topo: Topology): Problem[] {
   const reserved = domain.machine.reserved.filter((r) => !r.onlyWithOwner || domain.devices.some((d) => isOwner(d, r.owner!)));
 
   for (const d of domain.devices) {
+    const asSerial = consoleAsSerialProblem(d, domain);
+    if (asSerial) out.push(asSerial);
     if (d.cls.addressRule === 'mirror') continue;
     // Address types a device refuses.
     if (d.cls.addressRule === 'no-pci' && d.address.type === 'pci') {

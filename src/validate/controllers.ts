@@ -81,8 +81,9 @@ export function checkControllers(domain: Domain, topo: Topology): Problem[] {
 
   // libvirt fills gaps in the index sequence with default controllers; a layout that relies on
   // that is incomplete as written.
-  for (let i = 1; i < topo.nbuses; i++) {
-    if (!topo.buses.has(i) && i <= MAX_CONTROLLER_INDEX) {
+  // Bounded by the highest index libvirt takes, not by the highest written (which may be 2^31-1).
+  for (let i = 1; i < Math.min(topo.nbuses, MAX_CONTROLLER_INDEX + 1); i++) {
+    if (!topo.buses.has(i)) {
       out.push(warning('index-gap', undefined, `no PCI controller has index ${i} (libvirt fills the gap with a default controller)`));
     }
   }

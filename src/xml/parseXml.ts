@@ -1,11 +1,14 @@
 // Reading XML safely and losslessly. fast-xml-parser checks well-formedness and builds the tree;
 // pciplan adds what a domain file needs and the parser does not give: a refusal of entity
-// declarations (no expansion bombs, no external entities), line numbers for every element (so
-// errors can point at the device), and a size limit checked before anything is parsed.
+// declarations (no expansion bombs, no external entities), what libxml2 refuses and the parser
+// takes (wellFormed.ts: characters, character references, the declared encoding, depth, attribute
+// length, a second root), line numbers for every element (so errors can point at the device), the
+// tags and the text around the root as written, and a size limit checked before anything is parsed.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { inputError } from '../errors.js';
 import { ENTITY_REF } from './entities.js';
 import type { XmlDocument, XmlElement, XmlNode } from './tree.js';
+import { checkCharacters, checkDeclaration, codePointName, doctypeEnd, isXmlChar, lineAt, MAX_XML_DEPTH, scanTags, type Scan } from './wellFormed.js';
 
 /** Far above any real domain (4,000 devices is about 2 MiB); keeps a stray 50 MB file cheap to refuse. */
 export const MAX_XML_BYTES = 16 * 1024 * 1024;
@@ -26,88 +29,9 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   ignoreDeclaration: false,
   ignorePiTags: false,
+  // scanTags refuses anything deeper first; this only has to let libxml2's depth through.
+  maxNestedTags: MAX_XML_DEPTH + 1,
 });
-
-function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
-}
-
-interface StartTag {
-  line: number;
-  /** The quote character of each attribute, in order. */
-  quotes: string;
-}
-
-/**
- * Start tags in document order, found by a scan that skips comments, CDATA, instructions and the
- * doctype. fast-xml-parser's tree lists elements in the same (pre-)order, so the n-th element of
- * the tree is the n-th start tag here.
- */
-function scanStartTags(text: string): StartTag[] {
-  const tags: StartTag[] = [];
-  let line = 1;
-  let i = 0;
-  const n = text.length;
-  const advanceTo = (j: number) => {
-    for (let k = i; k < j; k++) if (text.charCodeAt(k) === 10) line++;
-    i = j;
-  };
-  while (i < n) {
-    const lt = text.indexOf('<', i);
-    if (lt === -1) break;
-    advanceTo(lt);
-    if (text.startsWith('<!--', i)) {
-      const end = text.indexOf('-->', i + 4);
-      advanceTo(end === -1 ? n : end + 3);
-    } else if (text.startsWith('<![CDATA[', i)) {
-      const end = text.indexOf(']]>', i + 9);
-      advanceTo(end === -1 ? n : end + 3);
-    } else if (text.startsWith('<?', i)) {
-      const end = text.indexOf('?>', i + 2);
-      advanceTo(end === -1 ? n : end + 2);
-    } else if (text.startsWith('<!', i)) {
-      advanceTo(doctypeEnd(text, i));
-    } else if (text.startsWith('</', i)) {
-      const end = text.indexOf('>', i);
-      advanceTo(end === -1 ? n : end + 1);
-    } else {
-      // Skip the tag, honouring quotes: an attribute value may contain '>'.
-      let j = i + 1;
-      let quote = '';
-      let quotes = '';
-      for (; j < n; j++) {
-        const ch = text[j];
-        if (quote) {
-          if (ch === quote) quote = '';
-        } else if (ch === '"' || ch === "'") {
-          quote = ch;
-          quotes += ch;
-        } else if (ch === '>') break;
-      }
-      tags.push({ line, quotes });
-      advanceTo(Math.min(n, j + 1));
-    }
-  }
-  return tags;
-}
-
-/** End of a `<!DOCTYPE ...>` declaration, including an internal subset in brackets. */
-function doctypeEnd(text: string, start: number): number {
-  let depth = 0;
-  let quote = '';
-  for (let j = start + 2; j < text.length; j++) {
-    const ch = text[j];
-    if (quote) {
-      if (ch === quote) quote = '';
-    } else if (ch === '"' || ch === "'") quote = ch;
-    else if (ch === '[') depth++;
-    else if (ch === ']') depth--;
-    else if (ch === '>' && depth <= 0) return j + 1;
-  }
-  return text.length;
-}
 
 /** Refuse what would make parsing unsafe or lossy, before the parser sees the text. */
 function checkSafety(text: string, file: string): string | undefined {
@@ -126,6 +50,14 @@ function checkSafety(text: string, file: string): string | undefined {
   for (let i = text.indexOf('&'); i !== -1; i = text.indexOf('&', i + 1)) {
     ENTITY_REF.lastIndex = i;
     const m = ENTITY_REF.exec(text);
+    if (m && m.index === i && (m[2] !== undefined || m[3] !== undefined)) {
+      const digits = m[2] ?? m[3]!;
+      const code = digits.length > 8 ? Number.POSITIVE_INFINITY : Number.parseInt(digits, m[2] !== undefined ? 10 : 16);
+      if (!isXmlChar(code) && !isInsideCommentOrCData(text, i)) {
+        const what = code > 0x10ffff ? 'is beyond U+10FFFF' : `is ${codePointName(code)}, not an XML character`;
+        throw inputError(`${file}:${lineAt(text, i)}`, `the character reference '${m[0]}' ${what} (libvirt refuses it too)`);
+      }
+    }
     if (!m || m.index !== i) {
       if (isInsideCommentOrCData(text, i)) continue;
       const ref = /^&[^;\s<&]{0,40};?/.exec(text.slice(i))?.[0] ?? '&';
@@ -145,7 +77,7 @@ function isInsideCommentOrCData(text: string, offset: number): boolean {
   return close === -1 || close > offset;
 }
 
-function convert(nodes: FxpNode[], tags: StartTag[] | undefined, counter: { n: number }): XmlNode[] {
+function convert(nodes: FxpNode[], scan: Scan, counter: { n: number; pi: number }): XmlNode[] {
   const out: XmlNode[] = [];
   for (const node of nodes) {
     const attrs = Object.entries(node[':@'] ?? {}) as [string, string][];
@@ -155,13 +87,18 @@ function convert(nodes: FxpNode[], tags: StartTag[] | undefined, counter: { n: n
     if (key === '#text') out.push({ type: 'text', raw: String(value) });
     else if (key === '#comment') out.push({ type: 'comment', text: innerText(value) });
     else if (key === '#cdata') out.push({ type: 'cdata', text: innerText(value) });
-    else if (key.startsWith('?')) out.push({ type: 'pi', target: key.slice(1), attrs });
-    else {
-      const tag = tags?.[counter.n];
+    else if (key.startsWith('?')) {
+      const raw = scan.instructions[counter.pi++];
+      out.push({ type: 'pi', target: key.slice(1), attrs, ...(raw?.startsWith(`<${key}`) ? { raw } : {}) });
+    } else {
+      const tag = scan.elements[counter.n];
       counter.n++;
       const el: XmlElement = { type: 'element', name: key, attrs, children: [], line: tag?.line ?? 0 };
       if (tag && tag.quotes.length === attrs.length) el.quotes = tag.quotes;
-      el.children = convert(value as FxpNode[], tags, counter);
+      if (tag && tag.open.startsWith(`<${key}`)) {
+        el.source = { open: tag.open, ...(tag.close !== undefined ? { close: tag.close } : {}), attrs: attrs.map(([n, v]) => [n, v]) };
+      }
+      el.children = convert(value as FxpNode[], scan, counter);
       out.push(el);
     }
   }
@@ -189,19 +126,39 @@ export function parseXml(text: string, file = 'input'): XmlDocument {
   if (Buffer.byteLength(text) > MAX_XML_BYTES) {
     throw inputError(file, `${formatBytes(Buffer.byteLength(text))} is larger than the ${formatBytes(MAX_XML_BYTES)} pciplan reads`);
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const bom = text.charCodeAt(0) === 0xfeff;
+  if (bom) text = text.slice(1);
+  checkCharacters(text, file);
+  checkDeclaration(text, file);
   const doctype = checkSafety(text, file);
   const check = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (check !== true) {
     throw inputError(`${file}:${check.err.line}`, `malformed XML: ${check.err.msg.replace(/\s+/g, ' ')}`);
   }
+  const scan = scanTags(text, file);
   const tree = parser.parse(text) as FxpNode[];
-  const tags = scanStartTags(text);
-  const nodes = convert(tree, tags, { n: 0 });
-  // If the scan and the parser ever disagree, line numbers would be wrong: drop them rather than lie.
-  if (countElements(nodes) !== tags.length) stripLines(nodes);
+  const nodes = convert(tree, scan, { n: 0, pi: 0 });
+  // If the scan and the parser ever disagree, line numbers and raw tags would be wrong: drop them rather than lie.
+  if (countElements(nodes) !== scan.elements.length) stripLines(nodes);
   if (!nodes.some((n) => n.type === 'element')) throw inputError(file, 'no root element');
-  return { nodes, ...(doctype ? { doctype } : {}), quote: dominantQuote(text) };
+  const doc: XmlDocument = { nodes, ...(doctype ? { doctype } : {}), quote: dominantQuote(text), ...(bom ? { bom } : {}) };
+  keepOutside(doc, scan);
+  return doc;
+}
+
+/** Keep the whitespace around the root as written, when the parser's top level and the scan's agree. */
+function keepOutside(doc: XmlDocument, scan: Scan): void {
+  const items = doc.nodes.filter((n) => n.type !== 'text');
+  const kinds = scan.top.filter((k) => k !== 'doctype');
+  const doctypeAt = scan.top.indexOf('doctype');
+  const agree =
+    items.length === kinds.length &&
+    items.every((n, i) => n.type === kinds[i]) &&
+    (doctypeAt === -1) === (doc.doctype === undefined) &&
+    scan.top.lastIndexOf('doctype') === doctypeAt;
+  if (!agree) return;
+  doc.nodes = items;
+  doc.outside = { gaps: scan.gaps, doctypeAt };
 }
 
 function stripLines(nodes: XmlNode[]): void {
@@ -209,7 +166,10 @@ function stripLines(nodes: XmlNode[]): void {
     if (n.type === 'element') {
       n.line = 0;
       delete n.quotes;
+      delete n.source;
       stripLines(n.children);
+    } else if (n.type === 'pi') {
+      delete n.raw;
     }
   }
 }

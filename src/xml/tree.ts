@@ -13,6 +13,11 @@ export interface XmlElement {
   line: number;
   /** The quote character each attribute was written with, when read from a file. */
   quotes?: string;
+  /**
+   * The tags as written in the file, and the attributes they held: while `attrs` still equals
+   * `source.attrs`, the writer puts the start tag back byte for byte (spacing, line breaks, ` />`).
+   */
+  source?: { open: string; close?: string; attrs: [name: string, raw: string][] };
 }
 
 export interface XmlText {
@@ -32,6 +37,8 @@ export interface XmlInstruction {
   target: string;
   /** Raw attribute-like content of the instruction, e.g. `version="1.0"`. */
   attrs: [name: string, raw: string][];
+  /** The instruction exactly as written, `<?` to `?>`, when read from a file. */
+  raw?: string;
 }
 
 export type XmlNode = XmlElement | XmlText | XmlComment | XmlCData | XmlInstruction;
@@ -43,6 +50,14 @@ export interface XmlDocument {
   doctype?: string;
   /** The attribute quote the file mostly uses, so that added elements look like their neighbours. */
   quote: "'" | '"';
+  /**
+   * The text outside the root as written, when the nodes hold no text of their own at the top:
+   * gaps[i] stands before the i-th top-level item (the doctype counts, at `doctypeAt`), the last
+   * after all of them.
+   */
+  outside?: { gaps: string[]; doctypeAt: number };
+  /** The file began with a byte order mark (written back). */
+  bom?: boolean;
 }
 
 export function rootElement(doc: XmlDocument): XmlElement {

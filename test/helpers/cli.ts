@@ -12,8 +12,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function pciplan(args: string[], input?: string): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+/** `env` is added to the test's environment (PCIPLAN_SOLVER, PCIPLAN_Z3 ...). */
+export function pciplan(args: string[], input?: string, env?: NodeJS.ProcessEnv): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024, ...(env ? { env: { ...process.env, ...env } } : {}) });
   // Every JSON output of the suite is held to its shipped schema.
   checkJsonOutput(args, r.stdout);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -12,6 +12,7 @@ import { PciplanError } from '../../src/errors.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import { PolicySchema } from '../../src/model/schemas.js';
 import { validateDomain } from '../../src/validate/validateDomain.js';
+import { BACKENDS } from '../helpers/backends.js';
 import { REPO } from '../helpers/corpus.js';
 
 const DIR = join(REPO, 'fixtures', 'hard');
@@ -25,13 +26,13 @@ function load(name: string) {
   return { text, policy, optimum };
 }
 
-describe('hard fixtures: the optimum equals the hand calculation', () => {
+describe.each(BACKENDS)('%s Z3: hard fixtures: the optimum equals the hand calculation', (solver) => {
   let greedyWorse = 0;
   for (const name of FIXTURES) {
     it(`${name}`, async () => {
       const { text, policy, optimum } = load(name);
       expect(Number.isInteger(optimum)).toBe(true);
-      const r = await assignDomain(parseDomain(text, name), { strategy: 'optimal', policy });
+      const r = await assignDomain(parseDomain(text, name), { strategy: 'optimal', policy, solver });
       expect(r.objective.addedControllers).toBe(optimum);
       expect(r.proven).toBe(true);
       expect(r.lowerBound).toBe(optimum);
@@ -57,21 +58,21 @@ describe('hard fixtures: the optimum equals the hand calculation', () => {
   });
 });
 
-describe('one device past the bus-number limit', () => {
+describe.each(BACKENDS)('%s Z3: one device past the bus-number limit', (solver) => {
   it('has no layout, and the conflict names the bus-number limit and the devices', async () => {
     const { text } = load('bus-limit');
     const more = text.replace('</devices>', "  <disk type='file' device='disk'>\n      <target dev='vdzzz' bus='virtio'/>\n    </disk>\n  </devices>");
-    const err = await assignDomain(parseDomain(more, 'bus-limit+1'), { strategy: 'optimal', policy: {} }).catch((e: unknown) => e);
+    const err = await assignDomain(parseDomain(more, 'bus-limit+1'), { strategy: 'optimal', policy: {}, solver }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PciplanError);
     expect((err as PciplanError).message).toMatch(/^bus-limit\+1: no layout exists: 254 PCI Express devices need a place: disk\[vda\], .* \[place\]; .* \[default-hotplug\]; keep 1 free hot-pluggable PCIe port .* \[policy-spares\], given that .*at most 256 guest bus numbers/);
   });
 });
 
-describe('pcie-root-port-too-many (libvirt error corpus)', async () => {
+describe.each(BACKENDS)('%s Z3: pcie-root-port-too-many (libvirt error corpus)', async (solver) => {
   const { HAVE_CORPUS, CORPUS, IN_CI } = await import('../helpers/corpus.js');
   it.skipIf(!HAVE_CORPUS && !IN_CI)('is proven impossible, with the reason: pcie.0 is full and the root port left over needs an expander that needs a slot', async () => {
     const file = join(CORPUS, 'libvirt-errors', 'pcie-root-port-too-many', 'input.xml');
-    const err = await assignDomain(parseDomain(readFileSync(file, 'utf8'), 'pcie-root-port-too-many'), { strategy: 'optimal', policy: {} }).catch((e: unknown) => e);
+    const err = await assignDomain(parseDomain(readFileSync(file, 'utf8'), 'pcie-root-port-too-many'), { strategy: 'optimal', policy: {}, solver }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PciplanError);
     const message = (err as PciplanError).message;
     expect(message).toMatch(/no layout exists: the domain as written cannot be completed/);

@@ -35,8 +35,8 @@ describe('lazy loading', () => {
     expect(seen.filter((s) => s.startsWith('z3-solver') || s.startsWith('@viz-js'))).toEqual([]);
   });
 
-  it('assign loads z3-solver when it runs (the hook sees it), still no Graphviz', () => {
-    const seen = packagesResolved(`import { readFileSync } from 'node:fs'; const { assign } = await import('pciplan'); await assign(readFileSync(${JSON.stringify(workstation)}, 'utf8'));`);
+  it("assign with solver 'wasm' loads z3-solver when it runs (the hook sees it), still no Graphviz", () => {
+    const seen = packagesResolved(`import { readFileSync } from 'node:fs'; const { assign } = await import('pciplan'); await assign(readFileSync(${JSON.stringify(workstation)}, 'utf8'), { solver: 'wasm' });`);
     expect(seen).toContain('z3-solver');
     expect(seen.filter((s) => s.startsWith('@viz-js'))).toEqual([]);
   });

@@ -4,6 +4,7 @@ import { parseDomain } from '../../src/model/parseDomain.js';
 import { needsPciAddress } from '../../src/model/types.js';
 import { canonicalXml } from '../../src/xml/canonical.js';
 import { parseXml } from '../../src/xml/parseXml.js';
+import { elements, rootElement, type XmlElement } from '../../src/xml/tree.js';
 import { writeXml } from '../../src/xml/writeXml.js';
 import { corpusIndex, pairFile, skipCorpus } from '../helpers/corpus.js';
 
@@ -63,9 +64,28 @@ describe('writing keeps what the user wrote', () => {
     expect(writeXml(parseXml(text))).toBe(text);
   });
 
-  it('normalises only an empty element pair to a self-closing tag', () => {
-    const out = writeXml(parseXml("<domain><devices></devices></domain>\n"));
-    expect(out).toBe('<domain><devices/></domain>\n');
-    expect(canonicalXml(parseXml(out))).toBe(canonicalXml(parseXml('<domain><devices></devices></domain>')));
+  it('keeps an empty element pair, and the spacing inside tags, as written', () => {
+    const text = "<domain  type='kvm'\n        id='1'><devices></devices ><boot dev='hd' />\t<x a = \"1\"\t/></domain>\n";
+    expect(writeXml(parseXml(text))).toBe(text);
+  });
+
+  it('keeps the text around the root as written: blank lines, no line break after the declaration, a doctype', () => {
+    for (const text of [
+      '<?xml version="1.0"?><domain/>\n',
+      "<?xml version='1.0'?>\n\n<!-- by hand -->\n<domain/>\n\n",
+      '  <domain/>\n<!-- after -->  \n',
+      '<?xml version="1.0"?>\n<!DOCTYPE domain>\n\n<domain>\n <a/>\n</domain>\n',
+      '\ufeff<?xml version="1.0" encoding="UTF-8"?>\n<domain/>\n',
+    ]) {
+      expect(writeXml(parseXml(text))).toBe(text);
+    }
+  });
+
+  it('rebuilds only a tag whose attributes changed, opening a self-closed one that gained a child', () => {
+    const doc = parseXml("<domain>\n  <disk type='file' />\n  <boot dev='hd' />\n</domain>\n");
+    const [disk, boot] = elements(rootElement(doc)) as [XmlElement, XmlElement];
+    disk.children.push({ type: 'element', name: 'address', attrs: [['type', "pci"]], children: [], line: 0 });
+    boot.attrs[0]![1] = 'cdrom';
+    expect(writeXml(doc)).toBe("<domain>\n  <disk type='file'><address type='pci'/></disk>\n  <boot dev='cdrom'/>\n</domain>\n");
   });
 });

@@ -1,7 +1,7 @@
 import { defineCommand } from 'citty';
 import { assign, type AssignReport, type Progress } from '../../api/assign.js';
 import { readDomainFile, writeOutput } from '../io.js';
-import { formatArg, json, policyArgs, resolvePolicy, resolveTimeout, timeoutArg } from '../options.js';
+import { formatArg, json, policyArgs, resolvePolicy, resolveSolver, resolveTimeout, solverArgs, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
 
 export function assignTable(r: AssignReport): string {
@@ -34,6 +34,7 @@ export default defineCommand({
     output: { type: 'string', alias: 'o', description: 'Write the result here instead of stdout', valueHint: 'OUT.xml' },
     format: formatArg(['xml', 'json', 'table'], 'xml'),
     ...policyArgs,
+    ...solverArgs,
   },
   async run({ args }) {
     const timeout = resolveTimeout(args.timeout, 30);
@@ -42,6 +43,7 @@ export default defineCommand({
       policy: resolvePolicy(args),
       timeoutMs: timeout * 1000,
       onProgress: progressPrinter(),
+      solver: resolveSolver(args),
     });
     if (report.strategy === 'optimal' && !report.proven) {
       process.stderr.write(`pciplan: not proven optimal within ${timeout} s: ${report.objective.addedControllers} controllers added, no layout needs fewer than ${report.lowerBound}\n`);

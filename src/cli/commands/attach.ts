@@ -2,7 +2,7 @@ import { defineCommand } from 'citty';
 import { attach, attachSteps, stepNote, type AttachReport } from '../../api/attach.js';
 import { inputError } from '../../errors.js';
 import { readDomainFile, readXmlFile, writeOutput } from '../io.js';
-import { formatArg, json, policyArgs, resolvePolicy, resolveTimeout, timeoutArg } from '../options.js';
+import { formatArg, json, policyArgs, resolvePolicy, resolveSolver, resolveTimeout, solverArgs, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
 
 export function attachTable(r: AttachReport): string {
@@ -24,6 +24,7 @@ export default defineCommand({
     output: { type: 'string', alias: 'o', description: 'Write the result here instead of stdout', valueHint: 'OUT' },
     format: formatArg(['xml', 'json', 'table'], 'xml'),
     ...policyArgs,
+    ...solverArgs,
   },
   async run({ args }) {
     const files = (args._ ?? []).slice(1).filter((f): f is string => typeof f === 'string');
@@ -34,7 +35,7 @@ export default defineCommand({
       return { xml: text, file };
     });
     const timeout = resolveTimeout(args.timeout, 30);
-    const { xml, ...report } = await attach(parsed, news, { live: !!args.live, policy: resolvePolicy(args), timeoutMs: timeout * 1000 });
+    const { xml, ...report } = await attach(parsed, news, { live: !!args.live, policy: resolvePolicy(args), timeoutMs: timeout * 1000, solver: resolveSolver(args) });
     if (!report.proven) process.stderr.write(`pciplan: not proven optimal within ${timeout} s (no layout adds fewer than ${report.lowerBound} controllers)\n`);
     for (const w of report.warnings) process.stderr.write(`pciplan: ${w}\n`);
     writeOutput(args.output, args.format === 'json' ? json(report) : args.format === 'table' ? attachTable({ ...report, xml }) : xml);

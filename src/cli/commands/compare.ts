@@ -2,7 +2,7 @@ import { defineCommand } from 'citty';
 import { compare } from '../../api/compare.js';
 import type { SideJson } from '../../schema/index.js';
 import { readDomainFile } from '../io.js';
-import { formatArg, json, policyArgs, resolvePolicy } from '../options.js';
+import { formatArg, json, policyArgs, resolvePolicy, resolveSolver, solverArgs } from '../options.js';
 import { renderTable } from '../table.js';
 
 export default defineCommand({
@@ -12,13 +12,14 @@ export default defineCommand({
     format: formatArg(['table', 'json'], 'table'),
     libvirt: { type: 'boolean', description: "Also place each domain with real libvirt (define + dumpxml, offline) as a third column" },
     ...policyArgs,
+    ...solverArgs,
   },
   async run({ args }) {
     const files = [args.domains, ...(args._ ?? []).filter((f) => f !== args.domains)].filter((f): f is string => typeof f === 'string');
     const policy = resolvePolicy(args);
     const report = await compare(
       files.map((f) => readDomainFile(f)),
-      { policy, libvirt: !!args.libvirt },
+      { policy, libvirt: !!args.libvirt, solver: resolveSolver(args) },
     );
     for (const w of report.warnings) process.stderr.write(`pciplan: ${w}\n`);
     if (args.format === 'json') {

@@ -3,7 +3,7 @@ import { explain } from '../../api/explain.js';
 import { conflictLines } from '../../explain/conflict.js';
 import { reasonLine } from '../../explain/explainLayout.js';
 import { readDomainFile } from '../io.js';
-import { formatArg, json, policyArgs, resolvePolicy, resolveTimeout, timeoutArg } from '../options.js';
+import { formatArg, json, policyArgs, resolvePolicy, resolveSolver, resolveTimeout, solverArgs, timeoutArg } from '../options.js';
 
 export default defineCommand({
   meta: { name: 'explain', description: 'Say why a domain has no layout (the smallest set of requirements in conflict), or why its layout needs each controller it adds' },
@@ -12,10 +12,11 @@ export default defineCommand({
     timeout: timeoutArg('the search and the explanation', 60),
     format: formatArg(['text', 'json'], 'text'),
     ...policyArgs,
+    ...solverArgs,
   },
   async run({ args }) {
     const parsed = readDomainFile(args.domain);
-    const report = await explain(parsed, { policy: resolvePolicy(args), timeoutMs: resolveTimeout(args.timeout, 60) * 1000 });
+    const report = await explain(parsed, { policy: resolvePolicy(args), timeoutMs: resolveTimeout(args.timeout, 60) * 1000, solver: resolveSolver(args) });
     const out = (s: string) => process.stdout.write(s);
     if (!report.feasible) process.exitCode = 1;
     if (args.format === 'json') return out(json(report));

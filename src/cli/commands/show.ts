@@ -1,7 +1,7 @@
 import { defineCommand } from 'citty';
 import { show } from '../../api/show.js';
 import { readDomainFile } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy } from '../options.js';
+import { formatArg, policyArgs, resolvePolicy, resolveSolver, solverArgs } from '../options.js';
 
 export default defineCommand({
   meta: { name: 'show', description: 'Draw the PCI tree of a domain (as written, or as a strategy would lay it out)' },
@@ -11,10 +11,11 @@ export default defineCommand({
     compare: { type: 'boolean', description: 'Show the greedy (libvirt) and the optimal layout side by side' },
     format: formatArg(['tree', 'dot', 'svg', 'html'], 'tree'),
     ...policyArgs,
+    ...solverArgs,
   },
   async run({ args }) {
     const strategy = args.strategy === 'greedy' || args.strategy === 'optimal' ? args.strategy : undefined;
-    const report = await show(readDomainFile(args.domain), { policy: resolvePolicy(args), compare: !!args.compare, format: args.format, ...(strategy ? { strategy } : {}) });
+    const report = await show(readDomainFile(args.domain), { policy: resolvePolicy(args), solver: resolveSolver(args), compare: !!args.compare, format: args.format, ...(strategy ? { strategy } : {}) });
     process.stdout.write(report.output);
   },
 });

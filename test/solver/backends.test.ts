@@ -1,0 +1,192 @@
+/**
+ * The two Z3 backends behind one interface: a clean state per session on both (whatever ran
+ * before), the strict reading of answers, and what a broken native z3 does (fake z3 scripts given
+ * through PCIPLAN_Z3): --solver native is one clear stderr line and exit 2, auto falls back to the
+ * WASM build with the same output; never a wrong answer, never a hang.
+ */
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openSession } from '../../src/solver/backend.js';
+import { MIN_Z3_VERSION, parseVersion, Z3Process } from '../../src/solver/native.js';
+import { parseCheck, parseCore, parseValueList, SESSION_DEFAULTS, SolverFailure } from '../../src/solver/session.js';
+import { BACKENDS, skipNative } from '../helpers/backends.js';
+import { pciplan } from '../helpers/cli.js';
+import { REPO } from '../helpers/corpus.js';
+
+const WORKSTATION = join(REPO, 'fixtures', 'q35-workstation.xml');
+const getOptions = [...Object.keys(SESSION_DEFAULTS), ':produce-unsat-cores'].map((o) => `(get-option ${o})`).join('\n');
+/** What a session reads back: the defaults (the 32-bit WASM build holds the largest timeout as 2^31-1), no unsat cores. */
+const asRead = (backend: string) => [...Object.values(SESSION_DEFAULTS).map((v) => (backend === 'wasm' && v === '4294967295' ? '2147483647' : v)), 'false'];
+
+describe.each(BACKENDS)('%s backend: a clean state per session', (backend) => {
+  it("starts from Z3's own option defaults (the values sessions restore)", async () => {
+    const s = await openSession(backend);
+    try {
+      expect(s.backend).toBe(backend);
+      expect((await s.eval(getOptions)).trim().split('\n')).toEqual(asRead(backend));
+    } finally {
+      s.close();
+    }
+  });
+
+  it('sees nothing of an earlier session: declarations, assertions, options', async () => {
+    const a = await openSession(backend, { unsatCores: true });
+    await a.eval('(set-option :timeout 1)\n(set-option :smt.arith.solver 2)\n(set-option :smt.random_seed 7)\n(set-option :sat.random_seed 7)\n(set-option :random-seed 7)\n(declare-const x Int)\n(assert (> x 5))\n(check-sat)\n');
+    a.close();
+    const b = await openSession(backend);
+    try {
+      expect((await b.eval(getOptions)).trim().split('\n')).toEqual(asRead(backend));
+      // x is not declared any more: declaring it again is no error, and it is unconstrained.
+      expect(parseCheck(await b.eval('(declare-const x Int)\n(assert (< x 1))\n(check-sat)\n(get-value (x))'), ['x']).answer).toBe('sat');
+    } finally {
+      b.close();
+    }
+  });
+
+  it('gives unsat cores that name the tracked assertions', async () => {
+    const s = await openSession(backend, { unsatCores: true });
+    try {
+      const out = await s.eval('(declare-const x Int)\n(assert (! (> x 5) :named big))\n(assert (! (< x 3) :named small))\n(assert (>= x 0))\n(check-sat)');
+      expect(parseCheck(out).answer).toBe('unsat');
+      expect(parseCore(await s.eval('(get-unsat-core)'), (n) => n === 'big' || n === 'small').sort()).toEqual(['big', 'small']);
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe('strict answers', () => {
+  it('reads sat/unsat/unknown and every requested value, nothing else', () => {
+    expect(parseCheck('sat\n((a 1)\n (b (- 2)))\n', ['a', 'b'])).toEqual({ answer: 'sat', values: new Map([['a', 1], ['b', -2]]) });
+    expect(parseCheck('unsat\n(error "line 9 column 10: model is not available")\n', ['a'])).toEqual({ answer: 'unsat' });
+    expect(parseCheck('unknown\n')).toEqual({ answer: 'unknown' });
+    for (const bad of ['', 'banana', '(error "line 1 column 1: unknown option")\nsat', 'sat?']) expect(() => parseCheck(bad, ['a']), bad).toThrow(SolverFailure);
+    expect(() => parseCheck('sat\n((a 1))', ['a', 'b'])).toThrow(/1 of 2/);
+    expect(() => parseValueList('((a 1) (a 1))', ['a'])).toThrow(/twice/);
+    expect(() => parseValueList('((a 1) (c 2))', ['a'])).toThrow(SolverFailure);
+    expect(() => parseValueList('((a 1.5))', ['a'])).toThrow(SolverFailure);
+    expect(() => parseCore('(big other)', (n) => n === 'big')).toThrow(/did not make/);
+  });
+
+  it('reads z3 version lines', () => {
+    expect(parseVersion('(:version "4.8.12")\n')).toEqual([4, 8, 12]);
+    expect(parseVersion('(:version "4.15.4 - build hashcode abc")')).toEqual([4, 15, 4]);
+    expect(parseVersion('Z3 version 4.8.12')).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Fake z3 binaries: a shell script that answers the version query and the sentinel echoes like
+// z3 does, and misbehaves at the first check-sat.
+
+const fakes = mkdtempSync(join(tmpdir(), 'pciplan-fake-z3-'));
+
+function fakeZ3(name: string, onCheck: string, version = '4.8.12'): string {
+  const path = join(fakes, name);
+  const script = `#!/bin/sh
+while IFS= read -r line; do
+  case "$line" in
+    *'(get-info :version)'*) echo '(:version "${version}")' ;;
+    '(echo "'*) s=\${line#'(echo "'}; echo "\${s%'")'}" ;;
+    *check-sat*) ${onCheck} ;;
+  esac
+done
+`;
+  writeFileSync(path, script);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+const FAKES = {
+  crashes: fakeZ3('crashes', 'kill -SEGV $$'),
+  hangs: fakeZ3('hangs', 'exec sleep 600'),
+  garbage: fakeZ3('garbage', 'echo banana'),
+  'misses values': fakeZ3('misses-values', "echo sat; echo '((added 0))'"),
+  'is too old': fakeZ3('too-old', 'echo sat', '4.8.5'),
+  'is not z3': fakeZ3('not-z3', 'echo sat', 'x'),
+};
+
+describe('a broken native z3 (fakes through PCIPLAN_Z3)', () => {
+  const wasm = pciplan(['assign', WORKSTATION, '--format', 'xml', '--solver', 'wasm']);
+
+  it('the WASM answer the fallbacks must give', () => {
+    expect(wasm.code).toBe(0);
+  });
+
+  for (const [what, path] of Object.entries(FAKES)) {
+    it(`that ${what}: --solver native is one clear line and exit 2; auto falls back to WASM, same output`, () => {
+      const env = { PCIPLAN_Z3: path };
+      const native = pciplan(['assign', WORKSTATION, '--solver', 'native', '--timeout', '1'], undefined, env);
+      expect(native.code, native.stderr).toBe(2);
+      expect(native.stdout).toBe('');
+      const lines = native.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^pciplan: --solver native: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[: ]`));
+      expect(native.stderr).not.toMatch(/internal error|\n\s+at /);
+
+      // A hung z3 spends the budget before it is killed: WASM then gets what is left (a layout, or
+      // none found in time); the others fail at once and WASM gives its own answer.
+      const hangs = path === FAKES.hangs;
+      const auto = pciplan(['assign', WORKSTATION, '--format', 'xml', ...(hangs ? ['--timeout', '1'] : [])], undefined, { ...env, PCIPLAN_SOLVER: 'auto' });
+      expect(auto.stderr).not.toMatch(/internal error|\n\s+at /);
+      if (hangs) expect([0, 1]).toContain(auto.code);
+      else {
+        expect(auto.code, auto.stderr).toBe(0);
+        expect(auto.stdout).toBe(wasm.stdout);
+      }
+      expect(auto.stderr).toMatch(/^pciplan: (native z3 failed|PCIPLAN_Z3: ).*solving with the built-in z3-solver \(WASM\)/m);
+    });
+  }
+
+  it('names the version it needs', () => {
+    const r = pciplan(['assign', WORKSTATION, '--solver', 'native'], undefined, { PCIPLAN_Z3: FAKES['is too old'] });
+    expect(r.stderr).toContain(`is z3 4.8.5; pciplan needs ${MIN_Z3_VERSION.join('.')} or newer`);
+  });
+
+  it('a hung z3 is killed past its own timeout, and the run ends', () => {
+    const r = pciplan(['assign', WORKSTATION, '--solver', 'native', '--timeout', '1'], undefined, { PCIPLAN_Z3: FAKES.hangs });
+    expect(r.stderr).toMatch(/did not answer within [\d.]+ s: killed/);
+  });
+
+  it('no z3 at all: --solver native says how to get one; auto uses WASM without a word', () => {
+    const env = { PATH: '/nonexistent', PCIPLAN_Z3: '' };
+    const native = pciplan(['assign', WORKSTATION, '--solver', 'native'], undefined, env);
+    expect(native.code).toBe(2);
+    expect(native.stderr).toBe('pciplan: --solver native: no z3 found (install the z3 package, or set PCIPLAN_Z3 to a z3 binary)\n');
+    const auto = pciplan(['assign', WORKSTATION, '--format', 'xml'], undefined, env);
+    expect(auto.code).toBe(0);
+    expect(auto.stdout).toBe(wasm.stdout);
+    expect(auto.stderr).not.toMatch(/z3/i);
+  });
+
+  it('a bad --solver or PCIPLAN_SOLVER is bad usage (exit 2)', () => {
+    expect(pciplan(['assign', WORKSTATION, '--solver', 'fast']).code).toBe(2);
+    const r = pciplan(['assign', WORKSTATION], undefined, { PCIPLAN_SOLVER: 'fast' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("pciplan: PCIPLAN_SOLVER must be one of auto, native, wasm, got 'fast'\n");
+  });
+});
+
+describe.skipIf(skipNative)('one native process per run', () => {
+  it('serves sessions one at a time: a second session waits for the first to close', async () => {
+    const order: string[] = [];
+    const a = await openSession('native');
+    const pb = openSession('native').then((b) => {
+      order.push('b open');
+      return b;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    order.push('a close');
+    a.close();
+    (await pb).close();
+    expect(order).toEqual(['a close', 'b open']);
+  });
+
+  it('a process that exits fails every later request with the reason', async () => {
+    const p = await Z3Process.start(FAKES.crashes);
+    await expect(p.request('(check-sat)', 10_000)).rejects.toThrow(/exited \(signal SIGSEGV\)/);
+    await expect(p.request('(get-info :version)', 10_000)).rejects.toThrow(SolverFailure);
+  });
+});
