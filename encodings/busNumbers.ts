@@ -4,46 +4,94 @@
  *
  *   new_L = rp_L + ro_L + sw_L + dp_L + df_L + br_L + pb_L + dm_L + e_L
  *   used + sum_L new_L <= 256                                            (tracked)
- * An expander owns the numbers from its busNr up to the next expander's busNr; the root hierarchy
- * owns those below the lowest busNr. New expanders are numbered below the existing ones, so:
- *   rootRegion + new_R + sum_{new X} (subtree_X) <= lowestBusNr          (tracked)
- * and, with no expander yet, busNr may not exceed 254 (libvirt's range). The top expander gets
- * busNr = min(254, 256 - subtree): number 255 is lost only when no new expander has children
- * (subtree 1). With any in {0,1}, any >= e_X, and big in {0,1}, big <= sum_X (new_X - e_X):
- *   rootRegion + new_R + sum_{new X} new_X + any - big <= 256
- *   existing X with busNr:  subtree_X + new_X <= range_X                 (tracked)
+ *
+ * The rule of PCI (and of libvirt's busNr): an expander numbers its subtree from its busNr up to
+ * the next expander's busNr (the top one up to 255), the root hierarchy numbers what lies below the
+ * lowest busNr, and busNr is 1-254. Existing expanders with a busNr, sorted, E_1 .. E_m at
+ * b_1 < ... < b_m, cut the numbers into m + 1 gaps where a new expander may be numbered:
+ *   gap 0   between the root region and b_1:   free_0 = b_1 - (rootRegion + new_R)
+ *   gap i   inside E_i's range, above its own subtree (E_i's range then ends at the new busNr):
+ *           free_i = b_{i+1} - b_i - (subtree_i + new_{E_i})       (b_{m+1} = 256)
+ * Nothing else constrains where a new expander goes, so every gap is searched (a new expander
+ * above an existing one is as valid as one below it). Per new expander X and gap i, with
+ * g_{X,i} in {0,1} and t_{X,i} >= 0 (the numbers X takes in gap i):
+ *   sum_i g_{X,i} = e_X,   t_{X,i} <= 256 g_{X,i},   sum_i t_{X,i} = new_X
+ *   gap 0:        rootRegion + new_R + sum_X t_{X,0} <= b_1                   (tracked)
+ *   gap i >= 1:   subtree_i + new_{E_i} + sum_X t_{X,i} <= b_{i+1} - b_i      (tracked)
+ * New expanders of one gap are numbered from its top down (decode), so only their sum counts.
+ * In the top gap (ending at 256), the topmost new expander gets busNr 256 - t; a new expander
+ * with no children (t = 1) would need busNr 255, outside 1-254, so the number 255 is lost unless
+ * some new expander there has children, which then goes on top. With any, big in {0,1},
+ * any >= g_{X,top}, big <= sum_X (t_{X,top} - g_{X,top}):
+ *   top gap:      its sum above + any - big <= its bound
+ * Controller indexes (libvirt: at most 255): new controllers are numbered above the highest index
+ * in use, so   added <= 255 - maxIndex                                    (tracked)
+ * With one gap only (no existing busNr) g_{X,0} = e_X and t_{X,0} = new_X directly. Sizes grow
+ * with expanders, never with devices.
  */
 import type { Instance } from '../src/optimal/instance.js';
 import { GUEST_BUS_NUMBERS } from '../src/catalog/index.js';
-import { ge, le, sum, type Smt, type Term } from '../src/solver/smt.js';
+import { eq, ge, le, mul, sum, type Smt, type Term } from '../src/solver/smt.js';
 import type { LocVars, Vars } from './variables.js';
 
 export const newBuses = (lv: LocVars): Term => sum([lv.rp, lv.ro, lv.sw, lv.dp, lv.df, lv.br, lv.pb, lv.dm, lv.e]);
 
+/** Existing expanders with a busNr, by busNr: the gaps above them are 1..m. */
+export function busNrGaps(inst: Instance): { id: string; busNr: number; range: number; subtree: number }[] {
+  return inst.locations
+    .flatMap((l) => (l.expander?.existing && l.expander.busNr !== undefined && l.expander.range !== undefined ? [{ id: l.id, busNr: l.expander.busNr, range: l.expander.range, subtree: l.expander.subtree }] : []))
+    .sort((a, b) => a.busNr - b.busNr);
+}
+
 export function encodeBusNumbers(inst: Instance, v: Vars, smt: Smt): void {
   const all = [...v.loc.values()].map(newBuses);
   smt.require('bus_numbers', `at most ${GUEST_BUS_NUMBERS} guest bus numbers in the PCI domain (${inst.buses.used} in use already)`, le(sum([String(inst.buses.used), ...all]), String(GUEST_BUS_NUMBERS)));
+  smt.require('controller_indexes', `controller indexes end at 255: ${inst.freeIndexes} left above the highest in use`, le(v.added, String(inst.freeIndexes)));
   const R = v.loc.get('R')!;
-  const fresh = [...v.loc.values()].filter((l) => l.loc.id !== 'R' && !l.loc.expander?.existing).map(newBuses);
-  const freshLocs = [...v.loc.values()].filter((l) => l.loc.id !== 'R' && !l.loc.expander?.existing);
-  const addable = freshLocs.filter((x) => x.e !== '0');
-  if (inst.buses.lowestBusNr === GUEST_BUS_NUMBERS && addable.length) {
+  const existing = busNrGaps(inst);
+  const addable = [...v.loc.values()].filter((l) => l.loc.id !== 'R' && !l.loc.expander?.existing && l.e !== '0');
+  // t[gap] per new expander: the numbers it takes there; g[gap]: whether it is there.
+  const nGaps = existing.length + 1;
+  const inGap: { t: Term[]; g: Term[] }[] = addable.map((x) => {
+    if (nGaps === 1) return { t: [newBuses(x)], g: [x.e] };
+    const g = Array.from({ length: nGaps }, (_, i) => smt.int(`gap${i}_${x.loc.id}`, 0, 1));
+    const t = Array.from({ length: nGaps }, (_, i) => smt.int(`gapBuses${i}_${x.loc.id}`, 0, GUEST_BUS_NUMBERS));
+    smt.assert(eq(sum(g), x.e));
+    t.forEach((ti, i) => smt.assert(le(ti, mul(GUEST_BUS_NUMBERS, g[i]!))));
+    smt.assert(eq(sum(t), newBuses(x)));
+    return { t, g };
+  });
+  v.busGaps = new Map(addable.map((x, j) => [x.loc.id, inGap[j]!.g]));
+  const taken = (i: number) => inGap.map((x) => x.t[i]!);
+
+  // The top gap's lost number 255 (see above).
+  const top = nGaps - 1;
+  const topTerms: Term[] = [];
+  if (addable.length) {
     const any = smt.int('anyExpander', 0, 1);
     const big = smt.int('bigExpander', 0, 1);
-    for (const x of addable) smt.assert(ge(any, x.e));
-    smt.assert(le(big, sum(addable.map((x) => `(- ${newBuses(x)} ${x.e})`))));
-    smt.assert(le(sum([String(inst.buses.rootRegion), newBuses(R), ...fresh, any, `(- ${big})`]), String(GUEST_BUS_NUMBERS)));
+    for (const x of inGap) smt.assert(ge(any, x.g[top]!));
+    smt.assert(le(big, sum(inGap.map((x) => `(- ${x.t[top]} ${x.g[top]})`))));
+    topTerms.push(any, `(- ${big})`);
   }
-  if (inst.buses.lowestBusNr < GUEST_BUS_NUMBERS) {
+  const extra = (i: number) => [...taken(i), ...(i === top ? topTerms : [])];
+
+  if (existing.length === 0) {
+    // Only the total counts; the tracked total above names the rule when it is too small.
+    if (addable.length) smt.assert(le(sum([String(inst.buses.rootRegion), newBuses(R), ...extra(0)]), String(GUEST_BUS_NUMBERS)));
+    return;
+  }
+  smt.require(
+    'bus_region_root',
+    `the root hierarchy (and any new expander numbered below ${existing[0]!.busNr}) fits below the lowest existing expander busNr (${existing[0]!.busNr})`,
+    le(sum([String(inst.buses.rootRegion), newBuses(R), ...extra(0)]), String(existing[0]!.busNr)),
+  );
+  existing.forEach((e, k) => {
+    const lv = v.loc.get(e.id)!;
     smt.require(
-      'bus_region_root',
-      `the root hierarchy and new expanders fit below the lowest existing expander busNr (${inst.buses.lowestBusNr})`,
-      le(sum([String(inst.buses.rootRegion), newBuses(R), ...fresh]), String(inst.buses.lowestBusNr)),
+      `bus_region_${e.id}`,
+      `the expander on node ${lv.loc.node} owns bus numbers ${e.busNr}-${e.busNr + e.range - 1} (with any new expander numbered in that range)`,
+      le(sum([String(e.subtree), newBuses(lv), ...extra(k + 1)]), String(e.range)),
     );
-  }
-  for (const [id, lv] of v.loc) {
-    const e = lv.loc.expander;
-    if (!e?.existing || e.range === undefined) continue;
-    smt.require(`bus_region_${id}`, `the expander on node ${lv.loc.node} owns bus numbers ${e.busNr}-${e.busNr! + e.range - 1}`, le(sum([String(e.subtree), newBuses(lv)]), String(e.range)));
-  }
+  });
 }

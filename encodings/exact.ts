@@ -28,7 +28,8 @@
  *               (policy packFunctions) of one bus kind share a slot
  *   hotplug:    u.hotplug = true -> hot_p; false -> not hot_p (hot_c a free Boolean of each new
  *               root or downstream port: hotplug on or 'off')
- *   bus kind:   PCIe units on ports or pcie.0; PCI units on pci/dmi slots or pcie.0; on pci-root
+ *   bus kind:   PCIe units on ports or pcie.0; PCI units on pci/dmi slots or pcie.0 (pcie.0 only
+ *               for units that are there the kind they ask for: onRoot); on pci-root
  *               machines pci.0, bridge and pci-expander-bus slots; integrated units bus 0 only
  *   NUMA:       a unit with numa=n only at the location of the expander on node n
  *   spares:     #{port places active, hot, empty} >= spares.ports
@@ -42,10 +43,9 @@
  *               take their numbers one after the other, and only the total counts.
  *   objective:  minimise sum_c used_c: Z3's (minimize), or a descent (a layout, then "at most
  *               best-1" until unsat). Either way the answer is a proof.
- * Three options restrict the rules to the count model's reading of them, so that a cross-check can
- * tell its encodings from its choices: strictNuma (units without a node only at R and under a
- * node-less expander), newExpandersBelow (new expanders numbered below every existing busNr),
- * hotDownstreamPorts (no hotplug='off' downstream ports). Without them the rules are as written:
+ * Two options restrict the rules to readings earlier count models made, so that a cross-check can
+ * tell encodings from choices: strictNuma (units without a node only at R and under a
+ * node-less expander), hotDownstreamPorts (no hotplug='off' downstream ports). Without them the rules are as written:
  * a device without a NUMA hint may sit under any expander, a downstream port takes hotplug='off'.
  *
  * Why the candidate pools cannot cut off the optimum (N_L = units that may sit at location L,
@@ -91,11 +91,6 @@ export interface ExactOptions {
    * expander that has one).
    */
   strictNuma?: boolean;
-  /**
-   * The count model's reading of busNr: new expanders are numbered below every existing expander
-   * with a busNr (default: anywhere their range fits).
-   */
-  newExpandersBelow?: boolean;
   /** The count model's reading of switches: new downstream ports are always hot-pluggable. */
   hotDownstreamPorts?: boolean;
   /** 'optimize': Z3's (minimize) (default); 'descend': a first layout, then "at most best-1" until unsat. */
@@ -274,7 +269,7 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
   }
 
   // Bus 0.
-  const bus0Units = inst.units.filter((u, i) => unitLocs[i]!.has('R') && (u.integrated || (q35 ? u.hotplug !== true : u.hotplug === undefined || u.hotplug === inst.root.hotplug))).length;
+  const bus0Units = inst.units.filter((u, i) => unitLocs[i]!.has('R') && (u.integrated || (q35 ? u.hotplug !== true && u.onRoot : u.hotplug === undefined || u.hotplug === inst.root.hotplug))).length;
   const rpR = rpPool.get('R')?.length ?? 0;
   // Existing root ports bus 0 had no slot for: each takes a function of an expander slot.
   const OV = q35 ? inst.overflowRootPorts.length : 0;
@@ -401,7 +396,7 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
       let ok: boolean;
       switch (p.kind) {
         case 'root':
-          ok = u.integrated || (q35 ? u.hotplug !== true : u.kind === 'pci' && (u.hotplug === undefined || String(u.hotplug) === p.hot));
+          ok = u.integrated || (q35 ? u.hotplug !== true && u.onRoot : u.kind === 'pci' && (u.hotplug === undefined || String(u.hotplug) === p.hot));
           break;
         case 'port':
           ok = onPortKind(u);
@@ -429,7 +424,7 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
   });
   // Units with the same requirements are interchangeable: each sits no earlier (in place order)
   // than the previous one of its kind. Symmetry breaking only.
-  const classOf = (u: Unit) => `${u.kind}.${u.hotplug}.${u.numa}.${u.integrated}.${u.packable}`;
+  const classOf = (u: Unit) => `${u.kind}.${u.hotplug}.${u.numa}.${u.integrated}.${u.onRoot}.${u.packable}`;
   const last = new Map<string, { place: Place; v: string }[]>();
   unitVars.forEach(({ unit, vars }, i) => {
     const prev = last.get(classOf(unit));
@@ -515,7 +510,6 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
       const pX = present.get(l.id)!;
       const bX = busNr.get(l.id)!;
       s.assert(implies(pX, `(<= ${region('R')} ${bX})`));
-      if (opts.newExpandersBelow && !l.expander?.existing) s.assert(implies(pX, `(< ${bX} ${Math.min(...fixed.map((f) => f.expander!.busNr!))})`));
       s.assert(implies(pX, `(<= (+ ${region(l.id)} ${bX}) 256)`));
       for (const m of xLocs) {
         if (m === l) continue;

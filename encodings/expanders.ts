@@ -1,8 +1,11 @@
 /*
  * Expander buses (pcie-expander-bus on q35/virt, pci-expander-bus on pc), one location each.
- * One expander per NUMA node suffices: a pxb-pcie holds 32 slots x 8 root ports, more than the bus
- * numbers allow, so splitting a node over two expanders never helps (symmetry removed by
- * construction).
+ * One expander per NUMA node suffices for ports: a pxb-pcie holds 32 slots x 8 root ports, more
+ * than the bus numbers allow (symmetry removed by construction). It is an assumption, not a rule
+ * of PCI, only for dmi-to-pci-bridges, which take a slot each: more than 31 x 32 conventional
+ * units that need not be hot-pluggable at one node might need a second expander, and then an
+ * unsat answer is reported as "none proven impossible" (instance.ts expanderLimitMayBind), never
+ * as a proof.
  *
  *   e_X in {0, 1}  (fixed 0 where an expander on that node exists; its free slots count instead)
  *   pcie-root:  8 k_X >= rp_X + ro_X + ov_X

@@ -17,7 +17,7 @@
  *   ov_L  existing root ports without a slot on bus 0, placed at L (X only)
  * Per class c, placement w and location L:
  *   x_c_w_L  units of c placed so;  u_c_w_L slots (or ports) they take: = x, or ceil(x/8) when packable
- * Placements: int (a slot of pcie.0), root (a slot of pci.0), port / portOff (a PCIe port with
+ * Placements: int (a slot of pcie.0, for units that are there the kind they ask for), root (a slot of pci.0), port / portOff (a PCIe port with
  * hotplug on / off), bridge (a hot-pluggable conventional slot), dmi (a dmi-to-pci-bridge slot).
  */
 import type { Instance, Location, UnitClass } from '../src/optimal/instance.js';
@@ -56,6 +56,8 @@ export interface Vars {
   assignments: Assignment[];
   /** Added controllers: the objective. */
   added: Term;
+  /** Per new expander location, whether it is numbered in bus-number gap i (busNumbers.ts). */
+  busGaps?: Map<string, Term[]>;
 }
 
 /** Which locations a class may use: its NUMA node's expander, or (without a node) any. */
@@ -78,7 +80,9 @@ export function placementsFor(inst: Instance, c: UnitClass, l: Location): Placem
   }
   if (c.integrated) return l.id === 'R' ? ['int'] : [];
   const out: Placement[] = [];
-  if (l.id === 'R' && hp !== true) out.push('int');
+  // Straight on pcie.0 only where the unit is there the bus kind it asks for (virtio is then
+  // conventional PCI, vfio PCI Express: catalog ROOT_COMPLEX_FUNCTION).
+  if (l.id === 'R' && hp !== true && c.onRoot) out.push('int');
   if (c.kind === 'pcie') {
     if (hp !== false) out.push('port');
     if (hp !== true) out.push('portOff');

@@ -2,20 +2,24 @@
 // it needs added. The given layout is validated first (a broken input is not "fixed" silently),
 // and the result is validated again before it is returned.
 import { implicitDevices, type ImplicitDevice } from './alloc/implicit.js';
+import { constructLayout } from './alloc/constructive.js';
 import { assignGreedy, type GreedyResult } from './alloc/greedy.js';
 import { decodeLayout } from './optimal/decode.js';
-import { buildInstance } from './optimal/instance.js';
-import { solveInstance, type Progress } from './optimal/solve.js';
+import { buildInstance, countingConflict, expanderLimitMayBind, type Instance } from './optimal/instance.js';
+import { buildModel, solveInstance, type Progress } from './optimal/solve.js';
 import type { SolverChoice } from './solver/session.js';
 import { ConflictError, PciplanError } from './errors.js';
 import { explainConflict } from './explain/explainConflict.js';
 import { inputFaults } from './explain/validationConflicts.js';
-import { applyLayout, type Layout, type NewController } from './model/applyLayout.js';
+import { applyLayout, newController, type Layout, type NewController } from './model/applyLayout.js';
+import { moveHintsToMetadata } from './model/hints.js';
+import { gapModel, MAX_CONTROLLER_INDEX } from './catalog/index.js';
 import type { ParsedDomain } from './model/parseDomain.js';
 import { readDevice, readDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
-import { formatAddress, type Device, type Domain, type PciAddress } from './model/types.js';
+import { formatAddress, WAIVABLE_HINTS, type Device, type Domain, type PciAddress, type WaivableHint } from './model/types.js';
 import { guestBusNumbers } from './model/topology.js';
+import type { Problem } from './validate/problems.js';
 import { isRequirementRule, validateDomain } from './validate/validateDomain.js';
 import { newElement, rootElement, type XmlDocument, type XmlElement } from './xml/tree.js';
 
@@ -51,11 +55,30 @@ export interface AssignResult {
 export interface AssignOptions {
   strategy: Strategy;
   policy: Policy;
-  /** Budget for the optimal search (default 30 s). */
+  /** Budget for the optimal search (default 30 s), counted from `startedAt`. */
   timeoutMs?: number;
+  /** When the budget started, on performance.now()'s clock (default: when assignDomain is called; the CLI: process start). */
+  startedAt?: number;
   onProgress?: (p: Progress) => void;
   /** Which Z3 the optimal strategy uses (default auto). */
   solver?: SolverChoice;
+  /**
+   * onProgress hears of the search only once it has run this long (default 1000 ms; 0: every
+   * report; Infinity: never). A caller that compares output runs sets it, not the clock.
+   */
+  progressAfterMs?: number;
+}
+
+export const DEFAULT_PROGRESS_AFTER_MS = 1000;
+
+/** The caller's onProgress, told only of reports past the threshold. */
+function progressFilter(opts: AssignOptions): ((p: Progress) => void) | undefined {
+  const { onProgress } = opts;
+  if (!onProgress) return undefined;
+  const after = opts.progressAfterMs ?? DEFAULT_PROGRESS_AFTER_MS;
+  return (p) => {
+    if (p.elapsedMs >= after) onProgress(p);
+  };
 }
 
 /** Refuse a layout that breaks a rule before placing anything around it. */
@@ -72,14 +95,41 @@ function checkInput(domain: Domain, policy: Policy): void {
   });
 }
 
-function describeHints(d: Device): string[] {
-  const out: string[] = [];
+const HINT_OF_RULE: Partial<Record<string, WaivableHint>> = { 'hint-hotplug': 'hotplug', 'hint-bus': 'bus', 'hint-numa': 'numa', 'hint-group': 'group' };
+
+/** How a hint reads in a message (the policy's default when the device has no hotplug hint). */
+function describeHint(d: Device, hint: WaivableHint): string {
   const h = d.hints;
-  if (h.hotplug !== undefined) out.push(`hotplug='${h.hotplug ? 'yes' : 'no'}'`);
-  if (h.bus) out.push(`bus='${h.bus}'`);
-  if (h.numa !== undefined) out.push(`numa='${h.numa}'`);
-  if (h.group) out.push(`group='${h.group}'`);
-  return out;
+  if (hint === 'hotplug') return h.hotplug === undefined ? 'the policy default hotplug' : `hotplug='${h.hotplug ? 'yes' : 'no'}'`;
+  return `${hint}='${String(h[hint] ?? '')}'`;
+}
+
+/**
+ * The requirements a greedy layout breaks, as waivers on a copy of the domain (all functions of a
+ * broken group waive it), and one stderr line for each.
+ */
+function waivers(domain: Domain, problems: readonly Problem[]): { domain: Domain; lines: string[] } {
+  const byDevice = new Map<string, Set<WaivableHint>>();
+  let spares = false;
+  for (const p of problems) {
+    if (p.severity !== 'error' || !isRequirementRule(p.rule)) continue;
+    if (p.rule === 'policy-spares') spares = true;
+    const hint = HINT_OF_RULE[p.rule];
+    const d = hint && domain.devices.find((x) => x.id === p.device);
+    if (!hint || !d) continue;
+    const ids = hint === 'group' ? domain.devices.filter((x) => x.hints.group === d.hints.group).map((x) => x.id) : [d.id];
+    for (const id of ids) byDevice.set(id, (byDevice.get(id) ?? new Set()).add(hint));
+  }
+  const lines: string[] = [];
+  const devices = domain.devices.map((d) => {
+    const set = byDevice.get(d.id);
+    if (!set) return d;
+    const waived = WAIVABLE_HINTS.filter((h) => set.has(h));
+    for (const h of waived) lines.push(`greedy does not honour ${describeHint(d, h)} on ${d.id}: libvirt's algorithm cannot express it (recorded as waived in pciplan's metadata)`);
+    return { ...d, hints: { ...d.hints, waived } };
+  });
+  if (spares) lines.push("greedy does not leave the spare ports or slots the policy asks for (recorded as waived in pciplan's metadata)");
+  return { domain: { ...domain, devices, ...(spares ? { sparesWaived: true } : {}) }, lines };
 }
 
 interface Placement {
@@ -116,13 +166,31 @@ export function prepareOptimal(domain: Domain, implicit: ImplicitDevice[], polic
     ...domain.devices.map((d) => (d.address.type === 'pci' && d.address.pci ? d.address.pci.bus : 0)),
     ...domain.devices.map((d) => d.pci?.index ?? 0),
   );
-  const forced = greedy && referenced > 0 ? greedy.added.filter((c) => c.index <= referenced) : [];
+  // Without libvirt's layout (its algorithm found none), the gaps still get libvirt's gap model,
+  // placed first fit with the other existing controllers (buildInstance), or refused there.
+  const forced = referenced <= 0 ? [] : greedy ? greedy.added.filter((c) => c.index <= referenced) : gapControllers(domain, referenced);
   const base = [...domain.devices, ...implicit.map((i) => i.device)];
   const forcedDevices = forced.map((c, i) => forcedController(c, domain, base.length + i));
   return { domain, devices: [...base, ...forcedDevices], policy, greedy, forced, forcedDevices };
 }
 
-async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], opts: AssignOptions): Promise<Placement> {
+/** A layout that stands in when the search runs out of time, and what checking it cost. */
+interface Fallback {
+  placement: Pick<Placement, 'addresses' | 'added' | 'devices'>;
+  source: 'constructive' | 'greedy';
+}
+
+/**
+ * The optimal search within one time budget for the whole command. Before the search, a quick
+ * layout that honours every requirement (the constructive pass, else libvirt's when it happens to
+ * honour them); when the budget ends first, that layout is written, marked not proven. Z3's own
+ * timeout fires late (a second or more on a busy machine) and cannot cover building the model, so
+ * the search is also raced against the deadline, minus what writing and validating the result is
+ * measured to cost (the quick layout's check).
+ */
+async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], opts: AssignOptions, startedAt: number): Promise<Placement> {
+  const budgetMs = opts.timeoutMs ?? 30_000;
+  const deadline = startedAt + budgetMs;
   const input = prepareOptimal(domain, implicit, opts.policy);
   const { greedy, forced, forcedDevices, devices } = input;
   let inst;
@@ -132,29 +200,105 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
     if (e instanceof ConflictError) throw new ConflictError(e.conflict, domain.file);
     throw e;
   }
+  const checkStart = performance.now();
+  const fallback = quickLayout(doc, domain, implicit, inst, input, opts.policy);
+  const finishMs = 2 * (performance.now() - checkStart);
   const solveStart = performance.now();
-  const outcome = await solveInstance(inst, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.solver ? { solver: opts.solver } : {}) });
+  const progress = progressFilter(opts);
+  // Until the search proves more, the part of the analytic bound the search trusts holds.
+  const trusted = buildModel(inst).trusted;
+  let bound = trusted;
+  const solveBudget = Math.max(1, deadline - finishMs - solveStart);
+  const outcome = await withDeadline(
+    solveInstance(inst, {
+      timeoutMs: solveBudget,
+      onProgress: (p) => {
+        bound = p.bound;
+        progress?.(p);
+      },
+      ...(opts.solver ? { solver: opts.solver } : {}),
+    }),
+    solveBudget,
+    () => ({ status: 'unknown' as const, lowerBound: bound, bound }),
+  );
   const solveMs = performance.now() - solveStart;
+  // The quick layout: proven optimal when it meets the proven bound.
+  const quick = (lowerBound: number): Placement => ({ ...fallback!.placement, lowerBound, proven: fallback!.placement.added.length <= lowerBound, solveMs });
   if (outcome.status === 'unsat') {
-    throw new ConflictError(await explainConflict(input, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.solver ? { solver: opts.solver } : {}) }), domain.file);
+    // A validated layout refutes "no layout exists": the count model missed it (a known limit of
+    // its reading), so the layout is written and nothing is claimed beyond the trusted bound.
+    if (fallback) return quick(trusted + forced.length);
+    const limit = expanderLimitMayBind(inst);
+    if (limit) throw new PciplanError('invalid', `${domain.file}: no layout found, and none is proven impossible: ${limit}`);
+    throw new ConflictError(await explainConflict(input, { timeoutMs: budgetMs, ...(opts.solver ? { solver: opts.solver } : {}) }), domain.file);
   }
   if (outcome.status === 'unknown') {
-    // Out of time before any layout: libvirt's is the fallback, when it meets the requirements.
-    if (greedy && greedyMeets(doc, domain, implicit, greedy, opts.policy)) {
-      return { addresses: greedy.addresses, added: greedy.added, devices: greedy.devices, lowerBound: outcome.bound, proven: false, solveMs };
-    }
-    throw new PciplanError('invalid', `${domain.file}: no layout found within the time budget of ${(opts.timeoutMs ?? 30_000) / 1000} s (raise --timeout)`);
+    if (fallback) return quick(outcome.bound + forced.length);
+    throw new PciplanError('invalid', `${domain.file}: no layout found within the time budget of ${budgetMs / 1000} s (raise --timeout)`);
+  }
+  if (!outcome.proven && fallback && fallback.placement.added.length < outcome.added + forced.length) {
+    // Cut short with a worse layout than the quick one: the quick one is the best found.
+    return quick(outcome.bound + forced.length);
   }
   const decoded = decodeLayout(inst, outcome.values, outcome.vars);
   for (const d of forcedDevices) decoded.addresses.delete(d.index);
+  // Forced controllers without an address (index gaps) take the one the instance placed them at.
+  const placedForced = forced.map((c, i) => (c.address ? c : newController(c.model, c.index, inst.placed.get(forcedDevices[i]!.index))));
   return {
     addresses: decoded.addresses,
-    added: [...forced, ...decoded.added],
+    added: [...placedForced, ...decoded.added],
     devices,
     lowerBound: outcome.bound + forced.length,
     proven: outcome.proven,
     solveMs,
   };
+}
+
+/** The constructive layout when it validates, else libvirt's when it meets the requirements. */
+function quickLayout(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], inst: Instance, input: OptimalInput, policy: Policy): Fallback | undefined {
+  const built = constructLayout(inst);
+  if (built.found) {
+    for (const d of input.forcedDevices) built.addresses.delete(d.index);
+    const placement = { addresses: built.addresses, added: [...input.forced, ...built.added], devices: input.devices };
+    if (meets(doc, domain, implicit, placement, policy)) return { placement, source: 'constructive' };
+  }
+  const g = input.greedy;
+  if (g && meets(doc, domain, implicit, g, policy)) return { placement: { addresses: g.addresses, added: g.added, devices: g.devices }, source: 'greedy' };
+  return undefined;
+}
+
+/**
+ * The constructive pass alone on a domain (for tests and the budget benchmark): its layout and the
+ * validator's errors on it under the policy, or why it found none.
+ */
+export function constructiveLayout(parsed: ParsedDomain, policy: Policy): { found: false; reason: string } | { found: true; added: number; errors: Problem[] } {
+  const { doc, domain } = parsed;
+  checkInput(domain, policy);
+  const root = rootElement(doc);
+  const implicit = implicitDevices(domain, domain.devices.map((d) => (root.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement));
+  const input = prepareOptimal(domain, implicit, policy);
+  const built = constructLayout(buildInstance(domain, input.devices, policy, input.greedy));
+  if (!built.found) return built;
+  for (const d of input.forcedDevices) built.addresses.delete(d.index);
+  const layout = { addresses: built.addresses, added: [...input.forced, ...built.added] };
+  const disallowed = policy.addControllers ? layout.added.filter((c) => !policy.addControllers!.includes(c.model)) : [];
+  const written = readDomain(applyLayout(doc, domain, toLayout(domain, implicit, layout)), domain.file);
+  const errors = validateDomain(written, policy).problems.filter((p) => p.severity === 'error');
+  return { found: true, added: layout.added.length, errors: [...errors, ...disallowed.map((c) => ({ severity: 'error' as const, rule: 'controller-machine' as const, message: `adds a ${c.model}, which the policy does not allow` }))] };
+}
+
+/** `work`, or `late()` once `ms` have passed (the work keeps running to its own end). */
+async function withDeadline<T>(work: Promise<T>, ms: number, late: () => T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late()), ms);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -169,12 +313,21 @@ function toLayout(domain: Domain, implicit: ImplicitDevice[], placed: { addresse
   };
 }
 
-/** Whether the greedy layout honours the hints and the policy (then it can stand in). */
-function greedyMeets(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], greedy: GreedyResult, policy: Policy): boolean {
+/** Whether a layout honours the hints and the policy and passes the validator (then it can stand in). */
+function meets(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[], layout: { addresses: Map<number, PciAddress>; added: NewController[] }, policy: Policy): boolean {
   // The validator checks layouts, not which controllers a plan was allowed to add.
-  if (policy.addControllers && greedy.added.some((c) => !policy.addControllers!.includes(c.model))) return false;
-  const written = readDomain(applyLayout(doc, domain, toLayout(domain, implicit, greedy)), domain.file);
+  if (policy.addControllers && layout.added.some((c) => !policy.addControllers!.includes(c.model))) return false;
+  const written = readDomain(applyLayout(doc, domain, toLayout(domain, implicit, layout)), domain.file);
   return !validateDomain(written, policy).problems.some((p) => p.severity === 'error');
+}
+
+/** The controllers libvirt puts at the indexes 1..upTo nobody wrote (catalog gapModel), unaddressed. */
+function gapControllers(domain: Domain, upTo: number): NewController[] {
+  const written = new Set(domain.devices.flatMap((d) => (d.pci ? [d.pci.index] : [])));
+  const model = gapModel(domain.machine);
+  const out: NewController[] = [];
+  for (let i = 1; i <= Math.min(upTo, MAX_CONTROLLER_INDEX); i++) if (!written.has(i)) out.push(newController(model, i, undefined, {}));
+  return out;
 }
 
 /** A controller the input's addresses force, as a device with its address (not written twice). */
@@ -192,22 +345,38 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
   const root = rootElement(doc);
   const deviceEls = domain.devices.map((d) => (root.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement);
   const implicit = implicitDevices(domain, deviceEls);
+  // Counting alone may prove there is no layout: then neither libvirt's algorithm nor the model runs.
+  const counted = countingConflict(domain, [...domain.devices, ...implicit.map((i) => i.device)], opts.policy);
+  if (counted) throw new ConflictError(counted, domain.file);
   let result: Placement;
   let ignoredHints: string[] = [];
   if (opts.strategy === 'greedy') {
     const g = assignGreedy(domain, implicit);
     result = { addresses: g.addresses, added: g.added, devices: g.devices, lowerBound: 0, proven: false, solveMs: 0 };
-    ignoredHints = domain.devices.flatMap((d) => describeHints(d).map((h) => `greedy ignores ${h} on ${d.id}: libvirt's algorithm cannot express it`));
   } else {
-    result = await placeOptimal(doc, domain, implicit, opts);
+    result = await placeOptimal(doc, domain, implicit, opts, opts.startedAt ?? start);
   }
 
-  const out = applyLayout(doc, domain, toLayout(domain, implicit, result));
-  const written = readDomain(out, domain.file);
+  const layout = toLayout(domain, implicit, result);
+  const out = applyLayout(doc, domain, layout);
+  let written = readDomain(out, domain.file);
+  if (opts.strategy === 'greedy') {
+    // libvirt's algorithm knows no hints or policy: what its layout breaks is written down as
+    // waived, so that the file does not carry a requirement it silently breaks (validate warns).
+    // The written domain, so that the devices pciplan adds (a USB controller under a policy's
+    // hotplug default) can carry their waivers too.
+    const waived = waivers(written, validateDomain(written, opts.policy).problems);
+    if (waived.lines.length) {
+      const outRoot = rootElement(out);
+      const els = waived.domain.devices.map((d) => (outRoot.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement);
+      moveHintsToMetadata(outRoot, waived.domain.devices, els, waived.domain.sparesWaived);
+      written = readDomain(out, domain.file);
+      ignoredHints = waived.lines;
+    }
+  }
 
-  const check = validateDomain(written, opts.strategy === 'optimal' ? opts.policy : {});
-  const ignorable = (rule: string) => opts.strategy === 'greedy' && isRequirementRule(rule);
-  const errors = check.problems.filter((p) => p.severity === 'error' && !ignorable(p.rule));
+  const check = validateDomain(written, opts.policy);
+  const errors = check.problems.filter((p) => p.severity === 'error');
   if (errors.length) {
     const e = errors[0]!;
     // libvirt's algorithm can produce what libvirt then refuses (a pci-bridge plugged into itself):

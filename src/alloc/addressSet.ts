@@ -2,7 +2,7 @@
 // what it accepts and which functions of its 32 slots are used. The greedy allocator drives it
 // exactly as libvirt does (domain_addr.c: reserve, find the next free slot first-fit, and in a
 // dry run grow the set by adding buses); reference sections 2, 5.2 and 5.5.
-import { busAccepts, CONNECT_TYPE_WORDING, CONTROLLERS, type ConnectType, type ControllerModel, type MachineSpec, type Reservation } from '../catalog/index.js';
+import { busAccepts, CONNECT_TYPE_WORDING, CONTROLLERS, gapModel, type ConnectType, type ControllerModel, type MachineSpec, type Reservation } from '../catalog/index.js';
 import { PciplanError } from '../errors.js';
 import { formatAddress, type PciAddress, type PciController } from '../model/types.js';
 
@@ -69,10 +69,10 @@ export class AddressSet {
     const set = new AddressSet(machine, dryRun);
     const byIndex = new Map<number, PciController>();
     for (const c of controllers) if (!byIndex.has(c.index)) byIndex.set(c.index, c);
-    const gapModel: ControllerModel = machine.multipleRoots ? 'pci-root' : machine.root === 'pcie-root' ? 'pcie-root-port' : 'pci-bridge';
+    const fill = gapModel(machine);
     for (let i = 0; i < nbuses; i++) {
       const c = byIndex.get(i);
-      set.buses.push(new BusState(i, c ? c.model : i === 0 ? machine.root : gapModel, c?.target.hotplug === 'off'));
+      set.buses.push(new BusState(i, c ? c.model : i === 0 ? machine.root : fill, c?.target.hotplug === 'off'));
     }
     return set;
   }

@@ -92,15 +92,24 @@ function virtioSerialControllers(domain: Domain, deviceEls: (XmlElement | undefi
 export function implicitDevices(domain: Domain, deviceEls: (XmlElement | undefined)[]): ImplicitDevice[] {
   const { machine, arch } = domain;
   const has = (pred: (d: Device) => boolean) => domain.devices.some(pred);
-  const hasController = (type: string, index?: number) =>
-    has((d) => d.kind === 'controller' && d.props.type === type && (index === undefined || d.props.index === index));
+  // Controllers by type and by type:index, read once (a domain may have 100,000 devices).
+  const ctrlTypes = new Set<string>();
+  const ctrlKeys = new Set<string>();
+  for (const d of domain.devices) {
+    if (d.kind !== 'controller') continue;
+    ctrlTypes.add(d.props.type ?? '');
+    ctrlKeys.add(`${d.props.type ?? ''}:${d.props.index}`);
+  }
+  const hasController = (type: string, index?: number) => (index === undefined ? ctrlTypes.has(type) : ctrlKeys.has(`${type}:${index}`));
   const els: XmlElement[] = [];
   // In the order libvirt adds them: it matters for the order devices are then placed in.
   if (!has((d) => d.pci?.index === 0)) els.push(controllerEl('pci', 0, machine.root));
   if (machine.implicit.usb && !hasController('usb')) els.push(controllerEl('usb', 0, machine.implicit.usb));
   if (machine.implicit.sata && !hasController('sata', 0)) els.push(controllerEl('sata', 0));
+  const added = new Set(els.map((e) => `${attr(e, 'type')}:${attr(e, 'index')}`));
   for (const [type, index] of driveControllers(domain, deviceEls)) {
-    if (hasController(type, index) || els.some((e) => attr(e, 'type') === type && attr(e, 'index') === String(index))) continue;
+    if (hasController(type, index) || added.has(`${type}:${index}`)) continue;
+    added.add(`${type}:${index}`);
     els.push(controllerEl(type, index, type === 'scsi' ? deviceDefault(machine, arch, 'scsi') : undefined));
   }
   els.push(...virtioSerialControllers(domain, deviceEls));

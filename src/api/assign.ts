@@ -13,6 +13,10 @@ export interface AssignOptions extends DomainOptions, SearchOptions {
   strategy?: Strategy;
   /** Called while the optimal search runs: the best layout so far and the proven bound. */
   onProgress?: (p: Progress) => void;
+  /** onProgress hears of the search only once it has run this long (default 1000 ms; 0: every report). */
+  progressAfterMs?: number;
+  /** When the time budget started, on performance.now()'s clock (default: when assign is called). */
+  startedAt?: number;
 }
 
 /** The fields of `pciplan assign --format json`, and the domain as written. */
@@ -47,6 +51,14 @@ export async function assign(domain: DomainInput, options: AssignOptions = {}): 
   const timeoutMs = checkTimeout(options.timeoutMs, 30_000);
   const solver = checkSolver(options.solver);
   const [{ assignDomain }, { writeXml }] = await Promise.all([import('../assign.js'), import('../xml/writeXml.js')]);
-  const result = await assignDomain(parsed, { strategy, policy, timeoutMs, solver, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const result = await assignDomain(parsed, {
+    strategy,
+    policy,
+    timeoutMs,
+    solver,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.progressAfterMs !== undefined ? { progressAfterMs: options.progressAfterMs } : {}),
+    ...(options.startedAt !== undefined ? { startedAt: options.startedAt } : {}),
+  });
   return { schemaVersion: SCHEMA_VERSION, ...planJson(result), ignoredHints: result.ignoredHints, xml: writeXml(result.doc) };
 }

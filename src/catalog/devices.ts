@@ -9,6 +9,8 @@
 //   virtio  modern virtio-pci: like pcie (libvirt's virtioFlags with a current QEMU)
 //   none    no PCI address (ISA, USB, virtio-serial, sysbus devices ...)
 
+import type { BusKind } from './connect.js';
+
 export type ConnectClass = 'pci' | 'pcie' | 'virtio' | 'none';
 export type AddressRule = 'pci-only' | 'no-pci' | 'mirror';
 
@@ -168,6 +170,29 @@ export const DEVICE_RULES: readonly DeviceRule[] = [
   { kind: 'sound', when: { model: ['virtio'] }, connect: 'virtio' },
   { kind: 'sound', connect: 'none' },
 ];
+
+/**
+ * What kind of function a device is when it sits straight on the PCI Express root complex
+ * (pcie.0), where no port gives it a link. QEMU decides per device model:
+ *   pcie    keeps its PCI Express capability as a root-complex integrated endpoint: vfio-pci
+ *           (a passed-through device keeps its own capability), e1000e, igb, nvme, xhci, bochs
+ *           (they add the capability whenever their bus is PCI Express, root bus included);
+ *   pci     a conventional PCI function: modern virtio-pci adds its PCI Express capability only
+ *           behind a port (hw/virtio/virtio-pci.c: `pcie_port` is an express bus that is not a
+ *           root bus) and drops it on pcie.0; conventional models never have one.
+ * So a bus='pci' hint is met by a virtio device on pcie.0 and a bus='pcie' hint is not; for a
+ * PCIe-class device it is the other way round. The validator and the optimal model read this.
+ */
+export const ROOT_COMPLEX_FUNCTION: Record<Exclude<ConnectClass, 'none'>, BusKind> = {
+  pci: 'pci',
+  pcie: 'pcie',
+  virtio: 'pci',
+};
+
+/** The bus kind a device of this class is on pcie.0 (a device with no PCI class: conventional). */
+export function rootComplexFunction(connect: ConnectClass): BusKind {
+  return connect === 'none' ? 'pci' : ROOT_COMPLEX_FUNCTION[connect];
+}
 
 export interface DeviceClass {
   connect: ConnectClass;

@@ -79,6 +79,15 @@ export interface MachineSpec {
   archDefaults?: Readonly<Record<string, Partial<DeviceDefaults>>>;
 }
 
+/**
+ * The controller libvirt puts at a controller index nobody wrote (below the highest one): pci-root
+ * on pSeries, pcie-root-port where bus 0 is pcie-root, else pci-bridge (qemu_domain_address.c,
+ * qemuDomainPCIAddressSetCreate).
+ */
+export function gapModel(machine: Pick<MachineSpec, 'multipleRoots' | 'root'>): ControllerModel {
+  return machine.multipleRoots ? 'pci-root' : machine.root === 'pcie-root' ? 'pcie-root-port' : 'pci-bridge';
+}
+
 export interface DeviceDefaults {
   nic: string;
   video: string;

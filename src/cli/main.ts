@@ -88,5 +88,8 @@ const invokedAs = process.argv[1] ? new URL(`file://${process.argv[1]}`).pathnam
 if (invokedAs.endsWith('/cli/main.js') || invokedAs.endsWith('/cli/main.ts') || invokedAs.endsWith('/pciplan')) {
   run(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
+    // A search that ran into assign's deadline may still be finishing in Z3's worker thread: once
+    // the output is flushed, nothing is left to wait for.
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   });
 }

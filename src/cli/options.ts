@@ -71,3 +71,14 @@ export function resolveSolver(args: { solver?: unknown }, env: NodeJS.ProcessEnv
   if (!(SOLVER_CHOICES as readonly string[]).includes(value)) throw inputError(undefined, `${from} must be one of ${SOLVER_CHOICES.join(', ')}, got '${value}'`);
   return value as SolverChoice;
 }
+
+/**
+ * PCIPLAN_PROGRESS_AFTER_MS: after how many milliseconds of search assign prints its progress
+ * (unset: assign's default of one second; 0: always; `off`: never). Bad values are exit 2.
+ */
+export function resolveProgressAfter(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'off') return Number.POSITIVE_INFINITY;
+  if (!/^\d+(\.\d+)?$/.test(value)) throw inputError(undefined, `PCIPLAN_PROGRESS_AFTER_MS must be a number of milliseconds or 'off', got '${value}'`);
+  return Number(value);
+}

@@ -22,6 +22,8 @@ export interface Conflict {
   facts: string[];
   /** false when the time budget ran out before every requirement could be tried without. */
   minimal?: false;
+  /** Why it is not minimised, when not for the time budget (counting alone proved it). */
+  unminimised?: string;
 }
 
 export function requirementLine(r: Requirement): string {
@@ -33,7 +35,7 @@ export function conflictLines(c: Conflict): string[] {
   if (c.requirements.length === 0) return ['the domain as written has no layout, whatever is asked of it:', ...c.facts.map((f) => `  - ${f}`)];
   const lines = [
     c.minimal === false
-      ? 'these requirements conflict (not minimised: the time budget ran out; raise --timeout):'
+      ? `${c.requirements.length > 1 ? 'these requirements conflict' : 'this requirement cannot be met'} (not minimised: ${c.unminimised ?? 'the time budget ran out; raise --timeout'}):`
       : c.requirements.length > 1
         ? 'these requirements conflict (drop any one and a layout exists):'
         : 'this requirement cannot be met:',
@@ -47,7 +49,7 @@ export function conflictLines(c: Conflict): string[] {
 export function conflictSentence(c: Conflict): string {
   const given = c.facts.length ? `, given that ${c.facts.join('; ')}` : '';
   if (c.requirements.length === 0) return `the domain as written cannot be completed: ${c.facts.join('; ')}`;
-  const unfinished = c.minimal === false ? ' (not minimised within the time budget)' : '';
+  const unfinished = c.minimal === false ? ` (not minimised${c.unminimised ? `: ${c.unminimised}` : ' within the time budget'})` : '';
   return `${c.requirements.map(requirementLine).join('; ')}${given}${unfinished}`;
 }
 

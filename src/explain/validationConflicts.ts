@@ -1,8 +1,9 @@
 // A given layout that breaks a rule has no completion: each broken rule is a conflict of its own,
 // between what the XML fixes (an address, a controller) and the rule.
 import type { Policy } from '../model/schemas.js';
-import { addressOf } from '../model/topology.js';
+import { addressOf, buildTopology } from '../model/topology.js';
 import type { Domain } from '../model/types.js';
+import { hintFaults } from '../validate/hints.js';
 import type { Problem } from '../validate/problems.js';
 import { validateDomain } from '../validate/validateDomain.js';
 import type { Conflict } from './conflict.js';
@@ -15,8 +16,14 @@ import type { Conflict } from './conflict.js';
 export function inputFaults(domain: Domain, policy: Policy): Problem[] {
   const { problems } = validateDomain(domain, { ...policy, sparePciePorts: undefined, sparePciSlots: undefined });
   const fixed = new Set(domain.devices.filter((d) => addressOf(d)).map((d) => d.id));
-  return problems.filter((p) => p.severity === 'error' && p.rule !== 'bus-missing' && (!p.rule.startsWith('hint-') || (p.device !== undefined && fixed.has(p.device))));
+  // A hint no placement can honour (hintFaults) is a fault as soon as it is written.
+  const impossible = new Set(hintFaults(domain, buildTopology(domain)).map(faultKey));
+  return problems.filter(
+    (p) => p.severity === 'error' && p.rule !== 'bus-missing' && (!p.rule.startsWith('hint-') || (p.device !== undefined && fixed.has(p.device)) || impossible.has(faultKey(p))),
+  );
 }
+
+const faultKey = (p: Problem) => `${p.rule}|${p.device ?? ''}|${p.message}`;
 
 export function validationConflicts(domain: Domain, policy: Policy): Conflict[] {
   return inputFaults(domain, policy).map((p) => ({

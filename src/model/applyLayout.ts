@@ -136,9 +136,10 @@ export function applyLayout(doc: XmlDocument, domain: Domain, layout: Layout): X
   const out = cloneDocument(doc);
   const root = rootElement(out);
   // Resolve every device element before anything is inserted (insertions shift positions).
-  const devicesEl = domain.devices.length ? (root.children[domain.devices[0]!.path[0]!] as XmlElement) : undefined;
-  const deviceEls = domain.devices.map((d) => devicesEl!.children[d.path[1]!] as XmlElement);
-  for (const [index, address] of layout.addresses) setAddress(devicesEl!, deviceEls[index]!, address);
+  // (A domain may have several <devices> elements; libvirt reads them all.)
+  const parentEls = domain.devices.map((d) => root.children[d.path[0]!] as XmlElement);
+  const deviceEls = domain.devices.map((d, i) => parentEls[i]!.children[d.path[1]!] as XmlElement);
+  for (const [index, address] of layout.addresses) setAddress(parentEls[index]!, deviceEls[index]!, address);
 
   const implicit = layout.implicit ?? [];
   if (layout.added.length || implicit.length) {
@@ -160,6 +161,6 @@ export function applyLayout(doc: XmlDocument, domain: Domain, layout: Layout): X
       insertAfter(devices, insertionPoint(devices, 'pci', c.index), controllerElement(c));
     }
   }
-  moveHintsToMetadata(root, domain.devices, deviceEls);
+  moveHintsToMetadata(root, domain.devices, deviceEls, domain.sparesWaived);
   return out;
 }

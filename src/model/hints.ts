@@ -46,6 +46,14 @@ function findPlacement(root: XmlElement): { el: XmlElement; prefix: string } | u
   return undefined;
 }
 
+/** `<pciplan:spares-waived/>`: a greedy layout does not leave the spares the policy asked for. */
+const SPARES_WAIVER = 'spares-waived';
+
+export function readSparesWaived(root: XmlElement): boolean {
+  const found = findPlacement(root);
+  return !!found && elements(found.el, `${found.prefix}:${SPARES_WAIVER}`).length > 0;
+}
+
 /** Hints found in pciplan's metadata, by device index. */
 export function readMetadataHints(root: XmlElement, domain: Domain): Map<number, Hints> {
   const out = new Map<number, Hints>();
@@ -71,6 +79,7 @@ function hintAttrs(h: Hints): [string, string][] {
   if (h.bus) a.push(['bus', h.bus]);
   if (h.numa !== undefined) a.push(['numa', String(h.numa)]);
   if (h.group) a.push(['group', h.group]);
+  if (h.waived?.length) a.push(['waived', h.waived.join(' ')]);
   return a;
 }
 
@@ -79,7 +88,7 @@ function hintAttrs(h: Hints): [string, string][] {
  * <addressPreferences> elements and writes one metadata entry per device that has hints.
  * `deviceEls` are the device elements of `devices`, in the same order.
  */
-export function moveHintsToMetadata(root: XmlElement, devices: readonly Device[], deviceEls: readonly XmlElement[]): void {
+export function moveHintsToMetadata(root: XmlElement, devices: readonly Device[], deviceEls: readonly XmlElement[], sparesWaived = false): void {
   for (const el of deviceEls) for (const h of elements(el, HINTS_ELEMENT)) removeChild(el, h);
   const entries = devices
     .filter((d) => hintAttrs(d.hints).length > 0)
@@ -87,12 +96,16 @@ export function moveHintsToMetadata(root: XmlElement, devices: readonly Device[]
   const placement = findPlacement(root);
   if (placement) {
     for (const old of elements(placement.el, `${placement.prefix}:device`)) removeChild(placement.el, old);
+    const waiver = elements(placement.el, `${placement.prefix}:${SPARES_WAIVER}`);
+    for (const old of waiver) removeChild(placement.el, old);
     for (const make of entries) appendChild(placement.el, make(placement.prefix));
+    if (sparesWaived) appendChild(placement.el, newElement(`${placement.prefix}:${SPARES_WAIVER}`, []));
     return;
   }
-  if (entries.length === 0) return;
+  if (entries.length === 0 && !sparesWaived) return;
   // A fresh subtree is laid out in one go when it is inserted.
-  const el = newElement(`${PREFIX}:placement`, [[`xmlns:${PREFIX}`, HINTS_NS]], entries.map((make) => make(PREFIX)));
+  const children = [...entries.map((make) => make(PREFIX)), ...(sparesWaived ? [newElement(`${PREFIX}:${SPARES_WAIVER}`, [])] : [])];
+  const el = newElement(`${PREFIX}:placement`, [[`xmlns:${PREFIX}`, HINTS_NS]], children);
   const metadata = firstElement(root, 'metadata');
   if (metadata) {
     appendChild(metadata, el);

@@ -17,7 +17,7 @@ import {
 import { inputError } from '../errors.js';
 import { parseXml } from '../xml/parseXml.js';
 import { attr, childPath, elements, firstElement, rootElement, textOf, type XmlDocument, type XmlElement } from '../xml/tree.js';
-import { readMetadataHints, readElementHints, HINTS_ELEMENT } from './hints.js';
+import { readMetadataHints, readElementHints, readSparesWaived, HINTS_ELEMENT } from './hints.js';
 import { parseBase0, parseDecimal, parseUnsignedDecimal, type Where } from './numbers.js';
 import { isOtherAddressType, OTHER_ADDRESS_TYPES, type ControllerTarget, type Device, type DeviceAddress, type Domain, type PciController } from './types.js';
 import { formatAddress } from './types.js';
@@ -57,11 +57,12 @@ export function readDomain(doc: XmlDocument, file: string): Domain {
     (cell, i) => parseUnsignedDecimal(attr(cell, 'id'), 'id', { at: at(file, cell), what: '<cpu><numa><cell>' }) ?? i,
   );
 
-  const devicesEl = firstElement(root, 'devices');
+  // libvirt reads the devices of every <devices> element (its XPath is ./devices/KIND), so a
+  // second one is not ignored: its pci-root is the domain's root, its disks are disks.
   const devices: Device[] = [];
   const perKind = new Map<string, number>();
-  if (devicesEl) {
-    const devicesPos = root.children.indexOf(devicesEl);
+  for (const [devicesPos, devicesEl] of root.children.entries()) {
+    if (devicesEl.type !== 'element' || devicesEl.name !== 'devices') continue;
     devicesEl.children.forEach((el, pos) => {
       if (el.type !== 'element' || !KINDS.has(el.name)) return;
       const kind = el.name as DeviceKind;
@@ -88,12 +89,13 @@ export function readDomain(doc: XmlDocument, file: string): Domain {
     const d = devices[index]!;
     for (const [k, v] of Object.entries(hints)) {
       const own = (d.hints as Record<string, unknown>)[k];
-      if (own !== undefined && own !== v) {
+      if (own !== undefined && String(own) !== String(v)) {
         throw inputError(at(file, root), `${d.id}: its <${HINTS_ELEMENT}> says ${k}='${String(own)}' but pciplan's metadata says '${String(v)}'`);
       }
     }
     d.hints = { ...hints, ...d.hints };
   }
+  if (readSparesWaived(root)) domain.sparesWaived = true;
   return domain;
 }
 

@@ -2,7 +2,7 @@
 // placement hints of a device and the domain-wide policy. Errors become one readable line.
 import { z } from 'zod';
 import { CONTROLLER_MODELS } from '../catalog/controllers.js';
-import type { Hints } from './types.js';
+import type { Hints, WaivableHint } from './types.js';
 
 const yesNo = z.enum(['yes', 'no'], { error: "must be 'yes' or 'no'" });
 
@@ -19,8 +19,12 @@ export const HintAttrsSchema = z.strictObject(
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: 'must be 1-64 letters, digits or _ . : -' })
       .optional(),
+    waived: z
+      .string()
+      .regex(/^(hotplug|bus|numa|group)( (hotplug|bus|numa|group))*$/, { error: 'must be hint names (hotplug, bus, numa, group) separated by spaces' })
+      .optional(),
   },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown attribute ${iss.keys.map((k) => `'${k}'`).join(', ')} (known: hotplug, bus, numa, group)` : undefined) },
+  { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown attribute ${iss.keys.map((k) => `'${k}'`).join(', ')} (known: hotplug, bus, numa, group, waived)` : undefined) },
 );
 
 export function hintsFromAttrs(attrs: z.infer<typeof HintAttrsSchema>): Hints {
@@ -29,6 +33,7 @@ export function hintsFromAttrs(attrs: z.infer<typeof HintAttrsSchema>): Hints {
     ...(attrs.bus ? { bus: attrs.bus } : {}),
     ...(attrs.numa !== undefined ? { numa: Number(attrs.numa) } : {}),
     ...(attrs.group ? { group: attrs.group } : {}),
+    ...(attrs.waived ? { waived: attrs.waived.split(' ') as WaivableHint[] } : {}),
   };
 }
 

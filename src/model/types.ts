@@ -38,7 +38,16 @@ export interface Hints {
   numa?: number;
   /** Devices with the same group share one slot as functions of one multifunction device. */
   group?: string;
+  /**
+   * Requirements a layout written by `assign --strategy greedy` does not honour, recorded in
+   * pciplan's metadata so that the file says so: validate reports them as warnings (hint-waived).
+   * 'hotplug' covers the policy's hotplug default as well as the hint.
+   */
+  waived?: readonly WaivableHint[];
 }
+
+export type WaivableHint = 'hotplug' | 'bus' | 'numa' | 'group';
+export const WAIVABLE_HINTS: readonly WaivableHint[] = ['hotplug', 'bus', 'numa', 'group'];
 
 export interface ControllerTarget {
   chassisNr?: number;
@@ -96,6 +105,8 @@ export interface Domain {
   /** Ids of the `<cpu><numa>` cells. */
   numaCells: number[];
   devices: Device[];
+  /** The policy's spare ports and slots were waived by a greedy layout (pciplan's metadata says so). */
+  sparesWaived?: boolean;
 }
 
 /** A device that should carry a PCI address once the layout is complete (roots never do). */

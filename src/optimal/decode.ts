@@ -3,9 +3,10 @@
 // the controllers parents first (so every index is above its parent bus), hangs switches and
 // bridges on the last free ports, and gives units the lowest places in document order: the
 // tie-break of the objective.
-import { CONTROLLERS, type ControllerModel } from '../catalog/index.js';
+import { CONTROLLERS, GUEST_BUS_NUMBERS, type ControllerModel } from '../catalog/index.js';
 import { markMultifunction, newController, type NewController } from '../model/applyLayout.js';
 import type { Device, PciAddress } from '../model/types.js';
+import { busNrGaps } from '../../encodings/busNumbers.js';
 import type { Placement, Vars } from '../../encodings/variables.js';
 import type { Term } from '../solver/smt.js';
 import { locator, type Instance, type Unit } from './instance.js';
@@ -290,7 +291,8 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
   }
 
   markMultifunction([...addresses.values(), ...created.flatMap((c) => (c.address ? [c.address] : []))]);
-  return { addresses, added: created.map((c) => toNewController(c, created, inst)) };
+  const busNr = expanderBusNrs(inst, created, vars, val);
+  return { addresses, added: created.map((c) => toNewController(c, busNr.get(c))) };
 }
 
 function lastFree(fns: number[], lo: number, hi: number, reserved: Set<number>): number | undefined {
@@ -298,20 +300,33 @@ function lastFree(fns: number[], lo: number, hi: number, reserved: Set<number>):
   return undefined;
 }
 
-function toNewController(c: NewCtrl, created: NewCtrl[], inst: Instance): NewController {
-  const extra: NewController['target'] = {};
-  if (c.hotplugOff) extra.hotplug = 'off';
-  if (c.model === 'pcie-expander-bus' || c.model === 'pci-expander-bus') {
-    // busNr from the top down, below existing expanders, the largest subtree first; at most 254
-    // (libvirt's range). Each range then holds its own subtree.
-    const subtree = (x: NewCtrl) => 1 + created.filter((y) => y.loc === x.loc && y !== x).length;
-    const order = created.filter((y) => y.model === c.model).sort((x, y) => subtree(y) - subtree(x) || x.index - y.index);
-    let top = inst.buses.lowestBusNr;
+/**
+ * busNr of each new expander: in the bus-number gap the solver chose (encodings/busNumbers.ts),
+ * from the gap's top down, the largest subtree first; at most 254 (libvirt's range). Each range
+ * then holds its own subtree, and the expander below a new one keeps what lies under it.
+ */
+function expanderBusNrs(inst: Instance, created: NewCtrl[], vars: Vars, val: (t: Term) => number): Map<NewCtrl, number> {
+  const gaps = busNrGaps(inst);
+  const subtree = (x: NewCtrl) => 1 + created.filter((y) => y.loc === x.loc && y !== x).length;
+  const gapOf = (x: NewCtrl) => Math.max(0, vars.busGaps?.get(x.loc)?.findIndex((g) => val(g) === 1) ?? 0);
+  const out = new Map<NewCtrl, number>();
+  const expanders = created.filter((c) => c.model === 'pcie-expander-bus' || c.model === 'pci-expander-bus');
+  for (let i = 0; i <= gaps.length; i++) {
+    let top = gaps[i]?.busNr ?? GUEST_BUS_NUMBERS;
+    const order = expanders.filter((x) => gapOf(x) === i).sort((x, y) => subtree(y) - subtree(x) || x.index - y.index);
     for (const x of order) {
       top = Math.min(254, top - subtree(x));
-      if (x === c) break;
+      out.set(x, top);
     }
-    extra.busNr = top;
+  }
+  return out;
+}
+
+function toNewController(c: NewCtrl, busNr: number | undefined): NewController {
+  const extra: NewController['target'] = {};
+  if (c.hotplugOff) extra.hotplug = 'off';
+  if (busNr !== undefined) {
+    extra.busNr = busNr;
     if (c.node !== undefined) extra.node = c.node;
   }
   return newController(c.model, c.index, c.address, extra);

@@ -7,9 +7,9 @@ import { AddressSet, type DeviceFlags } from '../alloc/addressSet.js';
 import { deviceFlags } from '../alloc/flags.js';
 import type { GreedyResult } from '../alloc/greedy.js';
 import { placementOrder } from '../alloc/order.js';
-import { CONTROLLERS, EXPANDER_MODELS, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS, type BusKind, type ControllerModel } from '../catalog/index.js';
+import { CONTROLLERS, EXPANDER_MODELS, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS, MAX_CONTROLLER_INDEX, rootComplexFunction, type BusKind, type ControllerModel } from '../catalog/index.js';
 import { ConflictError, PciplanError } from '../errors.js';
-import { nameList, type Requirement } from '../explain/conflict.js';
+import { nameList, type Conflict, type Requirement } from '../explain/conflict.js';
 import type { Policy } from '../model/schemas.js';
 import { addressOf, endpointKind } from '../model/topology.js';
 import type { Device, Domain, PciAddress } from '../model/types.js';
@@ -27,6 +27,11 @@ export interface Unit {
   numa: number | undefined;
   /** Must sit on bus 0 (integrated devices). */
   integrated: boolean;
+  /**
+   * May sit straight on pcie.0: no bus hint, or the hinted kind is what every function is on the
+   * root complex (catalog ROOT_COMPLEX_FUNCTION: virtio is conventional there, vfio PCI Express).
+   */
+  onRoot: boolean;
   /** May share a slot with other packable units (policy packFunctions, single function, not hotplug). */
   packable: boolean;
   why: { hotplug: Why; kind: Why };
@@ -38,6 +43,7 @@ export interface UnitClass {
   hotplug: boolean | undefined;
   numa: number | undefined;
   integrated: boolean;
+  onRoot: boolean;
   packable: boolean;
   units: Unit[];
 }
@@ -78,6 +84,8 @@ export interface Instance {
   /** Existing root ports that have no address and found no slot on bus 0 (they need an expander). */
   overflowRootPorts: Device[];
   spares: { ports: number; slots: number };
+  /** Controller indexes left for new controllers: they are numbered above the highest in use, up to 255. */
+  freeIndexes: number;
   buses: { used: number; rootRegion: number; lowestBusNr: number };
   allowed: ReadonlySet<ControllerModel>;
   /** Addresses already settled: fixed ones, chipset devices, existing controllers placed first-fit. */
@@ -315,6 +323,7 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
     root: { freeSlots: rootFree, rootPortFns, hotplug: rootKind === 'pci-root' && pinnedRoot?.pci?.target.hotplug !== 'off' },
     overflowRootPorts: overflow,
     spares: defaultSpares(domain, policy, greedy, devices),
+    freeIndexes: Math.max(0, MAX_CONTROLLER_INDEX - Math.max(0, ...devices.flatMap((d) => (d.pci ? [d.pci.index] : [])))),
     buses: { used, rootRegion, lowestBusNr },
     allowed,
     placed,
@@ -345,8 +354,8 @@ export function locator(devices: readonly Device[], addresses: ReadonlyMap<numbe
 export function classify(units: Unit[]): UnitClass[] {
   const classes = new Map<string, UnitClass>();
   for (const u of units) {
-    const key = `${u.kind}.${u.hotplug === undefined ? 'any' : u.hotplug ? 'hp' : 'nohp'}.${u.numa ?? 'none'}${u.integrated ? '.int' : ''}${u.packable ? '.pack' : ''}`;
-    const c = classes.get(key) ?? { key, kind: u.kind, hotplug: u.hotplug, numa: u.numa, integrated: u.integrated, packable: u.packable, units: [] };
+    const key = `${u.kind}.${u.hotplug === undefined ? 'any' : u.hotplug ? 'hp' : 'nohp'}.${u.numa ?? 'none'}${u.integrated ? '.int' : ''}${u.onRoot ? '' : '.noroot'}${u.packable ? '.pack' : ''}`;
+    const c = classes.get(key) ?? { key, kind: u.kind, hotplug: u.hotplug, numa: u.numa, integrated: u.integrated, onRoot: u.onRoot, packable: u.packable, units: [] };
     c.units.push(u);
     classes.set(key, c);
   }
@@ -412,6 +421,7 @@ function makeUnit(members: Device[], domain: Domain, policy: Policy, greedy: Gre
     hotplug: integrated ? undefined : decided.hp,
     numa,
     integrated,
+    onRoot: members.every((m) => m.hints.bus === undefined || rootComplexFunction(m.cls.connect) === m.hints.bus),
     // A group, even of one, owns its slot: its first device is function 0.
     packable: !!policy.packFunctions && members.length === 1 && first.hints.group === undefined && decided.hp !== true,
     why: { hotplug: decided.why, kind: kinds.some((k) => k.why === 'hint') ? 'hint' : 'class' },
@@ -447,4 +457,119 @@ function greedyFreePciSlots(domain: Domain, greedy: GreedyResult, devices: Devic
     }
   }
   return free;
+}
+
+/**
+ * Whether counting alone proves that no layout exists, before any model is built (linear in the
+ * devices; a domain of 100,000 devices is answered at once). Every requirement but the places is
+ * relaxed (hotplug, NUMA, spares: any), and capacity is overestimated, so the answer is a proof:
+ *   bus 0 has F free slots; the existing controllers at most E slots (every slot of their buses);
+ *   a new bus (one of the B numbers left, B = min(256 - buses in use, 255 - highest index)) gives
+ *   a PCI Express device at most one place (a port: its link has one device) and conventional
+ *   devices at most 32 (a bridge's slots);
+ *   P PCI Express devices then need max(0, P - F - E) new buses, and Q conventional ones
+ *   ceil(max(0, Q - what is left of F + E) / 32) more. With packFunctions, 8 to a place.
+ * The conflict names the devices that need a place; where one kind alone is too many, the fewest
+ * of them counting shows cannot all be placed ("any N of these M"). It is marked not minimised:
+ * the capacity is overestimated, so fewer than N may already be too many.
+ */
+export function countingConflict(domain: Domain, devices: readonly Device[], policy: Policy): Conflict | undefined {
+  const machine = domain.machine;
+  // pSeries: every PHB is a PCI domain of its own, with its own 256 numbers.
+  if (machine.multipleRoots || !machine.pci) return undefined;
+  const usedSlots = new Set(machine.reserved.map((r) => r.slot));
+  let buses = 0;
+  let maxIndex = 0;
+  let existing = 0;
+  for (const d of devices) {
+    const a = addressOf(d);
+    if (a && a.bus === 0) usedSlots.add(a.slot);
+    if (!d.pci) continue;
+    const spec = CONTROLLERS[d.pci.model];
+    maxIndex = Math.max(maxIndex, d.pci.index);
+    if (spec.guestBus) buses++;
+    if (d.pci.index > 0) existing += spec.slots[1] - spec.slots[0] + 1;
+  }
+  if (!devices.some((d) => d.pci?.index === 0)) buses++;
+  let free = 0;
+  for (let s = 1; s <= 31; s++) if (!usedSlots.has(s)) free++;
+  const left = Math.max(0, Math.min(GUEST_BUS_NUMBERS - buses, MAX_CONTROLLER_INDEX - maxIndex));
+
+  // Units: endpoints still without an address (a group is one), by the bus kind they need.
+  const pinned = (d: Device) => machine.reserved.some((r) => r.owner && isOwner(d, r.owner));
+  const pcie: Device[] = [];
+  const pci: Device[] = [];
+  const groups = new Map<string, Device[]>();
+  for (const d of devices) {
+    if (d.pci || addressOf(d) || d.cls.connect === 'none' || d.cls.addressRule === 'mirror' || pinned(d)) continue;
+    if (d.hints.group !== undefined) {
+      const g = groups.get(d.hints.group);
+      if (g) g.push(d);
+      else groups.set(d.hints.group, [d]);
+      continue;
+    }
+    ((d.hints.bus ?? endpointKind(d, domain)) === 'pcie' ? pcie : pci).push(d);
+  }
+  for (const members of groups.values()) {
+    (members.some((m) => (m.hints.bus ?? endpointKind(m, domain)) === 'pci') ? pci : pcie).push(members[0]!);
+  }
+  const per = policy.packFunctions ? FUNCTIONS_PER_SLOT : 1;
+  const places = (n: number) => Math.ceil(n / per);
+  const pcieRoot = machine.root === 'pcie-root';
+  const need = (p: number, q: number): number => {
+    if (!pcieRoot) return Math.ceil(Math.max(0, places(p + q) - free - existing) / 32);
+    const ports = Math.max(0, places(p) - free - existing);
+    const spare = free + existing + ports - places(p);
+    return ports + Math.ceil(Math.max(0, places(q) - spare) / 32);
+  };
+  if (need(pcie.length, pci.length) <= left) return undefined;
+
+  const names = (ds: readonly Device[]) => ds.map((d) => (d.hints.group !== undefined ? `group '${d.hints.group}'` : d.id));
+  const facts = [
+    `at most ${GUEST_BUS_NUMBERS} guest bus numbers and controller indexes up to ${MAX_CONTROLLER_INDEX} (${buses} in use, highest index ${maxIndex}): ${left} new buses at most`,
+    `bus 0 (${pcieRoot ? 'pcie.0' : 'pci.0'}) has ${free} free slot${free === 1 ? '' : 's'}, the existing controllers at most ${existing}`,
+    pcieRoot ? 'counting: a PCI Express device off bus 0 needs a port of its own (a bus number); a conventional bus holds at most 32 devices' : 'counting: a new bus holds at most 32 devices',
+  ];
+  // One kind alone too many: the fewest of that kind counting shows cannot all be placed.
+  const alone = (pool: Device[], kind: string, fits: (n: number) => boolean): Requirement | undefined => {
+    if (fits(pool.length)) return undefined;
+    let lo = 1;
+    let hi = pool.length;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (fits(mid)) lo = mid + 1;
+      else hi = mid;
+    }
+    const ids = names(pool);
+    return { rule: 'place', devices: ids, text: hi === pool.length ? `${pool.length} ${kind} devices need a place (${nameList(ids)})` : `any ${hi} of these ${pool.length} ${kind} devices need a place (${nameList(ids)})` };
+  };
+  const requirement =
+    alone(pcie, pcieRoot ? 'PCI Express' : 'PCI', (n) => need(n, 0) <= left) ??
+    alone(pci, 'conventional PCI', (n) => need(0, n) <= left) ?? {
+      rule: 'place',
+      devices: names([...pcie, ...pci]),
+      text: `${pcie.length + pci.length} devices need a place (${nameList(names([...pcie, ...pci]))})`,
+    };
+  return { requirements: [requirement], facts, minimal: false, unminimised: 'counting alone proves it, before any search; fewer of them may already be too many' };
+}
+
+/**
+ * The one assumption of the count model that is not a rule of PCI: one expander bus per NUMA node
+ * (and one without a node). An expander has 32 slots; root ports share them 8 to a slot, more than
+ * the bus numbers allow, so only dmi-to-pci-bridges (one slot each, 32 conventional slots that
+ * cannot be hot-plugged) could run out of them: when more than 31 x 32 conventional units that
+ * need not be hot-pluggable may sit at one node, a second expander there might be needed, and an
+ * unsat answer is not a proof. Returns why, or undefined when the assumption cannot bind.
+ */
+export function expanderLimitMayBind(inst: Instance): string | undefined {
+  const perNode = new Map<string, number>();
+  for (const c of inst.classes) {
+    if (c.kind !== 'pci' || c.hotplug === true || c.integrated) continue;
+    const key = c.numa === undefined ? 'none' : String(c.numa);
+    perNode.set(key, (perNode.get(key) ?? 0) + c.units.length);
+  }
+  for (const [node, n] of perNode) {
+    if (n > 31 * 32) return `${n} conventional devices that need not be hot-pluggable may sit at NUMA node ${node}; pciplan searches one expander bus per node, and this many might need two`;
+  }
+  return undefined;
 }

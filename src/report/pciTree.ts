@@ -104,8 +104,9 @@ export function buildPciTree(domain: Domain, policy: Policy = {}): PciTree {
   const topo = buildTopology(domain);
   const broken = new Map<string, { hint: string; message: string }[]>();
   for (const p of checkHints(domain, topo, policy)) {
-    if (!p.device || p.severity !== 'error') continue;
-    broken.set(p.device, [...(broken.get(p.device) ?? []), { hint: p.rule.replace(/^hint-/, ''), message: p.message }]);
+    // A waived hint (greedy's layout, recorded in the file) is still broken.
+    if (!p.device || (p.severity !== 'error' && !p.waives)) continue;
+    broken.set(p.device, [...(broken.get(p.device) ?? []), { hint: (p.waives ?? p.rule).replace(/^hint-/, ''), message: p.message }]);
   }
   const onBus = new Map<number, Device[]>();
   for (const d of domain.devices) {

@@ -1,7 +1,7 @@
 // Rules about the addresses written on devices and controllers (libvirt domain_addr.c
 // virDomainPCIAddressValidate and ...FlagsCompatible with fromConfig semantics, the chipset
 // reservations of qemu_domain_address.c; reference sections 2.3, 2.4, 4 and 6).
-import { busAccepts, CONNECT_TYPE_WORDING, deviceDefault, FUNCTIONS_PER_SLOT, SERIAL_TARGETS_WITHOUT_PCI, type OwnerSelector } from '../catalog/index.js';
+import { busAccepts, CONNECT_TYPE_WORDING, deviceDefault, FUNCTIONS_PER_SLOT, SERIAL_TARGETS_WITHOUT_PCI, type OwnerSelector, type Reservation } from '../catalog/index.js';
 import { addressOf, connectTypeOf, fnKey, slotKey, type Topology } from '../model/topology.js';
 import { formatAddress, needsPciAddress, type Device, type Domain, type PciAddress } from '../model/types.js';
 import { error, problem, warning, type Problem } from './problems.js';
@@ -126,6 +126,28 @@ export function checkAddresses(domain: Domain, topo: Topology): Problem[] {
   }
 
   out.push(...checkMultifunction(domain, taken));
+  out.push(...checkChipsetOwners(domain, reserved));
+  return out;
+}
+
+/**
+ * A chipset function has one device: two devices that both are its owner (two PIIX3 USB
+ * controllers with index 0 on pc) would both take it, wherever they are written without an
+ * address or at it. libvirt: "Attempted double use of PCI Address".
+ */
+function checkChipsetOwners(domain: Domain, reserved: readonly Reservation[]): Problem[] {
+  const out: Problem[] = [];
+  for (const r of reserved) {
+    if (!r.owner) continue;
+    let first: Device | undefined;
+    for (const d of domain.devices) {
+      if (!isOwner(d, r.owner)) continue;
+      const a = addressOf(d);
+      if (a && !(a.bus === 0 && a.slot === r.slot && a.function === r.function)) continue;
+      if (!first) first = d;
+      else if (!a) out.push(error('duplicate-address', d, `attempted double use of PCI Address 0000:00:${hex(r.slot).slice(2)}.${r.function} (also used by ${first.id}): both are ${r.what}`));
+    }
+  }
   return out;
 }
 

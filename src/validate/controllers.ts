@@ -1,7 +1,7 @@
 // Rules about the PCI controllers themselves: indexes, the root, which machine has which model,
 // and the <target> options each model takes (libvirt qemu_validate.c, domain_validate.c,
 // qemu_postparse.c; reference sections 1b and 6).
-import { CONTROLLERS, MAX_CONTROLLER_INDEX, ROOT_MODELS, TARGET_RANGES, type TargetOption } from '../catalog/index.js';
+import { busAccepts, CONTROLLERS, gapModel, MAX_CONTROLLER_INDEX, ROOT_MODELS, TARGET_RANGES, type ConnectType, type TargetOption } from '../catalog/index.js';
 import { addressOf, type Topology } from '../model/topology.js';
 import { pciControllers, type Domain } from '../model/types.js';
 import { error, warning, type Problem } from './problems.js';
@@ -79,6 +79,8 @@ export function checkControllers(domain: Domain, topo: Topology): Problem[] {
     }
   }
 
+  out.push(...checkUnaddressedBridges(domain, topo));
+
   // libvirt fills gaps in the index sequence with default controllers; a layout that relies on
   // that is incomplete as written.
   // Bounded by the highest index libvirt takes, not by the highest written (which may be 2^31-1).
@@ -86,6 +88,30 @@ export function checkControllers(domain: Domain, topo: Topology): Problem[] {
     if (!topo.buses.has(i)) {
       out.push(warning('index-gap', undefined, `no PCI controller has index ${i} (libvirt fills the gap with a default controller)`));
     }
+  }
+  return out;
+}
+
+/**
+ * A pci-bridge written without an address goes on a bus with a lower index (bridge-index). The
+ * buses below it are the controllers written there and, at the indexes nobody wrote, libvirt's
+ * gap model (pcie-root-port on q35 and virt): when none of them takes a pci-bridge, no address
+ * exists and libvirt refuses the domain ("index must be larger than bus").
+ */
+function checkUnaddressedBridges(domain: Domain, topo: Topology): Problem[] {
+  const out: Problem[] = [];
+  const fill = CONTROLLERS[gapModel(domain.machine)];
+  const takesBridge = (accepts: readonly ConnectType[]) => busAccepts(accepts, 'pci-bridge', false);
+  // Lowest index whose bus takes a pci-bridge (a gap counts as its fill model).
+  let lowest = Infinity;
+  // Indexes above 255 are refused on their own (controller-index): never loop up to them.
+  for (let i = 0; i < Math.min(topo.nbuses, MAX_CONTROLLER_INDEX + 1) && lowest === Infinity; i++) {
+    const bus = topo.buses.get(i);
+    if (bus ? takesBridge(bus.spec.accepts) : i > 0 && takesBridge(fill.accepts)) lowest = i;
+  }
+  for (const d of pciControllers(domain)) {
+    if (d.pci.model !== 'pci-bridge' || addressOf(d) || lowest < d.pci.index) continue;
+    out.push(error('bridge-index', d, `pci-bridge with index ${d.pci.index} has no address, and no bus with a lower index takes a pci-bridge${d.pci.index > 1 ? ` (libvirt fills the unused indexes with ${fill.model} controllers)` : ''}: give it an address, or a bus that takes it (a pcie-to-pci-bridge) with a lower index`));
   }
   return out;
 }

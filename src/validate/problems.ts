@@ -30,6 +30,7 @@ export const RULES = {
   'hint-bus': 'bus type hints honoured',
   'hint-group': 'multifunction groups share one slot, function 0 first',
   'policy-spares': 'the spare hot-pluggable ports and slots the policy asks for',
+  'hint-waived': 'a hint or spare a greedy layout does not honour, recorded as waived in the file (a warning)',
   unassigned: 'devices that still need an address',
 } as const;
 export type RuleId = keyof typeof RULES;
@@ -41,6 +42,8 @@ export interface Problem {
   device?: string;
   line?: number;
   message: string;
+  /** On a hint-waived warning: the rule the layout breaks (waived in the file). */
+  waives?: RuleId;
 }
 
 export function problem(severity: Problem['severity'], rule: RuleId, device: Device | undefined, message: string): Problem {

@@ -36,6 +36,7 @@ export function validateDomain(domain: Domain, policy: Policy = {}): Validation 
  */
 export const isRequirementRule = (rule: string): boolean => rule.startsWith('hint-') || rule === 'policy-spares';
 
+/** Requirements the layout breaks, waived ones (a warning in the file greedy writes) included. */
 export function brokenRequirements(domain: Domain, policy: Policy): Problem[] {
-  return validateDomain(domain, policy).problems.filter((p) => p.severity === 'error' && isRequirementRule(p.rule));
+  return validateDomain(domain, policy).problems.filter((p) => (p.severity === 'error' && isRequirementRule(p.rule)) || p.rule === 'hint-waived');
 }

@@ -15,26 +15,29 @@ describe('pciplan assign --strategy greedy', () => {
     const b = pciplan(['assign', workstation, '--strategy', 'greedy']);
     expect(a.code).toBe(0);
     expect(a.stdout).toBe(b.stdout);
-    // Every device has an address and every rule holds but the hints greedy ignored, which the
-    // validator names: the disk and the GPU stay ejectable and the GPU's functions sit apart.
+    // Every device has an address and every rule holds; the hints greedy breaks are recorded as
+    // waived in pciplan's metadata, so validate (same policy) accepts the file and names each as a
+    // warning: the disk and the GPU stay ejectable and the GPU's functions sit apart.
     const out = join(dir, 'ws.xml');
     writeFileSync(out, a.stdout);
-    const v = JSON.parse(pciplan(['validate', out, '--format', 'json']).stdout);
-    expect(v.problems.map((p: { rule: string; device: string }) => `${p.rule} ${p.device}`)).toEqual([
-      'hint-hotplug disk[vda]',
-      'hint-hotplug hostdev[ua-gpu]',
-      'hint-group hostdev[ua-gpu]',
-      'hint-hotplug hostdev[ua-gpu-audio]',
+    const validated = pciplan(['validate', out, '--format', 'json']);
+    expect(validated.code).toBe(0);
+    const v = JSON.parse(validated.stdout);
+    expect(v.problems.map((p: { rule: string; device: string; severity: string; waives: string }) => `${p.severity} ${p.rule} ${p.waives} ${p.device}`)).toEqual([
+      'warning hint-waived hint-hotplug disk[vda]',
+      'warning hint-waived hint-hotplug hostdev[ua-gpu]',
+      'warning hint-waived hint-group hostdev[ua-gpu]',
+      'warning hint-waived hint-hotplug hostdev[ua-gpu-audio]',
     ]);
-    // Hints greedy cannot honour are named on stderr, one line each, and kept in the metadata.
+    // Each hint greedy breaks is named on stderr, one line each, and kept in the metadata.
     expect(a.stderr.trimEnd().split('\n')).toEqual([
-      "pciplan: greedy ignores hotplug='no' on disk[vda]: libvirt's algorithm cannot express it",
-      "pciplan: greedy ignores hotplug='no' on hostdev[ua-gpu]: libvirt's algorithm cannot express it",
-      "pciplan: greedy ignores group='gpu' on hostdev[ua-gpu]: libvirt's algorithm cannot express it",
-      "pciplan: greedy ignores hotplug='no' on hostdev[ua-gpu-audio]: libvirt's algorithm cannot express it",
-      "pciplan: greedy ignores group='gpu' on hostdev[ua-gpu-audio]: libvirt's algorithm cannot express it",
+      "pciplan: greedy does not honour hotplug='no' on disk[vda]: libvirt's algorithm cannot express it (recorded as waived in pciplan's metadata)",
+      "pciplan: greedy does not honour hotplug='no' on hostdev[ua-gpu]: libvirt's algorithm cannot express it (recorded as waived in pciplan's metadata)",
+      "pciplan: greedy does not honour group='gpu' on hostdev[ua-gpu]: libvirt's algorithm cannot express it (recorded as waived in pciplan's metadata)",
+      "pciplan: greedy does not honour hotplug='no' on hostdev[ua-gpu-audio]: libvirt's algorithm cannot express it (recorded as waived in pciplan's metadata)",
+      "pciplan: greedy does not honour group='gpu' on hostdev[ua-gpu-audio]: libvirt's algorithm cannot express it (recorded as waived in pciplan's metadata)",
     ]);
-    expect(a.stdout).toContain("<pciplan:device name='hostdev[ua-gpu]' hotplug='no' group='gpu'/>");
+    expect(a.stdout).toContain("<pciplan:device name='hostdev[ua-gpu]' hotplug='no' group='gpu' waived='hotplug group'/>");
   });
 
   it('writes to -o and reports JSON and a table', () => {
@@ -100,9 +103,11 @@ describe('pciplan assign: the time budget', () => {
     const { xml } = hardMixed(64, 7);
     const r = pciplan(['assign', '-', '--pack-functions', '--timeout', '0.05', '--format', 'json'], xml);
     if (r.code === 0) {
+      // The best layout found (the search's, or the constructive pass's), proven only when it
+      // meets the proven bound.
       const json = JSON.parse(r.stdout);
-      expect(json.proven).toBe(false);
-      expect(r.stderr).toMatch(/not proven optimal within 0\.05 s/);
+      if (json.proven) expect(json.lowerBound).toBe(json.objective.addedControllers);
+      else expect(r.stderr).toMatch(/not proven optimal within 0\.05 s/);
     } else {
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^pciplan: stdin: no layout found within the time budget of 0\.05 s \(raise --timeout\)\n$/);

@@ -10,7 +10,7 @@ import { ConflictError, PciplanError } from '../../src/errors.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import type { Policy } from '../../src/model/schemas.js';
 import { randomDomain } from '../helpers/random.js';
-import { validateDomain } from '../../src/validate/validateDomain.js';
+import { brokenRequirements, validateDomain } from '../../src/validate/validateDomain.js';
 
 async function run(xml: string, strategy: 'optimal' | 'greedy', policy: Policy) {
   try {
@@ -21,47 +21,66 @@ async function run(xml: string, strategy: 'optimal' | 'greedy', policy: Policy) 
   }
 }
 
-describe('optimal allocator properties on seeded random domains', () => {
-  it('without hints or policy: optimal <= greedy, both valid, optimal proven', async () => {
-    let compared = 0;
-    for (let seed = 1; seed <= 120; seed++) {
-      const { xml } = randomDomain(seed, false);
-      const [o, g] = [await run(xml, 'optimal', {}), await run(xml, 'greedy', {})];
-      if (g instanceof PciplanError) continue;
-      expect(o, `seed ${seed}`).not.toBeInstanceOf(PciplanError);
-      if (o instanceof PciplanError) continue;
-      expect(o.objective.addedControllers, `seed ${seed}`).toBeLessThanOrEqual(g.objective.addedControllers);
-      expect(o.proven).toBe(true);
-      expect(validateDomain(o.domain).problems.filter((p) => p.severity === 'error'), `seed ${seed}`).toEqual([]);
-      compared++;
-    }
-    expect(compared).toBeGreaterThan(100);
-  });
+// Seeds in chunks of CHUNK, one test each: a test does a bounded amount of work, so a busy machine
+// slows the suite down but cannot push one test past vitest's per-test timeout.
+const CHUNK = 10;
+function chunks(from: number, to: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let a = from; a < to; a += CHUNK) out.push([a, Math.min(a + CHUNK, to)]);
+  return out;
+}
 
-  it('with hints and policies: every optimal layout honours them; never worse than a greedy layout that happens to', async () => {
-    let feasible = 0;
-    let infeasible = 0;
-    for (let seed = 1000; seed < 1150; seed++) {
-      const { xml, policy } = randomDomain(seed, true);
-      const o = await run(xml, 'optimal', policy);
-      if (o instanceof PciplanError) {
-        // An impossible combination must be explained by the requirements in conflict.
-        expect(o, `seed ${seed}: ${o.message}`).toBeInstanceOf(ConflictError);
-        expect((o as ConflictError).conflict.requirements.length + (o as ConflictError).conflict.facts.length).toBeGreaterThan(0);
-        infeasible++;
-        continue;
+describe('without hints or policy: optimal <= greedy, both valid, optimal proven', () => {
+  let compared = 0;
+  for (const [from, to] of chunks(1, 121)) {
+    it(`seeds ${from}-${to - 1}`, async () => {
+      for (let seed = from; seed < to; seed++) {
+        const { xml } = randomDomain(seed, false);
+        const [o, g] = [await run(xml, 'optimal', {}), await run(xml, 'greedy', {})];
+        if (g instanceof PciplanError) continue;
+        expect(o, `seed ${seed}`).not.toBeInstanceOf(PciplanError);
+        if (o instanceof PciplanError) continue;
+        expect(o.objective.addedControllers, `seed ${seed}`).toBeLessThanOrEqual(g.objective.addedControllers);
+        expect(o.proven).toBe(true);
+        expect(validateDomain(o.domain).problems.filter((p) => p.severity === 'error'), `seed ${seed}`).toEqual([]);
+        compared++;
       }
-      feasible++;
-      expect(validateDomain(o.domain, policy).problems.filter((p) => p.severity === 'error'), `seed ${seed}`).toEqual([]);
-      const g = await run(xml, 'greedy', policy);
-      if (g instanceof PciplanError) continue;
-      const greedyHonours = !validateDomain(g.domain, policy).problems.some((p) => p.severity === 'error');
-      if (greedyHonours) expect(o.objective.addedControllers, `seed ${seed}`).toBeLessThanOrEqual(g.objective.addedControllers);
-    }
+    });
+  }
+  it('compared on most seeds (greedy found a layout)', () => expect(compared).toBeGreaterThan(100));
+});
+
+describe('with hints and policies: every optimal layout honours them; never worse than a greedy layout that happens to', () => {
+  let feasible = 0;
+  let infeasible = 0;
+  for (const [from, to] of chunks(1000, 1150)) {
+    it(`seeds ${from}-${to - 1}`, async () => {
+      for (let seed = from; seed < to; seed++) {
+        const { xml, policy } = randomDomain(seed, true);
+        const o = await run(xml, 'optimal', policy);
+        if (o instanceof PciplanError) {
+          // An impossible combination must be explained by the requirements in conflict.
+          expect(o, `seed ${seed}: ${o.message}`).toBeInstanceOf(ConflictError);
+          expect((o as ConflictError).conflict.requirements.length + (o as ConflictError).conflict.facts.length).toBeGreaterThan(0);
+          infeasible++;
+          continue;
+        }
+        feasible++;
+        expect(validateDomain(o.domain, policy).problems.filter((p) => p.severity === 'error'), `seed ${seed}`).toEqual([]);
+        const g = await run(xml, 'greedy', policy);
+        if (g instanceof PciplanError) continue;
+        const greedyHonours = brokenRequirements(g.domain, policy).length === 0;
+        if (greedyHonours) expect(o.objective.addedControllers, `seed ${seed}`).toBeLessThanOrEqual(g.objective.addedControllers);
+      }
+    });
+  }
+  it('most hinted domains are feasible', () => {
     expect(feasible).toBeGreaterThan(100);
     console.log(`random hinted domains: ${feasible} feasible, ${infeasible} proven infeasible`);
   });
+});
 
+describe('optimal allocator properties on seeded random domains', () => {
   it('is deterministic: the same input and options give byte-identical output', async () => {
     const { writeXml } = await import('../../src/xml/writeXml.js');
     for (let seed = 2000; seed < 2010; seed++) {

@@ -1,7 +1,7 @@
 import { defineCommand } from 'citty';
 import { assign, type AssignReport, type Progress } from '../../api/assign.js';
 import { readDomainFile, writeOutput } from '../io.js';
-import { formatArg, json, policyArgs, resolvePolicy, resolveSolver, resolveTimeout, solverArgs, timeoutArg } from '../options.js';
+import { formatArg, json, policyArgs, resolvePolicy, resolveProgressAfter, resolveSolver, resolveTimeout, solverArgs, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
 
 export function assignTable(r: AssignReport): string {
@@ -17,12 +17,9 @@ export function assignTable(r: AssignReport): string {
   return `${renderTable(['BUS', 'SLOT', 'FN', 'DEVICE', 'MODEL', 'ORIGIN'], rows)}${r.strategy}: ${r.devices.length} PCI functions, ${added} controller${added === 1 ? '' : 's'} added${root}${proof}\n`;
 }
 
-/** Progress on stderr once a search has run for a second: the best layout so far and the bound. */
-function progressPrinter(): (p: Progress) => void {
-  return (p) => {
-    if (p.elapsedMs < 1000) return;
-    process.stderr.write(`pciplan: searching (${(p.elapsedMs / 1000).toFixed(1)} s): best ${p.best ?? '-'} controllers, none fewer than ${p.bound}\n`);
-  };
+/** Progress on stderr (past the threshold assign applies): the best layout so far and the bound. */
+function printProgress(p: Progress): void {
+  process.stderr.write(`pciplan: searching (${(p.elapsedMs / 1000).toFixed(1)} s): best ${p.best ?? '-'} controllers, none fewer than ${p.bound}\n`);
 }
 
 export default defineCommand({
@@ -42,7 +39,10 @@ export default defineCommand({
       strategy: args.strategy === 'greedy' ? 'greedy' : 'optimal',
       policy: resolvePolicy(args),
       timeoutMs: timeout * 1000,
-      onProgress: progressPrinter(),
+      // The budget bounds the whole command: it started when the process did.
+      startedAt: 0,
+      onProgress: printProgress,
+      progressAfterMs: resolveProgressAfter(process.env.PCIPLAN_PROGRESS_AFTER_MS),
       solver: resolveSolver(args),
     });
     if (report.strategy === 'optimal' && !report.proven) {
