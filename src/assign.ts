@@ -21,6 +21,8 @@ import { formatAddress, WAIVABLE_HINTS, type Device, type Domain, type PciAddres
 import { guestBusNumbers } from './model/topology.js';
 import type { Problem } from './validate/problems.js';
 import { isRequirementRule, validateDomain } from './validate/validateDomain.js';
+import { addressChanges, assertNothingMoved, type Move } from './stable/moves.js';
+import { pinPrevious, type Pinned } from './stable/previous.js';
 import { newElement, rootElement, type XmlDocument, type XmlElement } from './xml/tree.js';
 
 export type Strategy = 'optimal' | 'greedy';
@@ -50,6 +52,10 @@ export interface AssignResult {
   ms: number;
   /** Of ms, the time spent building the model and searching with Z3 (0 for greedy). */
   solveMs: number;
+  /** With `previous`: the devices that left their old address, and the requirement that forced it. */
+  moved?: Move[];
+  /** The layout is the canonical one among the optimal layouts (encodings/canonical.ts); greedy's always is. */
+  canonical: boolean;
 }
 
 export interface AssignOptions {
@@ -60,6 +66,12 @@ export interface AssignOptions {
   /** When the budget started, on performance.now()'s clock (default: when assignDomain is called; the CLI: process start). */
   startedAt?: number;
   onProgress?: (p: Progress) => void;
+  /** Z3's random seeds: a check that layouts do not depend on the solver's search. */
+  solverSeed?: number;
+  /** An earlier layout of this domain: what is still there keeps its address (src/stable/previous.ts). */
+  previous?: ParsedDomain;
+  /** With `previous`: old controllers nothing kept sits under are dropped, not kept. */
+  dropUnused?: boolean;
   /** Which Z3 the optimal strategy uses (default auto). */
   solver?: SolverChoice;
   /**
@@ -139,6 +151,7 @@ interface Placement {
   lowerBound: number;
   proven: boolean;
   solveMs: number;
+  canonical: boolean;
 }
 
 /** What the optimal search works on: the devices (implicit and forced ones included) and libvirt's layout for defaults. */
@@ -217,13 +230,14 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
         progress?.(p);
       },
       ...(opts.solver ? { solver: opts.solver } : {}),
+      ...(opts.solverSeed !== undefined ? { seed: opts.solverSeed } : {}),
     }),
     solveBudget,
     () => ({ status: 'unknown' as const, lowerBound: bound, bound }),
   );
   const solveMs = performance.now() - solveStart;
   // The quick layout: proven optimal when it meets the proven bound.
-  const quick = (lowerBound: number): Placement => ({ ...fallback!.placement, lowerBound, proven: fallback!.placement.added.length <= lowerBound, solveMs });
+  const quick = (lowerBound: number): Placement => ({ ...fallback!.placement, lowerBound, proven: fallback!.placement.added.length <= lowerBound, solveMs, canonical: false });
   if (outcome.status === 'unsat') {
     // A validated layout refutes "no layout exists": the count model missed it (a known limit of
     // its reading), so the layout is written and nothing is claimed beyond the trusted bound.
@@ -251,6 +265,7 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
     lowerBound: outcome.bound + forced.length,
     proven: outcome.proven,
     solveMs,
+    canonical: outcome.canonical,
   };
 }
 
@@ -338,8 +353,10 @@ function forcedController(c: NewController, domain: Domain, index: number): Devi
   return readDevice(newElement('controller', attrs, children), 'controller', index + 1, index, [], domain.machine, domain.arch, domain.file);
 }
 
-export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): Promise<AssignResult> {
+export async function assignDomain(input: ParsedDomain, opts: AssignOptions): Promise<AssignResult> {
   const start = performance.now();
+  const pinned: Pinned | undefined = opts.previous ? pinPrevious(input, opts.previous, opts.policy, { dropUnused: !!opts.dropUnused }) : undefined;
+  const parsed = pinned?.parsed ?? input;
   const { doc, domain } = parsed;
   checkInput(domain, opts.policy);
   const root = rootElement(doc);
@@ -352,7 +369,7 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
   let ignoredHints: string[] = [];
   if (opts.strategy === 'greedy') {
     const g = assignGreedy(domain, implicit);
-    result = { addresses: g.addresses, added: g.added, devices: g.devices, lowerBound: 0, proven: false, solveMs: 0 };
+    result = { addresses: g.addresses, added: g.added, devices: g.devices, lowerBound: 0, proven: false, solveMs: 0, canonical: true };
   } else {
     result = await placeOptimal(doc, domain, implicit, opts, opts.startedAt ?? start);
   }
@@ -409,6 +426,13 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
     ...result.added.map((c) => ({ index: c.index, model: c.model as string, ...(c.address ? { address: formatAddress(c.address) } : {}) })),
   ];
   const busNumbers = guestBusNumbers(written);
+  let moved: Move[] | undefined;
+  if (pinned) {
+    const now = new Map(written.devices.map((d) => [d.id, d.address.type === 'pci' ? d.address.pci : undefined] as const));
+    assertNothingMoved('assign --previous', [...pinned.kept].map(([id, before]) => ({ id, before, after: now.get(id) })));
+    const why = new Map(pinned.released.map((r) => [r.id, r.why]));
+    moved = addressChanges(pinned.released.map((r) => ({ id: r.id, before: r.from, after: now.get(r.id) }))).map((m) => ({ ...m, why: why.get(m.id)! }));
+  }
   return {
     strategy: opts.strategy,
     doc: out,
@@ -421,6 +445,8 @@ export async function assignDomain(parsed: ParsedDomain, opts: AssignOptions): P
     proven: result.proven,
     ms: performance.now() - start,
     solveMs: result.solveMs,
+    canonical: result.canonical,
+    ...(moved ? { moved } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import type { SolverChoice } from './solver/session.js';
 import { addressOf, buildTopology, busHotpluggable, freeSlots, isPortBus } from './model/topology.js';
 import { formatAddress, needsPciAddress, type Device, type Domain, type PciAddress } from './model/types.js';
 import { spareCapacity } from './validate/hints.js';
+import { assertNothingMoved } from './stable/moves.js';
 import { appendChild } from './xml/edit.js';
 import { parseXml } from './xml/parseXml.js';
 import { attr, cloneDocument, elements, firstElement, newElement, rootElement, type XmlDocument, type XmlElement } from './xml/tree.js';
@@ -270,13 +271,14 @@ export async function attachDevices(parsed: ParsedDomain, news: readonly NewDevi
     if (m) byMark.set(m, { el: outEls[i]!, device: d });
   });
   const warnings: string[] = [];
+  assertNothingMoved(
+    'attach',
+    domain.devices.filter((d) => addressOf(d)).map((d) => ({ id: d.id, before: addressOf(d), after: byMark.get(`o${d.index}`) && addressOf(byMark.get(`o${d.index}`)!.device) })),
+  );
   domain.devices.forEach((d, i) => {
     const now = byMark.get(`o${i}`);
     const was = addressOf(d);
     const is = now && addressOf(now.device);
-    if (!now || (was && (!is || formatAddress(was) !== formatAddress(is)))) {
-      throw new Error(`attach moved ${d.id} from ${was ? formatAddress(was) : 'no address'} to ${is ? formatAddress(is) : 'nowhere'}`);
-    }
     if (was && is && (was.multifunction ?? 'off') !== (is.multifunction ?? 'off')) {
       if (opts.live) throw new PciplanError('invalid', `${d.id} at ${formatAddress(was)} would need multifunction='${is.multifunction}', which cannot change while the guest runs [live-multifunction]`);
       warnings.push(`${d.id} at ${formatAddress(was)} needs multifunction='${is.multifunction}' now: edit it too`);

@@ -4,7 +4,7 @@ import type { AssignResult, Strategy } from '../assign.js';
 import { inputError } from '../errors.js';
 import type { Progress } from '../optimal/solve.js';
 import { SCHEMA_VERSION, type AssignJson, type PlanJson } from '../schema/index.js';
-import { checkPolicy, checkSolver, checkTimeout, domainOf, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
+import { checkPolicy, checkSolver, checkTimeout, domainOf, toParsed, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
 
 export type { Progress, Strategy };
 
@@ -17,6 +17,12 @@ export interface AssignOptions extends DomainOptions, SearchOptions {
   progressAfterMs?: number;
   /** When the time budget started, on performance.now()'s clock (default: when assign is called). */
   startedAt?: number;
+  /** An earlier layout of this domain: what is still there keeps its address (README: assign --previous). */
+  previous?: DomainInput;
+  /** With `previous`: old controllers nothing kept sits under are dropped, not kept. */
+  dropUnused?: boolean;
+  /** Z3's random seeds (a check that layouts do not depend on the solver's search). */
+  solverSeed?: number;
 }
 
 /** The fields of `pciplan assign --format json`, and the domain as written. */
@@ -26,7 +32,7 @@ export interface AssignReport extends AssignJson {
 }
 
 /** A plan's figures as JSON; `compare` feeds real libvirt's plans through the same shape. */
-export function planJson(r: Pick<AssignResult, 'domain' | 'devices' | 'addedControllers' | 'objective' | 'lowerBound' | 'proven' | 'ms'> & { strategy: PlanJson['strategy'] }): PlanJson {
+export function planJson(r: Pick<AssignResult, 'domain' | 'devices' | 'addedControllers' | 'objective' | 'lowerBound' | 'proven' | 'ms' | 'moved'> & { strategy: PlanJson['strategy'] }): PlanJson {
   return {
     file: r.domain.file,
     strategy: r.strategy,
@@ -35,6 +41,7 @@ export function planJson(r: Pick<AssignResult, 'domain' | 'devices' | 'addedCont
     objective: { addedControllers: r.objective.addedControllers, busNumbers: r.objective.busNumbers },
     lowerBound: r.lowerBound,
     proven: r.proven,
+    ...(r.moved ? { moved: r.moved.map(({ id, from, to, why }) => ({ id, from, to, why })) } : {}),
     ms: Math.round(r.ms * 1000) / 1000,
   };
 }
@@ -50,6 +57,8 @@ export async function assign(domain: DomainInput, options: AssignOptions = {}): 
   const policy = checkPolicy(options.policy);
   const timeoutMs = checkTimeout(options.timeoutMs, 30_000);
   const solver = checkSolver(options.solver);
+  const previous = options.previous === undefined ? undefined : toParsed(options.previous, 'previous.xml');
+  if (options.solverSeed !== undefined && !(Number.isInteger(options.solverSeed) && options.solverSeed >= 0)) throw inputError(undefined, `solverSeed must be a whole number, got ${JSON.stringify(options.solverSeed)}`);
   const [{ assignDomain }, { writeXml }] = await Promise.all([import('../assign.js'), import('../xml/writeXml.js')]);
   const result = await assignDomain(parsed, {
     strategy,
@@ -59,6 +68,8 @@ export async function assign(domain: DomainInput, options: AssignOptions = {}): 
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.progressAfterMs !== undefined ? { progressAfterMs: options.progressAfterMs } : {}),
     ...(options.startedAt !== undefined ? { startedAt: options.startedAt } : {}),
+    ...(options.solverSeed !== undefined ? { solverSeed: options.solverSeed } : {}),
+    ...(previous ? { previous, dropUnused: !!options.dropUnused } : {}),
   });
-  return { schemaVersion: SCHEMA_VERSION, ...planJson(result), ignoredHints: result.ignoredHints, xml: writeXml(result.doc) };
+  return { schemaVersion: SCHEMA_VERSION, ...planJson(result), ignoredHints: result.ignoredHints, canonical: result.canonical, xml: writeXml(result.doc) };
 }

@@ -5,11 +5,13 @@ import type { Policy } from '../model/schemas.js';
 import { PciplanError } from '../errors.js';
 import { SCHEMA_VERSION, type CompareJson, type PlanJson, type SideJson } from '../schema/index.js';
 import { planJson } from './assign.js';
-import { checkPolicy, checkSolver, checkTimeout, domainOf, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
+import { checkPolicy, checkSolver, checkTimeout, domainOf, toParsed, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
 
 export interface CompareOptions extends DomainOptions, SearchOptions {
   /** Also place each domain with real libvirt (virsh define + dumpxml in a private, offline libvirt). */
   libvirt?: boolean;
+  /** An earlier layout: each side says how many of its devices it moves (optimal keeps its addresses, as assign does with previous). */
+  previous?: DomainInput;
 }
 
 /** The fields of `pciplan compare --format json`. */
@@ -18,11 +20,12 @@ export type CompareReport = CompareJson;
 type Plan = Parameters<typeof planJson>[0];
 
 /** The figures compare shows for one plan; `result` has the fields of `assign --format json`. */
-async function summarise(r: Plan, policy: Policy): Promise<SideJson> {
-  const [{ buildTopology }, { spareCapacity }, { brokenRequirements }] = await Promise.all([
+async function summarise(r: Plan, policy: Policy, previous?: ParsedDomain): Promise<SideJson> {
+  const [{ buildTopology }, { spareCapacity }, { brokenRequirements }, { movedSince }] = await Promise.all([
     import('../model/topology.js'),
     import('../validate/hints.js'),
     import('../validate/validateDomain.js'),
+    import('../stable/moves.js'),
   ]);
   const byModel: Record<string, number> = {};
   for (const c of r.addedControllers) if (c.address) byModel[c.model] = (byModel[c.model] ?? 0) + 1;
@@ -37,6 +40,7 @@ async function summarise(r: Plan, policy: Policy): Promise<SideJson> {
     hintsViolated: brokenRequirements(r.domain, policy).length,
     proven: r.proven,
     ms: Math.round(r.ms * 10) / 10,
+    ...(previous ? { movedVsPrevious: movedSince(previous.domain, r.domain).size } : {}),
     result: planJson(r) satisfies PlanJson,
   };
 }
@@ -46,11 +50,13 @@ export async function compare(domains: readonly DomainInput[], options: CompareO
   const policy = checkPolicy(options.policy);
   const timeoutMs = checkTimeout(options.timeoutMs, 30_000);
   const solver = checkSolver(options.solver);
+  const previous = options.previous === undefined ? undefined : toParsed(options.previous, 'previous.xml');
   const { assignDomain } = await import('../assign.js');
   const warnings: string[] = [];
   const side = async (p: ParsedDomain, strategy: 'greedy' | 'optimal'): Promise<SideJson> => {
     try {
-      return await summarise(await assignDomain(p, { strategy, policy, timeoutMs, solver }), policy);
+      // optimal keeps the previous layout's addresses as assign does; greedy is libvirt's pass as it is.
+      return await summarise(await assignDomain(p, { strategy, policy, timeoutMs, solver, ...(previous && strategy === 'optimal' ? { previous } : {}) }), policy, previous);
     } catch (e) {
       if (e instanceof PciplanError && e.kind !== 'internal') return { ok: false, error: e.message };
       throw e;
@@ -64,7 +70,7 @@ export async function compare(domains: readonly DomainInput[], options: CompareO
       warnings.push(`--libvirt: ${why}`);
       libvirt = parsed.map(() => ({ ok: false, error: why }));
     } else {
-      libvirt = await Promise.all((await libvirtPlan(parsed)).map((p) => (p.ok ? summarise(p, policy) : { ok: false, error: `libvirt refuses it: ${p.error}`, ms: p.ms })));
+      libvirt = await Promise.all((await libvirtPlan(parsed)).map((p) => (p.ok ? summarise(p, policy, previous) : { ok: false, error: `libvirt refuses it: ${p.error}`, ms: p.ms })));
     }
   }
   const out: CompareJson['domains'] = [];

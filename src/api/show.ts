@@ -2,8 +2,9 @@
 // strategies side by side; as text, Graphviz DOT, SVG or a self-contained HTML page.
 import type { Strategy } from '../assign.js';
 import { inputError, PciplanError } from '../errors.js';
+import type { Domain } from '../model/types.js';
 import type { View } from '../report/views.js';
-import { checkPolicy, checkSolver, checkTimeout, domainOf, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
+import { checkPolicy, checkSolver, checkTimeout, domainOf, toParsed, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
 
 export type ShowFormat = 'tree' | 'dot' | 'svg' | 'html';
 export const SHOW_FORMATS: readonly ShowFormat[] = ['tree', 'dot', 'svg', 'html'];
@@ -15,6 +16,8 @@ export interface ShowOptions extends DomainOptions, SearchOptions {
   compare?: boolean;
   /** Default 'tree' (text). 'svg' and 'html' load Graphviz (WebAssembly) on first use. */
   format?: ShowFormat;
+  /** An earlier layout: mark the devices at another address than in it (the optimal strategy keeps its addresses, as assign does). */
+  previous?: DomainInput;
 }
 
 export interface ShowReport {
@@ -36,11 +39,23 @@ export async function show(domain: DomainInput, options: ShowOptions = {}): Prom
   const policy = checkPolicy(options.policy);
   const timeoutMs = checkTimeout(options.timeoutMs, 30_000);
   const solver = checkSolver(options.solver);
-  const { failedView, strategyView, writtenView } = await import('../report/views.js');
+  const previous = options.previous === undefined ? undefined : toParsed(options.previous, 'previous.xml');
+  const [{ failedView, strategyView, writtenView }, { walkTree }, { movedSince }] = await Promise.all([
+    import('../report/views.js'),
+    import('../report/pciTree.js'),
+    import('../stable/moves.js'),
+  ]);
+  const markMoved = (v: View, layout: Domain): View => {
+    if (!previous) return v;
+    const moved = movedSince(previous.domain, layout);
+    for (const { node } of walkTree(v.tree)) if (moved.has(node.id)) node.movedFrom = moved.get(node.id)!;
+    return v;
+  };
   const layout = async (strategy: Strategy, key = '') => {
     const { assignDomain } = await import('../assign.js');
     // assignDomain leaves the parsed document as it was: both strategies start from the same one.
-    return strategyView(await assignDomain(parsed, { strategy, policy, timeoutMs, solver }), policy, key);
+    const r = await assignDomain(parsed, { strategy, policy, timeoutMs, solver, ...(previous && strategy === 'optimal' ? { previous } : {}) });
+    return markMoved(strategyView(r, policy, key), r.domain);
   };
   // Side by side, one strategy failing is part of the answer (libvirt's greedy often does).
   const side = (strategy: Strategy): Promise<View | PciplanError> =>
@@ -58,7 +73,7 @@ export async function show(domain: DomainInput, options: ShowOptions = {}): Prom
       return v instanceof PciplanError ? failedView(parsed.domain, k, v.message, policy, k) : v;
     });
   } else if (options.strategy) views = [await layout(options.strategy)];
-  else views = [writtenView(parsed.domain, policy)];
+  else views = [markMoved(writtenView(parsed.domain, policy), parsed.domain)];
   const title = `pciplan show: ${parsed.domain.name} (${parsed.domain.machineName})`;
   let output: string;
   switch (format) {

@@ -82,3 +82,22 @@ export function resolveProgressAfter(value: string | undefined): number | undefi
   if (!/^\d+(\.\d+)?$/.test(value)) throw inputError(undefined, `PCIPLAN_PROGRESS_AFTER_MS must be a number of milliseconds or 'off', got '${value}'`);
   return Number(value);
 }
+
+/** `--solver-seed`: Z3's random seeds, to check that a layout does not depend on the solver's search. */
+export const seedArg = {
+  'solver-seed': {
+    type: 'string',
+    description: "Set Z3's random seeds (a check that layouts do not depend on the solver's search: the output must not change)",
+    valueHint: 'N',
+  },
+} satisfies ArgsDef;
+
+export function resolveSeed(raw: unknown): number | undefined {
+  return count(raw, 'solver-seed');
+}
+
+/** `--previous` and `--drop-unused`: keep the addresses of an earlier layout. */
+export const previousArgs = {
+  previous: { type: 'string', description: 'An earlier layout of this domain (output of assign, or virsh dumpxml): what is still there keeps its address', valueHint: 'OLD.xml' },
+  'drop-unused': { type: 'boolean', description: 'With --previous: drop old controllers that nothing kept sits under' },
+} satisfies ArgsDef;

@@ -23,6 +23,8 @@ interface NewCtrl {
   hotplugOff?: boolean;
   node?: number;
   address?: PciAddress;
+  /** A root port whose slot is chosen after the devices' places (the bus it will plug into). */
+  parentBus?: number;
   loc: string;
 }
 
@@ -146,8 +148,10 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
     const rootPorts = val(lv.rp) + val(lv.ro) + val(lv.ov);
     if (rootPorts === 0) continue;
     if (bus === undefined) throw new Error(`decode: root ports at ${id} without an expander`);
-    for (let i = 0; i < val(lv.rp); i++) push(hpPorts, id, make('pcie-root-port', id, { address: portSlot(bus) }).index);
-    for (let i = 0; i < val(lv.ro); i++) push(offPorts, id, make('pcie-root-port', id, { hotplugOff: true, address: portSlot(bus) }).index);
+    // Their slots come later, devices' ports first (below): a spare port must not take a slot
+    // before a device does.
+    for (let i = 0; i < val(lv.rp); i++) push(hpPorts, id, make('pcie-root-port', id, { parentBus: bus }).index);
+    for (let i = 0; i < val(lv.ro); i++) push(offPorts, id, make('pcie-root-port', id, { hotplugOff: true, parentBus: bus }).index);
   }
   // Existing root ports bus 0 had no slot for: onto the expanders.
   const overflow = [...inst.overflowRootPorts];
@@ -253,16 +257,19 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
     for (let i = 0; i < counts[3]!; i++) place(pciSlots(id, true).filter((x) => level[1]!.includes(x.bus)).pop(), 2);
   }
 
-  // Units: the lowest places, in document order; packable units share slots 8 to a slot.
+  // Units: the lowest places, in document order; packable units share slots 8 to a slot. Units
+  // off bus 0 first; then the root ports that lead to a device take their slots, then the units on
+  // bus 0, then the root ports left empty (spares, room for later): more spares never move a device.
   const packing = new Map<string, PciAddress>();
-  for (const p of plan) {
+  const onRootBus = (w: Placement) => w === 'int' || w === 'root';
+  const placeUnit = (p: (typeof plan)[number]) => {
     const { unit, w, loc } = p;
     const open = unit.packable ? packing.get(p.packKey) : undefined;
     if (open && open.function < 7) {
       const a = take(at(open.bus, open.slot, open.function + 1));
       packing.set(p.packKey, a);
       addresses.set(unit.devices[0]!.index, a);
-      continue;
+      return;
     }
     let slotAddr: PciAddress;
     switch (w) {
@@ -288,11 +295,47 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
     }
     if (unit.packable) packing.set(p.packKey, slotAddr);
     unit.devices.forEach((d, fn) => addresses.set(d.index, take(at(slotAddr.bus, slotAddr.slot, fn))));
-  }
+  };
+  for (const p of plan) if (!onRootBus(p.w)) placeUnit(p);
+  const leads = leadsToDevice(created, addresses);
+  const pending = created.filter((c) => c.parentBus !== undefined);
+  for (const c of pending) if (leads.has(c.index)) c.address = portSlot(c.parentBus!);
+  for (const p of plan) if (onRootBus(p.w)) placeUnit(p);
+  for (const c of pending) if (!leads.has(c.index)) c.address = portSlot(c.parentBus!);
 
-  markMultifunction([...addresses.values(), ...created.flatMap((c) => (c.address ? [c.address] : []))]);
-  const busNr = expanderBusNrs(inst, created, vars, val);
-  return { addresses, added: created.map((c) => toNewController(c, busNr.get(c))) };
+  const renumbered = devicesFirst(created, addresses, leads);
+  markMultifunction([...renumbered.addresses.values(), ...renumbered.created.flatMap((c) => (c.address ? [c.address] : []))]);
+  const busNr = expanderBusNrs(inst, renumbered.created, vars, val);
+  return { addresses: renumbered.addresses, added: renumbered.created.map((c) => toNewController(c, busNr.get(c))) };
+}
+
+/** The new controllers with a device somewhere below them (by index). */
+function leadsToDevice(created: readonly NewCtrl[], addresses: ReadonlyMap<number, PciAddress>): Set<number> {
+  const leads = new Set<number>();
+  const fresh = new Set(created.map((c) => c.index));
+  const parentOf = new Map(created.flatMap((c) => (c.address ? [[c.index, c.address.bus] as const] : [])));
+  const mark = (bus: number) => {
+    for (let b: number | undefined = bus, guard = 0; b !== undefined && fresh.has(b) && !leads.has(b) && guard < 300; guard++) {
+      leads.add(b);
+      b = parentOf.get(b);
+    }
+  };
+  for (const a of addresses.values()) mark(a.bus);
+  return leads;
+}
+
+/**
+ * New controllers renumbered so that those leading to a device come first (in the order they were
+ * made: parents before children), the empty ones (spares) after: their number of spares then
+ * never changes a device's bus number. Bus numbers in every address follow.
+ */
+function devicesFirst(created: NewCtrl[], addresses: Map<number, PciAddress>, leads: ReadonlySet<number>): { created: NewCtrl[]; addresses: Map<number, PciAddress> } {
+  const order = [...created.filter((c) => leads.has(c.index)), ...created.filter((c) => !leads.has(c.index))];
+  const slots = created.map((c) => c.index).sort((x, y) => x - y);
+  const to = new Map(order.map((c, i) => [c.index, slots[i]!] as const));
+  const bus = (a: PciAddress): PciAddress => ({ ...a, bus: to.get(a.bus) ?? a.bus });
+  const renamed = order.map((c) => ({ ...c, index: to.get(c.index)!, ...(c.address ? { address: bus(c.address) } : {}) }));
+  return { created: renamed, addresses: new Map([...addresses].map(([i, a]) => [i, bus(a)])) };
 }
 
 function lastFree(fns: number[], lo: number, hi: number, reserved: Set<number>): number | undefined {

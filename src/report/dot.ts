@@ -90,7 +90,7 @@ export function nodeLines(n: PciNode): Line[] {
         { text: `bus ${b?.index}${b?.busNr !== undefined ? `, busNr ${b.busNr}` : ''}`, small: true },
       ];
     case 'device': {
-      const detail = [n.model, n.hints.join(' ')].filter(Boolean).join(', ');
+      const detail = [n.model, n.hints.join(' '), n.movedFrom ? `moved from ${n.movedFrom.slice(5)}` : ''].filter(Boolean).join(', ');
       const broken = n.broken.length ? [{ text: `breaks: ${[...new Set(n.broken.map((b) => b.hint))].join(', ')}`, bold: true, small: true }] : [];
       return [{ text: addr, bold: true }, { text: n.id }, ...(detail ? [{ text: detail, small: true }] : []), ...broken];
     }

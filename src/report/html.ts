@@ -48,7 +48,7 @@ function rows(view: View): string {
         `<td>${esc(on(parent))}</td>`,
         `<td class="hp">${n.hotpluggableSlot ? 'yes' : 'no'}</td>`,
         `<td>${n.numa ?? ''}</td>`,
-        `<td>${esc(n.hints.join(' '))}</td>`,
+        `<td>${esc([n.hints.join(' '), n.movedFrom ? `moved from ${n.movedFrom.slice(5)}` : ''].filter(Boolean).join('; '))}</td>`,
         `<td class="broken">${esc(n.broken.map((b) => b.message).join('; '))}</td>`,
         `<td>${esc(what(n))}</td>`,
       ];

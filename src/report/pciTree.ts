@@ -59,6 +59,8 @@ export interface PciNode {
   broken: { hint: string; message: string }[];
   /** The slot it sits in can be hot(un)plugged by the guest. */
   hotpluggableSlot: boolean;
+  /** Its address in a previous layout, when it sits elsewhere now (show --previous). */
+  movedFrom?: string;
   /** NUMA node of the nearest expander above it (or its own, for an expander). */
   numa?: number;
   /** Set on controllers that open a bus. */

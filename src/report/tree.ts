@@ -6,10 +6,12 @@ import { buildPciTree, plural, rootName, shortAddress, slotRanges, spareSummary,
 function label(n: PciNode): string {
   if (n.role === 'device') {
     const broken = n.broken.length ? ` BROKEN: ${[...new Set(n.broken.map((b) => b.hint))].join(', ')}` : '';
-    return `${n.id}${n.model ? ` ${n.model}` : ''}${n.hints.length ? ` [${n.hints.join(' ')}]` : ''}${broken}`;
+    const moved = n.movedFrom ? ` MOVED from ${n.movedFrom.slice(5)}` : '';
+    return `${n.id}${n.model ? ` ${n.model}` : ''}${n.hints.length ? ` [${n.hints.join(' ')}]` : ''}${broken}${moved}`;
   }
   const b = n.bus;
   const extras = [
+    n.movedFrom ? `MOVED from ${n.movedFrom.slice(5)}` : '',
     b?.hotplugOff ? "hotplug='off'" : '',
     b?.numa !== undefined ? `NUMA node ${b.numa}` : '',
     b?.busNr !== undefined ? `busNr ${b.busNr}` : '',

@@ -26,12 +26,17 @@ export const PlanJson = z.object({
   }),
   lowerBound: count.describe('No layout adds fewer controllers than this (0 when nothing is proven)'),
   proven: z.boolean().describe('The optimal search proved that no layout adds fewer controllers'),
+  moved: z
+    .array(z.object({ id: deviceName, from: z.string(), to: z.string(), why: z.string() }))
+    .optional()
+    .describe('With a previous layout (--previous): the devices at another address than there, and the requirement that moved each'),
   ms: z.number().min(0).describe('Wall time of the plan, in milliseconds (not deterministic)'),
 });
 
 export const AssignJson = PlanJson.extend({
   schemaVersion,
   ignoredHints: z.array(z.string()).describe('One line per hint the strategy could not honour (greedy ignores them all)'),
+  canonical: z.boolean().describe("The layout is the canonical one among the optimal layouts, the same whatever Z3 build or seed (greedy's always is)"),
 }).meta({ title: 'pciplan assign --format json' });
 
 export type PlanJson = z.infer<typeof PlanJson>;

@@ -14,6 +14,7 @@ export const SideJson = z.object({
   hintsViolated: count.optional().describe('Hints and policy requirements the layout breaks'),
   proven: z.boolean().optional(),
   ms: z.number().min(0).optional(),
+  movedVsPrevious: count.optional().describe('With --previous: devices of the previous layout at another address in this one'),
   result: PlanJson.optional().describe('The plan, with the fields of assign --format json'),
 });
 

@@ -10,6 +10,7 @@ export const ProblemJson = z.object({
   device: deviceName.optional(),
   line: z.int().min(1).optional(),
   message: z.string(),
+  waives: z.string().optional().describe('On a hint-waived warning: the rule the layout breaks, waived in the file'),
 });
 
 export const ValidateJson = z

@@ -3,13 +3,14 @@ import type { Policy } from '../../src/model/schemas.js';
 import { domainXml } from './domains.js';
 import { mulberry32 } from './prng.js';
 
-export function randomDomain(seed: number, withHints: boolean): { xml: string; policy: Policy } {
+/** `maxDevices` caps the device count (1..maxDevices, default 24) for suites that solve a domain many times. */
+export function randomDomain(seed: number, withHints: boolean, maxDevices = 24): { xml: string; policy: Policy } {
   const r = mulberry32(seed);
   const pick = <T,>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const machine = pick(['q35', 'q35', 'pc', 'virt'] as const);
   const arch = machine === 'virt' ? 'aarch64' : 'x86_64';
   const numa = withHints && machine !== 'virt' && r() < 0.4 ? 1 + Math.floor(r() * 3) : 0;
-  const n = 1 + Math.floor(r() * 24);
+  const n = 1 + Math.floor(r() * maxDevices);
   const devices: string[] = [];
   const groups: string[] = [];
   for (let i = 0; i < n; i++) {

@@ -1,7 +1,8 @@
 import { defineCommand } from 'citty';
 import { assign, type AssignReport, type Progress } from '../../api/assign.js';
 import { readDomainFile, writeOutput } from '../io.js';
-import { formatArg, json, policyArgs, resolvePolicy, resolveProgressAfter, resolveSolver, resolveTimeout, solverArgs, timeoutArg } from '../options.js';
+import { moveLine } from '../../stable/moves.js';
+import { formatArg, json, policyArgs, previousArgs, resolvePolicy, resolveProgressAfter, resolveSeed, resolveSolver, resolveTimeout, seedArg, solverArgs, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
 
 export function assignTable(r: AssignReport): string {
@@ -14,7 +15,8 @@ export function assignTable(r: AssignReport): string {
   const added = r.objective.addedControllers;
   const root = r.addedControllers.some((c) => c.model === 'pcie-root' || c.model === 'pci-root') ? ' (and the root bus)' : '';
   const proof = r.strategy === 'optimal' ? (r.proven ? ', proven optimal' : `, not proven optimal (no layout needs fewer than ${r.lowerBound})`) : '';
-  return `${renderTable(['BUS', 'SLOT', 'FN', 'DEVICE', 'MODEL', 'ORIGIN'], rows)}${r.strategy}: ${r.devices.length} PCI functions, ${added} controller${added === 1 ? '' : 's'} added${root}${proof}\n`;
+  const moved = r.moved ? `moved vs --previous: ${r.moved.length === 0 ? 'none' : ''}\n${r.moved.map((m) => `  ${moveLine(m)}\n`).join('')}` : '';
+  return `${renderTable(['BUS', 'SLOT', 'FN', 'DEVICE', 'MODEL', 'ORIGIN'], rows)}${r.strategy}: ${r.devices.length} PCI functions, ${added} controller${added === 1 ? '' : 's'} added${root}${proof}\n${moved}`;
 }
 
 /** Progress on stderr (past the threshold assign applies): the best layout so far and the bound. */
@@ -32,10 +34,15 @@ export default defineCommand({
     format: formatArg(['xml', 'json', 'table'], 'xml'),
     ...policyArgs,
     ...solverArgs,
+    ...seedArg,
+    ...previousArgs,
   },
   async run({ args }) {
+    const parsed = readDomainFile(args.domain);
+    const previous = args.previous !== undefined ? readDomainFile(args.previous) : undefined;
+    const solverSeed = resolveSeed(args['solver-seed']);
     const timeout = resolveTimeout(args.timeout, 30);
-    const { xml, ...report } = await assign(readDomainFile(args.domain), {
+    const { xml, ...report } = await assign(parsed, {
       strategy: args.strategy === 'greedy' ? 'greedy' : 'optimal',
       policy: resolvePolicy(args),
       timeoutMs: timeout * 1000,
@@ -44,7 +51,13 @@ export default defineCommand({
       onProgress: printProgress,
       progressAfterMs: resolveProgressAfter(process.env.PCIPLAN_PROGRESS_AFTER_MS),
       solver: resolveSolver(args),
+      ...(solverSeed !== undefined ? { solverSeed } : {}),
+      ...(previous ? { previous, dropUnused: !!args['drop-unused'] } : {}),
     });
+    for (const m of report.moved ?? []) process.stderr.write(`pciplan: ${moveLine(m)}\n`);
+    if (report.strategy === 'optimal' && !report.canonical) {
+      process.stderr.write(`pciplan: this layout is not proven the canonical one (the search or its tie-break ran out of time): another Z3 build or seed may give another\n`);
+    }
     if (report.strategy === 'optimal' && !report.proven) {
       process.stderr.write(`pciplan: not proven optimal within ${timeout} s: ${report.objective.addedControllers} controllers added, no layout needs fewer than ${report.lowerBound}\n`);
     }

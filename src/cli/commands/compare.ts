@@ -11,16 +11,16 @@ export default defineCommand({
     domains: { type: 'positional', required: true, description: 'Domain XML files', valueHint: 'DOMAIN.xml...' },
     format: formatArg(['table', 'json'], 'table'),
     libvirt: { type: 'boolean', description: "Also place each domain with real libvirt (define + dumpxml, offline) as a third column" },
+    previous: { type: 'string', description: 'An earlier layout: add a column of the devices each side moves against it (optimal keeps its addresses, as assign --previous)', valueHint: 'OLD.xml' },
     ...policyArgs,
     ...solverArgs,
   },
   async run({ args }) {
     const files = [args.domains, ...(args._ ?? []).filter((f) => f !== args.domains)].filter((f): f is string => typeof f === 'string');
     const policy = resolvePolicy(args);
-    const report = await compare(
-      files.map((f) => readDomainFile(f)),
-      { policy, libvirt: !!args.libvirt, solver: resolveSolver(args) },
-    );
+    const parsed = files.map((f) => readDomainFile(f));
+    const previous = typeof args.previous === 'string' ? readDomainFile(args.previous) : undefined;
+    const report = await compare(parsed, { policy, libvirt: !!args.libvirt, solver: resolveSolver(args), ...(previous ? { previous } : {}) });
     for (const w of report.warnings) process.stderr.write(`pciplan: ${w}\n`);
     if (args.format === 'json') {
       process.stdout.write(json(report));
@@ -41,10 +41,11 @@ export default defineCommand({
           cell(s, (x) => String(x.hintsViolated)),
           cell(s, (x) => `${x.ms}`),
           k === 'optimal' ? cell(s, (x) => (x.proven ? 'yes' : 'no')) : '-',
+          ...(previous ? [cell(s, (x) => String(x.movedVsPrevious))] : []),
         ];
       }),
     );
-    process.stdout.write(renderTable(['DOMAIN', 'STRATEGY', 'ADDED', 'BY MODEL', 'BUSES', 'FREE PORTS/SLOTS', 'HINTS BROKEN', 'MS', 'PROVEN'], rows));
+    process.stdout.write(renderTable(['DOMAIN', 'STRATEGY', 'ADDED', 'BY MODEL', 'BUSES', 'FREE PORTS/SLOTS', 'HINTS BROKEN', 'MS', 'PROVEN', ...(previous ? ['MOVED VS --PREVIOUS'] : [])], rows));
     for (const d of report.domains) for (const k of strategies) if (!d[k]!.ok) process.stdout.write(`${d.file}: ${k} fails: ${d[k]!.error}\n`);
   },
 });
