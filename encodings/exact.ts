@@ -81,6 +81,7 @@
  */
 import type { Instance, Location, Unit } from '../src/optimal/instance.js';
 import { openSession, type Session } from '../src/solver/backend.js';
+import { parseBoolList, parseCheck, parseSilent, type SolverChoice } from '../src/solver/session.js';
 
 export type ExactOutcome = { status: 'sat'; added: number } | { status: 'unsat' };
 
@@ -97,6 +98,8 @@ export interface ExactOptions {
   search?: 'optimize' | 'descend';
   /** Per check (default 60 s); a check that times out throws. */
   timeoutMs?: number;
+  /** Which Z3 answers (default auto, as for the count model). */
+  solver?: SolverChoice;
 }
 
 export interface ExactDetail {
@@ -526,7 +529,7 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
 export async function solveExactDetailed(inst: Instance, opts: ExactOptions = {}): Promise<ExactDetail> {
   const built = buildExact(inst, opts);
   // A session per solve: a native z3 serves one session at a time.
-  const z3 = await openSession();
+  const z3 = await openSession(opts.solver);
   try {
     return await searchExact(z3, built, opts);
   } finally {
@@ -538,18 +541,18 @@ async function searchExact(z3: Session, built: ReturnType<typeof buildExact>, op
   const { script, cands, unitVars } = built;
   const timeout = opts.timeoutMs ?? 60_000;
   let checks = 0;
+  // Every answer is read strictly (session.ts): an error, a missing value or an answer to another
+  // command is a SolverFailure, never a default (a value read as false would be a wrong "sat 0").
   const check = async (): Promise<'sat' | 'unsat'> => {
     checks++;
-    const out = (await z3.eval(`(check-sat)`)).trim();
-    if (out !== 'sat' && out !== 'unsat') throw new Error(`exact model: z3 answered '${out}'`);
-    return out;
+    const { answer } = await z3.query('(check-sat)', (out) => parseCheck(out));
+    if (answer === 'unknown') throw new Error(`exact model: z3 answered 'unknown'`);
+    return answer;
   };
   const usedVars = cands.map((c) => c.used);
   const readBest = async (): Promise<{ added: number; layout: string[] }> => {
     const names = [...usedVars, ...cands.flatMap((c) => (c.hp ? [c.hp] : [])), ...unitVars.flatMap((u) => u.vars.map((x) => x.v)), ...cands.flatMap((c) => c.at.map((a) => a.v))];
-    const out = names.length ? await z3.eval(`(get-value (${names.join(' ')}))`) : '';
-    const val = new Map<string, boolean>();
-    for (const m of out.matchAll(/\(([A-Za-z0-9_]+) (true|false)\)/g)) val.set(m[1]!, m[2] === 'true');
+    const val = names.length ? await z3.query(`(get-value (${names.join(' ')}))`, (out) => parseBoolList(out, names)) : new Map<string, boolean>();
     const layout: string[] = [];
     for (const c of cands) {
       const a = c.at.find((x) => val.get(x.v));
@@ -563,14 +566,14 @@ async function searchExact(z3: Session, built: ReturnType<typeof buildExact>, op
   };
 
   const optimize = (opts.search ?? 'optimize') === 'optimize';
-  await z3.eval(`(set-option :timeout ${timeout})\n${script.text()}${optimize ? `(minimize ${count(usedVars)})\n` : ''}`);
+  await z3.query(`(set-option :timeout ${timeout})\n${script.text()}${optimize ? `(minimize ${count(usedVars)})\n` : ''}`, parseSilent);
   if ((await check()) === 'unsat') return { outcome: { status: 'unsat' }, layout: [], checks, size: { bools: script.bools.length, asserts: script.asserts.length } };
   let best = await readBest();
   while (!optimize && best.added > 0) {
-    await z3.eval(`(push 1)\n(assert ${atMost(best.added - 1, usedVars)})`);
+    await z3.query(`(push 1)\n(assert ${atMost(best.added - 1, usedVars)})`, parseSilent);
     const r = await check();
     if (r === 'sat') best = await readBest();
-    await z3.eval('(pop 1)');
+    await z3.query('(pop 1)', parseSilent);
     if (r === 'unsat') break;
   }
   return { outcome: { status: 'sat', added: best.added }, layout: best.layout, checks, size: { bools: script.bools.length, asserts: script.asserts.length } };

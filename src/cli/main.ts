@@ -86,6 +86,14 @@ function report(e: unknown): number {
 // Run when executed as the CLI (not when imported by tests).
 const invokedAs = process.argv[1] ? new URL(`file://${process.argv[1]}`).pathname : '';
 if (invokedAs.endsWith('/cli/main.js') || invokedAs.endsWith('/cli/main.ts') || invokedAs.endsWith('/pciplan')) {
+  // A reader that closes the pipe early (`pciplan validate ... | head`) wants no more output: that
+  // is no failure of pciplan's, and Node would otherwise die on the unhandled EPIPE with a trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      throw e;
+    });
+  }
   run(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
     // A search that ran into assign's deadline may still be finishing in Z3's worker thread: once

@@ -5,6 +5,8 @@
 //           hangs past its timeout, prints what is not an answer), the session goes on with WASM:
 //           the commands the session had sent are replayed there, and one line on stderr says so.
 // The process and the WASM module are cached for the whole run; each session is a clean state.
+// A native session whose answer cannot be read stops its process (a later answer could be read
+// as the next request's); a process that failed is replaced for the next session.
 // (Two native processes at most: one for sessions with unsat cores, one without, since z3 keeps
 // that option across `(reset)`; see session.ts.)
 import { PciplanError } from '../errors.js';
@@ -24,13 +26,22 @@ function warn(message: string): void {
   process.stderr.write(`pciplan: ${message}\n`);
 }
 
+/** The running process of each key, once started: a process that died is replaced, not reused. */
+const started = new Map<string, Z3Process>();
+
 function nativeProcess(path: string, opts: SessionOptions = {}): Promise<Z3Process> {
   const key = `${opts.unsatCores ? 'cores' : 'plain'}:${path}`;
   let p = processes.get(key);
-  if (!p || broken.has(path)) {
+  // A process that failed (killed past its timeout, exited, stopped after an answer out of step)
+  // answers nothing any more: the next session gets a new one instead of that failure.
+  if (!p || started.get(key)?.alive === false || (broken.has(path) && !started.has(key))) {
+    started.delete(key);
     p = Z3Process.start(path);
     processes.set(key, p);
-    p.catch(() => broken.add(path));
+    p.then(
+      (proc) => started.set(key, proc),
+      () => broken.add(path),
+    );
   }
   return p;
 }
@@ -107,7 +118,13 @@ export class Session {
       return result;
     } catch (e) {
       if (!(e instanceof SolverFailure)) throw e;
-      if (!this.fallback) throw this.inner instanceof NativeSession ? asUserError(e, this.inner.path) : e;
+      if (!this.fallback && this.inner instanceof NativeSession) {
+        // An answer pciplan cannot read may be another request's, and the next one's would be out
+        // of step: nothing this process prints is trusted any more (the next session starts anew).
+        this.inner.stop();
+        throw asUserError(e, this.inner.path);
+      }
+      if (!this.fallback) throw e;
       await this.moveToWasm(e);
       return this.query(script, parse, opts);
     }

@@ -2,8 +2,9 @@
 // to start and to answer. One process serves a whole pciplan run; each session begins with
 // `(reset)` and the option defaults (session.ts), so a check sees nothing of the checks before it.
 // Each request ends with an `(echo SENTINEL)`: what z3 prints up to the sentinel is the answer.
-// z3 is trusted for nothing else: a process that exits, prints no sentinel, or overruns its own
-// :timeout by the margin below is killed, and every later request fails (SolverFailure).
+// z3 is trusted for nothing else: a process that exits, prints no sentinel, prints outside a
+// request, or overruns its own :timeout by the margin below is killed, and every later request
+// fails (SolverFailure); backend.ts gives the next session a new process.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -148,12 +149,20 @@ export class Z3Process {
   private onData(s: string): void {
     this.buffer += s;
     const p = this.pending;
-    if (!p) return;
+    // z3 prints only in answer to a request, and nothing after its sentinel: output outside a
+    // request is an answer out of step (it would be read as the next request's), so z3 is stopped.
+    if (!p) return this.stray();
     const at = this.buffer.indexOf(`${p.sentinel}\n`);
     if (at < 0 || (at > 0 && this.buffer[at - 1] !== '\n')) return;
     const out = this.buffer.slice(0, at);
     this.buffer = this.buffer.slice(at + p.sentinel.length + 1);
     this.settle().resolve(out);
+    if (this.buffer !== '') this.stray();
+  }
+
+  private stray(): void {
+    this.fail(`${this.path} printed outside any request (${JSON.stringify(this.buffer.slice(0, 80))}): stopped`);
+    this.child.kill('SIGKILL');
   }
 
   private settle(): Pending {
@@ -203,6 +212,8 @@ export class NativeSession implements SmtSession {
   }
 
   eval(script: string, opts?: EvalOptions): Promise<string> {
+    // After close another session owns the process: a late eval would run in its state.
+    if (this.closed) return Promise.reject(new Error('eval on a closed solver session'));
     checkNoCores(script, this.opts);
     const text = this.prologue + script;
     this.prologue = '';

@@ -82,23 +82,40 @@ export function parseCheck(out: string, vars?: readonly string[]): { answer: Ans
 
 /** `((x 1) (y (- 2)))`, exactly: every name in `vars` once, an integer each, nothing else. */
 export function parseValueList(out: string, vars: readonly string[]): Map<string, number> {
+  return parseValues(out, vars, '\\d+|\\(- \\d+\\)', (raw) => (raw.startsWith('(') ? -Number(raw.slice(3, -1)) : Number(raw)));
+}
+
+/** `((p true) (q false))`, exactly: every name in `vars` once, a Boolean each, nothing else. */
+export function parseBoolList(out: string, vars: readonly string[]): Map<string, boolean> {
+  return parseValues(out, vars, 'true|false', (raw) => raw === 'true');
+}
+
+/**
+ * A get-value answer read strictly: an `(error ...)`, a missing or repeated name, or anything else
+ * is a SolverFailure, never a default value (a missing value read as 0 or false is a wrong layout).
+ */
+function parseValues<T>(out: string, vars: readonly string[], value: string, read: (raw: string) => T): Map<string, T> {
   const text = out.trim();
-  const body = /^\(([\s\S]*)\)$/.exec(text)?.[1];
+  const body = text.startsWith('(error') ? undefined : /^\(([\s\S]*)\)$/.exec(text)?.[1];
   if (body === undefined) throw new SolverFailure(`Z3 gave no values: ${excerpt(text)}`);
-  const values = new Map<string, number>();
-  const pair = /\s*\(([A-Za-z_][\w.$]*) (\d+|\(- \d+\))\)/y;
+  const values = new Map<string, T>();
+  const pair = new RegExp(`\\s*\\(([A-Za-z_][\\w.$]*) (${value})\\)`, 'y');
   let m: RegExpExecArray | null;
   let at = 0;
   while ((m = pair.exec(body))) {
-    const raw = m[2]!;
     if (values.has(m[1]!)) throw new SolverFailure(`Z3 gave ${m[1]} twice`);
-    values.set(m[1]!, raw.startsWith('(') ? -Number(raw.slice(3, -1)) : Number(raw));
+    values.set(m[1]!, read(m[2]!));
     at = pair.lastIndex;
   }
   if (body.slice(at).trim() !== '') throw new SolverFailure(`Z3 gave values pciplan cannot read: ${excerpt(body.slice(at).trim())}`);
   const missing = vars.filter((v) => !values.has(v));
   if (missing.length || values.size !== vars.length) throw new SolverFailure(`Z3 gave values for ${values.size} of ${vars.length} variables (missing ${missing.slice(0, 3).join(', ') || 'none'})`);
   return values;
+}
+
+/** The answer to commands that print nothing when they succeed (declarations, assertions, push, pop). */
+export function parseSilent(out: string): void {
+  if (out.trim() !== '') throw new SolverFailure(`Z3 refused a command: ${excerpt(out.trim())}`);
 }
 
 /** The answer to `(get-unsat-core)`: a list of assertion names, each one pciplan named. */

@@ -39,6 +39,10 @@ describe('preservation check', () => {
     const both = input.replace("  <name>d</name>\n", "  <name>d</name>\n  <metadata>\n    <pciplan:placement xmlns:pciplan='http://pciplan.dev/xmlns/placement/1.0'>\n      <pciplan:device name='disk[vda]' bus='pci'/>\n    </pciplan:placement>\n  </metadata>\n");
     expect(preservationProblems(both, allowed.replace("hotplug='no'/>", "hotplug='no' bus='pci'/>"))).toEqual([]);
     expect(preservationProblems(input, input)).toEqual([]);
+    // greedy's record of a hint its layout breaks is pciplan's addition; a waiver removed is not.
+    expect(preservationProblems(input, allowed.replace("hotplug='no'/>", "hotplug='no' waived='hotplug'/>"))).toEqual([]);
+    const waivedIn = input.replace("<addressPreferences hotplug='no'/>", "<addressPreferences hotplug='no' waived='hotplug'/>");
+    expect(preservationProblems(waivedIn, allowed).join('\n')).toMatch(/hints changed/);
   });
 
   it('flags a normalised tag, a replaced non-PCI address, a moved user address, a lost hint, reordering and loss', () => {

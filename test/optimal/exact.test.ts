@@ -17,15 +17,27 @@ import { parseDomain } from '../../src/model/parseDomain.js';
 import type { Policy } from '../../src/model/schemas.js';
 import type { Device } from '../../src/model/types.js';
 import { openSession } from '../../src/solver/backend.js';
+import { SOLVER_CHOICES, type SolverChoice } from '../../src/solver/session.js';
 import { validateDomain } from '../../src/validate/validateDomain.js';
 import { rootElement, type XmlElement } from '../../src/xml/tree.js';
+import { fakeZ3, withZ3 } from '../helpers/fakeZ3.js';
 import { Rng } from '../helpers/prng.js';
 
 type Answer = 'unsat' | `sat ${number}`;
 const answer = (o: ExactOutcome | { status: string; added?: number }): Answer => (o.status === 'sat' ? `sat ${o.added!}` : o.status === 'unsat' ? 'unsat' : (`${o.status}` as Answer));
 
+/**
+ * The backend both models run on: auto by default, $PCIPLAN_SOLVER (native or wasm) to run this
+ * file on one of them (the count model and the exact model on the same one).
+ */
+const SOLVER: SolverChoice = (() => {
+  const v = process.env.PCIPLAN_SOLVER ?? 'auto';
+  if (!SOLVER_CHOICES.includes(v as SolverChoice)) throw new Error(`PCIPLAN_SOLVER must be one of ${SOLVER_CHOICES.join(', ')}, got '${v}'`);
+  return v as SolverChoice;
+})();
+
 async function count(inst: Instance): Promise<Answer> {
-  const r = await solveInstance(inst, { timeoutMs: 30_000 });
+  const r = await solveInstance(inst, { timeoutMs: 30_000, solver: SOLVER });
   // A layout the count model did not prove optimal (time out) is no answer to compare.
   return r.status === 'sat' && !r.proven ? (`unproven sat ${r.added}` as Answer) : answer(r);
 }
@@ -35,9 +47,11 @@ async function countWithoutLowerBound(inst: Instance): Promise<Answer> {
   // The model's script carries no bound: solve.ts asserts the bounds per check.
   const { smt, vars } = buildModel(inst);
   const script = smt.script();
-  const z3 = await openSession();
+  const z3 = await openSession(SOLVER);
   try {
-    await z3.eval(`${script}\n(minimize ${vars.added})`);
+    // A limit of its own: the WASM build cannot be stopped from outside, and a session that never
+    // ends would hold the solver from every later test.
+    await z3.eval(`(set-option :timeout 60000)\n${script}\n(minimize ${vars.added})`);
     const r = (await z3.eval('(check-sat)')).trim();
     if (r !== 'sat') return r as Answer;
     return `sat ${Number(/(\d+)\)\)\s*$/.exec(await z3.eval(`(get-value (${vars.added}))`))![1])}`;
@@ -200,7 +214,7 @@ describe('exact per-slot model vs count model on random small domains', () => {
     'agree on the optimum and on infeasibility: %s',
     async (_, i) => {
       const { c, inst } = cases[i]!;
-      const exact = answer(await solveExact(inst));
+      const exact = answer(await solveExact(inst, { solver: SOLVER }));
       const counted = await count(inst);
       results.push({ name: c.name, count: counted, exact });
       if (counted !== exact) {
@@ -213,9 +227,10 @@ describe('exact per-slot model vs count model on random small domains', () => {
   );
 
   it('the sample is complete', () => {
+    expect(cases.length).toBe(TARGET);
     expect(results.length).toBe(TARGET);
     console.info(
-      `exact vs count: ${results.filter((r) => r.count === r.exact).length}/${results.length} agree (${[...skipped.values()].reduce((a, b) => a + b, 0)} domains skipped: ${[...skipped].map(([k, v]) => `${k} x${v}`).join('; ')}); ` +
+      `exact vs count (${SOLVER}): ${results.filter((r) => r.count === r.exact).length}/${results.length} agree (${[...skipped.values()].reduce((a, b) => a + b, 0)} domains skipped: ${[...skipped].map(([k, v]) => `${k} x${v}`).join('; ')}); ` +
         `infeasible: ${results.filter((r) => r.exact === 'unsat').length}`,
     );
   });
@@ -230,7 +245,7 @@ const pc = (devices: string[], cells = 0) => domain('pc', cells, devices);
 async function both(xml: string, policy: Policy): Promise<{ inst: Instance; exact: Answer; count: Answer }> {
   const r = instanceFor({ name: 'hand-made', xml, policy });
   if ('skip' in r) throw new Error(r.skip);
-  return { inst: r.inst, exact: answer(await solveExact(r.inst)), count: await count(r.inst) };
+  return { inst: r.inst, exact: answer(await solveExact(r.inst, { solver: SOLVER })), count: await count(r.inst) };
 }
 
 /** An Instance written directly, for topologies no small domain reaches (only what the models read). */
@@ -327,7 +342,7 @@ describe('exact per-slot model and count model on hand-made instances', () => {
       root: { freeSlots: 0, rootPortFns: 0, hotplug: false },
       allowed: ['pcie-root-port', 'pcie-switch-upstream-port', 'pcie-switch-downstream-port'],
     });
-    expect(answer(await solveExact(inst))).toBe('sat 3');
+    expect(answer(await solveExact(inst, { solver: SOLVER }))).toBe('sat 3');
     expect(await count(inst)).toBe('sat 3');
   });
 
@@ -336,7 +351,7 @@ describe('exact per-slot model and count model on hand-made instances', () => {
     // instance builder may refuse the hint; if it lets it through, no layout exists.
     const r = instanceFor({ name: 'hand-made', xml: pc([disk('vda', "bus='pcie'"), NO_BALLOON]), policy: {} });
     if ('skip' in r) return expect(r.skip).toMatch(/^instance: /);
-    expect(answer(await solveExact(r.inst))).toBe('unsat');
+    expect(answer(await solveExact(r.inst, { solver: SOLVER }))).toBe('unsat');
     expect(await count(r.inst)).toBe('unsat');
   });
 
@@ -369,7 +384,7 @@ describe("readings earlier count models made narrower, now followed", () => {
     // kept unhinted devices off node expanders needed an expander + a pci-bridge on pci.0 = 2.)
     const root = `<controller type='pci' index='0' model='pci-root'>\n  <target hotplug='off'/>\n</controller>`;
     const r = await both(pc([root, nic('00:00:01', 'e1000', "hotplug='yes' numa='0'"), nic('00:00:02', 'e1000', "hotplug='yes'"), NO_BALLOON], 1), { sparePciSlots: 0 });
-    expect(answer(await solveExact(r.inst))).toBe('sat 1');
+    expect(answer(await solveExact(r.inst, { solver: SOLVER }))).toBe('sat 1');
     expect(r).toMatchObject({ exact: 'sat 1', count: 'sat 1' });
   });
 
@@ -394,10 +409,40 @@ describe("readings earlier count models made narrower, now followed", () => {
       root: { freeSlots: 0, rootPortFns: 0, hotplug: false },
       allowed: ['pcie-root-port', 'pcie-switch-upstream-port', 'pcie-switch-downstream-port'],
     });
-    const real = await solveExactDetailed(inst);
+    const real = await solveExactDetailed(inst, { solver: SOLVER });
     expect(answer(real.outcome)).toBe('sat 2');
     expect(real.layout.join('\n')).toMatch(/ds_R_0 \(hotplug='off'\)/);
-    expect(answer(await solveExact(inst))).toBe('sat 2');
+    expect(answer(await solveExact(inst, { solver: SOLVER }))).toBe('sat 2');
     expect(await count(inst)).toBe('sat 2');
+  });
+});
+
+describe('the exact model reads Z3 strictly (fakes through PCIPLAN_Z3)', () => {
+  // A domain whose exact optimum is 6 (above): an answer read loosely would come out as "sat 0".
+  const r = instanceFor({ name: 'strict', xml: q35([disk('vda'), nic('00:00:01', 'e1000')]), policy: {} });
+  const inst = 'inst' in r ? r.inst : undefined;
+
+  it('a get-value answer that is no values is a failure, not every controller unused ("sat 0")', async () => {
+    const noModel = fakeZ3('exact-no-model', { onCheck: 'echo sat', onValue: `echo '(error "line 1 column 11: model is not available")'` });
+    await withZ3(noModel, async () => {
+      await expect(solveExact(inst!, { solver: 'native' })).rejects.toThrow(/Z3 gave no values/);
+    });
+  });
+
+  it('a refused assertion is a failure, not a weaker model solved', async () => {
+    const refuses = fakeZ3('exact-refuses-assert', {
+      eachLine: `case "$line" in '(assert'*) [ -z "$refused" ] && echo '(error "line 3 column 9: unknown constant q")'; refused=1 ;; esac`,
+      onCheck: 'echo sat',
+    });
+    await withZ3(refuses, async () => {
+      await expect(solveExact(inst!, { solver: 'native' })).rejects.toThrow(/Z3 refused a command/);
+    });
+  });
+
+  it('with auto, a native z3 that answers so is left for the WASM build: the right optimum', async () => {
+    const noModel = fakeZ3('exact-no-model-auto', { onCheck: 'echo sat', onValue: `echo '(error "line 1 column 11: model is not available")'` });
+    await withZ3(noModel, async () => {
+      expect(answer(await solveExact(inst!, { solver: 'auto' }))).toBe('sat 6');
+    });
   });
 });

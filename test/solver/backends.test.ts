@@ -4,14 +4,13 @@
  * through PCIPLAN_Z3): --solver native is one clear stderr line and exit 2, auto falls back to the
  * WASM build with the same output; never a wrong answer, never a hang.
  */
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSession } from '../../src/solver/backend.js';
 import { MIN_Z3_VERSION, parseVersion, Z3Process } from '../../src/solver/native.js';
 import { parseCheck, parseCore, parseValueList, SESSION_DEFAULTS, SolverFailure } from '../../src/solver/session.js';
 import { BACKENDS, skipNative } from '../helpers/backends.js';
+import { fakeZ3, withZ3 } from '../helpers/fakeZ3.js';
 import { pciplan } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
 
@@ -33,8 +32,12 @@ describe.each(BACKENDS)('%s backend: a clean state per session', (backend) => {
 
   it('sees nothing of an earlier session: declarations, assertions, options', async () => {
     const a = await openSession(backend, { unsatCores: true });
-    await a.eval('(set-option :timeout 1)\n(set-option :smt.arith.solver 2)\n(set-option :smt.random_seed 7)\n(set-option :sat.random_seed 7)\n(set-option :random-seed 7)\n(declare-const x Int)\n(assert (> x 5))\n(check-sat)\n');
-    a.close();
+    try {
+      await a.eval('(set-option :timeout 1)\n(set-option :smt.arith.solver 2)\n(set-option :smt.random_seed 7)\n(set-option :sat.random_seed 7)\n(set-option :random-seed 7)\n(declare-const x Int)\n(assert (> x 5))\n(check-sat)\n');
+    } finally {
+      // Closed whatever happens: sessions take the solver in turn, an open one would hold up the rest.
+      a.close();
+    }
     const b = await openSession(backend);
     try {
       expect((await b.eval(getOptions)).trim().split('\n')).toEqual(asRead(backend));
@@ -43,6 +46,41 @@ describe.each(BACKENDS)('%s backend: a clean state per session', (backend) => {
     } finally {
       b.close();
     }
+  });
+
+  it('refuses an eval on a closed session (it would run in the next session\'s state, or on a freed context)', async () => {
+    const s = await openSession(backend);
+    expect(parseCheck(await s.eval('(declare-const x Int)\n(check-sat)')).answer).toBe('sat');
+    s.close();
+    await expect(s.eval('(assert false)\n(check-sat)')).rejects.toThrow(/closed solver session/);
+    // The next session is clean and usable: nothing of the refused eval reached it.
+    const t = await openSession(backend);
+    try {
+      expect(parseCheck(await t.eval('(check-sat)')).answer).toBe('sat');
+    } finally {
+      t.close();
+    }
+  });
+
+  it('keeps its options while another session waits: sessions take the solver in turn', async () => {
+    // :smt.random_seed is global in both builds: a second session's prologue, run between two
+    // evals of the first, would reset it under the first session's next check.
+    const a = await openSession(backend);
+    let b: Awaited<ReturnType<typeof openSession>> | undefined;
+    const opening = openSession(backend).then(async (s) => {
+      b = s;
+      await s.eval('(check-sat)');
+    });
+    try {
+      await a.eval('(set-option :smt.random_seed 7)');
+      await new Promise((r) => setTimeout(r, 100)); // room for b to start, if it could
+      expect(b).toBeUndefined();
+      expect((await a.eval('(get-option :smt.random_seed)')).trim()).toBe('7');
+    } finally {
+      a.close();
+    }
+    await opening;
+    b!.close();
   });
 
   it('gives unsat cores that name the tracked assertions', async () => {
@@ -78,26 +116,7 @@ describe('strict answers', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Fake z3 binaries: a shell script that answers the version query and the sentinel echoes like
-// z3 does, and misbehaves at the first check-sat.
-
-const fakes = mkdtempSync(join(tmpdir(), 'pciplan-fake-z3-'));
-
-function fakeZ3(name: string, onCheck: string, version = '4.8.12'): string {
-  const path = join(fakes, name);
-  const script = `#!/bin/sh
-while IFS= read -r line; do
-  case "$line" in
-    *'(get-info :version)'*) echo '(:version "${version}")' ;;
-    '(echo "'*) s=\${line#'(echo "'}; echo "\${s%'")'}" ;;
-    *check-sat*) ${onCheck} ;;
-  esac
-done
-`;
-  writeFileSync(path, script);
-  chmodSync(path, 0o755);
-  return path;
-}
+// Fake z3 binaries (test/helpers/fakeZ3.ts) that misbehave at the first check-sat.
 
 const FAKES = {
   crashes: fakeZ3('crashes', 'kill -SEGV $$'),
@@ -204,5 +223,58 @@ describe.skipIf(skipNative)('one native process per run', () => {
     const p = await Z3Process.start(FAKES.crashes);
     await expect(p.request('(check-sat)', 10_000)).rejects.toThrow(/exited \(signal SIGSEGV\)/);
     await expect(p.request('(get-info :version)', 10_000)).rejects.toThrow(SolverFailure);
+  });
+});
+
+describe('never an answer out of step (fakes through PCIPLAN_Z3)', () => {
+  it('an answer printed after its sentinel is not read as the next request\'s answer', async () => {
+    // This z3 prints its check-sat answer late: when it reads the next line, i.e. the first line
+    // of the next request. The first request reads nothing (a failure); the next session must not
+    // get the late "unsat" as its own answer (a false proof): the process that failed is stopped
+    // and the next session runs on a new one.
+    const late = fakeZ3('answers-late', {
+      eachLine: 'if [ -n "$late" ]; then echo "$late"; late=; fi',
+      onCheck: 'answer=unsat',
+      onEcho: 'echo "$s"; late=$answer; answer=',
+    });
+    await withZ3(late, async () => {
+      const a = await openSession('native');
+      try {
+        await expect(a.query('(declare-const x Int)\n(check-sat)', (out) => parseCheck(out))).rejects.toThrow(/gave no answer to check-sat/);
+      } finally {
+        a.close();
+      }
+      const b = await openSession('native');
+      try {
+        await expect(b.query('(declare-const y Int)\n(check-sat)', (out) => parseCheck(out))).rejects.toThrow(/gave no answer to check-sat/);
+      } finally {
+        b.close();
+      }
+    });
+  });
+
+  it('output after a sentinel stops the process: it is never prepended to the next answer', async () => {
+    // One write: the sentinel, then a stray "sat" (as a late answer would be).
+    const stray = fakeZ3('prints-after-sentinel', { onCheck: ':', onEcho: `printf '%s\\nsat\\n' "$s"` });
+    const p = await Z3Process.start(stray);
+    await expect(p.request('(check-sat)', 10_000)).rejects.toThrow(/printed outside any request/);
+    expect(p.alive).toBe(false);
+  });
+
+  it('a process that died is replaced for the next session, not reused', async () => {
+    await withZ3(FAKES.crashes, async () => {
+      const a = await openSession('native');
+      try {
+        await expect(a.eval('(check-sat)')).rejects.toThrow(/exited \(signal SIGSEGV\)/);
+      } finally {
+        a.close();
+      }
+      const b = await openSession('native');
+      try {
+        expect(await b.eval('(get-info :version)')).toBe('(:version "4.8.12")\n');
+      } finally {
+        b.close();
+      }
+    });
   });
 });
