@@ -41,6 +41,7 @@ describe('preservation check', () => {
     expect(preservationProblems(input, input)).toEqual([]);
     // greedy's record of a hint its layout breaks is pciplan's addition; a waiver removed is not.
     expect(preservationProblems(input, allowed.replace("hotplug='no'/>", "hotplug='no' waived='hotplug'/>"))).toEqual([]);
+    expect(preservationProblems(input, allowed.replace("hotplug='no'/>", "hotplug='no' numa='0' waived='hotplug numa'/>")).join('\n')).toMatch(/hints changed: \[hotplug=no\] became \[hotplug=no; numa=0\]/);
     const waivedIn = input.replace("<addressPreferences hotplug='no'/>", "<addressPreferences hotplug='no' waived='hotplug'/>");
     expect(preservationProblems(waivedIn, allowed).join('\n')).toMatch(/hints changed/);
   });

@@ -165,6 +165,8 @@ function hints(nodes: ScanNode[]): string[] {
   const text = (el: ScanElement) =>
     attrsOf(el)
       .filter((a) => a.name !== 'name')
+      // greedy's waived='hotplug numa' is a list: one pair per hint it names.
+      .flatMap((a) => (a.name === 'waived' ? a.value.split(/\s+/).map((v) => ({ name: a.name, value: v })) : [a]))
       .map((a) => `${a.name}=${a.name === 'numa' && /^\d+$/.test(a.value) ? Number(a.value) : a.value}`)
       .sort()
       .join(' ');
