@@ -99,7 +99,12 @@ function checkInput(domain: Domain, policy: Policy): void {
   if (errors.length === 0) return;
   const first = errors[0]!;
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more: run pciplan validate)` : '';
-  throw new PciplanError('invalid', `${domain.file}${first.line ? `:${first.line}` : ''}: ${first.device ? `${first.device}: ` : ''}${first.message} [${first.rule}]${more}`);
+  throw new PciplanError('invalid', `${domain.file}${first.line ? `:${first.line}` : ''}: ${first.device ? `${first.device}: ` : ''}${first.message} [${first.rule}]${more}`, {
+    file: domain.file,
+    ...(first.line ? { line: first.line } : {}),
+    ...(first.device ? { device: first.device } : {}),
+    rule: first.rule,
+  });
 }
 
 const HINT_OF_RULE: Partial<Record<string, WaivableHint>> = { 'hint-hotplug': 'hotplug', 'hint-bus': 'bus', 'hint-numa': 'numa', 'hint-group': 'group' };
@@ -419,8 +424,9 @@ export async function assignDomain(input: ParsedDomain, opts: AssignOptions): Pr
     const e = errors[0]!;
     // libvirt's algorithm can produce what libvirt then refuses (a pci-bridge plugged into itself):
     // that is the input's fault as much as libvirt's. An invalid optimal layout is pciplan's bug.
-    if (opts.strategy === 'greedy') throw new PciplanError('invalid', `${domain.file}: libvirt's algorithm gives no valid layout: ${e.device ? `${e.device}: ` : ''}${e.message} [${e.rule}]`);
-    throw new Error(`the optimal layout fails validation: ${e.device ?? ''} ${e.message}`);
+    const where = { file: domain.file, ...(e.line ? { line: e.line } : {}), ...(e.device ? { device: e.device } : {}), rule: e.rule };
+    if (opts.strategy === 'greedy') throw new PciplanError('invalid', `${domain.file}: libvirt's algorithm gives no valid layout: ${e.device ? `${e.device}: ` : ''}${e.message} [${e.rule}]`, where);
+    throw new PciplanError('internal', `the optimal layout fails validation: ${e.device ?? ''} ${e.message}`, where);
   }
 
   const devices: PlacedDevice[] = result.devices

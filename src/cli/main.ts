@@ -70,7 +70,7 @@ export async function run(rawArgs: string[]): Promise<number> {
 
 function report(e: unknown): number {
   const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
-  if (e instanceof PciplanError) {
+  if (e instanceof PciplanError && e.kind !== 'internal') {
     process.stderr.write(`pciplan: ${oneLine(e.message)}\n`);
     return e.exitCode;
   }

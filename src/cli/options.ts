@@ -51,6 +51,11 @@ export function resolveTimeout(value: string | undefined, fallback: number): num
   return seconds;
 }
 
+/** A report as the CLI prints it with --format json: indented, one trailing newline. */
+export function json(report: object): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
 /** `--solver`, on every command that solves. */
 export const solverArgs = {
   solver: {

@@ -138,8 +138,13 @@ export function hintFaults(domain: Domain, topo: Topology): Problem[] {
     if (h.numa !== undefined) {
       out.push(error('hint-numa', d, `asks for NUMA node ${h.numa}, but ${where}, and bus 0 belongs to no NUMA node`));
     }
+    // A slot is hot-plugged and ejected as a whole (checkHints): a chipset function that shares its
+    // slot with the chipset's other functions cannot be hot-pluggable on its own.
+    const shared = chipset && domain.machine.reserved.some((r) => r !== chipset && r.slot === chipset.slot);
     if (h.hotplug !== undefined && h.hotplug !== busHotpluggable(root)) {
       out.push(error('hint-hotplug', d, `asks for hotplug='${h.hotplug ? 'yes' : 'no'}', but ${where}, where the guest ${busHotpluggable(root) ? 'can' : 'cannot'} hotplug`));
+    } else if (h.hotplug === true && shared) {
+      out.push(error('hint-hotplug', d, `asks for hotplug='yes', but ${where}, a slot it shares with the chipset's other functions: QEMU hot-plugs and ejects a slot as a whole`));
     }
     const kind = slotKind(root, d);
     if (h.bus !== undefined && kind !== h.bus && !(h.bus === 'pcie' && domain.machine.root !== 'pcie-root')) {

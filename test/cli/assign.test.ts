@@ -47,8 +47,8 @@ describe('pciplan assign --strategy greedy', () => {
     const json = JSON.parse(pciplan(['assign', workstation, '--strategy', 'greedy', '--format', 'json']).stdout);
     expect(json.strategy).toBe('greedy');
     expect(typeof json.ms).toBe('number');
-    expect(json.devices).toContainEqual({ id: 'disk[vda]', kind: 'disk', address: '0000:04:00.0' });
-    expect(json.devices).toContainEqual({ id: 'controller[sata 0]', kind: 'controller', address: '0000:00:1f.2' });
+    expect(json.devices).toContainEqual({ id: 'disk[vda]', kind: 'disk', address: '0000:04:00.0', origin: 'assigned' });
+    expect(json.devices).toContainEqual({ id: 'controller[sata 0]', kind: 'controller', address: '0000:00:1f.2', origin: 'added' });
     expect(json.addedControllers).toContainEqual({ index: 1, model: 'pcie-root-port', address: '0000:00:02.0' });
     expect(json.addedControllers).toContainEqual({ index: 0, model: 'pcie-root' });
     const table = pciplan(['assign', workstation, '--strategy', 'greedy', '--format', 'table']).stdout;

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO } from './corpus.js';
+import { checkJsonOutput } from './jsonOutput.js';
 
 export const CLI = join(REPO, 'dist', 'src', 'cli', 'main.js');
 
@@ -23,5 +24,7 @@ export function pciplan(args: string[], input?: string, env: Record<string, stri
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, PCIPLAN_PROGRESS_AFTER_MS: 'off', ...env },
   });
+  // Every JSON output of the suite is held to its shipped schema.
+  checkJsonOutput(args, r.stdout);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

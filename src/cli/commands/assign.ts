@@ -1,30 +1,11 @@
 import { defineCommand } from 'citty';
-import { assignDomain, type AssignResult } from '../../assign.js';
-import type { Progress } from '../../optimal/solve.js';
-import { writeXml } from '../../xml/writeXml.js';
+import { assign, type AssignReport, type Progress } from '../../api/assign.js';
 import { readDomainFile, writeOutput } from '../io.js';
 import { moveLine } from '../../stable/moves.js';
-import { formatArg, policyArgs, previousArgs, resolvePolicy, resolveProgressAfter, resolveSeed, resolveSolver, resolveTimeout, seedArg, solverArgs, timeoutArg } from '../options.js';
+import { formatArg, json, policyArgs, previousArgs, resolvePolicy, resolveProgressAfter, resolveSeed, resolveSolver, resolveTimeout, seedArg, solverArgs, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
 
-/** What `assign --format json` reports, from any planner (compare also feeds it real libvirt's). */
-export type PlanReport = Pick<AssignResult, 'domain' | 'devices' | 'addedControllers' | 'objective' | 'lowerBound' | 'proven' | 'ms' | 'moved'> & { strategy: string };
-
-export function assignJson(r: PlanReport) {
-  return {
-    file: r.domain.file,
-    strategy: r.strategy,
-    devices: r.devices.map(({ id, kind, address }) => ({ id, kind, address })),
-    addedControllers: r.addedControllers,
-    objective: r.objective,
-    lowerBound: r.lowerBound,
-    proven: r.proven,
-    ...(r.moved ? { moved: r.moved } : {}),
-    ms: Math.round(r.ms * 1000) / 1000,
-  };
-}
-
-export function assignTable(r: AssignResult): string {
+export function assignTable(r: AssignReport): string {
   const rows = r.devices.map((d) => {
     const [, bus, slotFn] = d.address.split(':');
     const [slot, fn] = slotFn!.split('.');
@@ -61,7 +42,7 @@ export default defineCommand({
     const previous = args.previous !== undefined ? readDomainFile(args.previous) : undefined;
     const solverSeed = resolveSeed(args['solver-seed']);
     const timeout = resolveTimeout(args.timeout, 30);
-    const result = await assignDomain(parsed, {
+    const { xml, ...report } = await assign(parsed, {
       strategy: args.strategy === 'greedy' ? 'greedy' : 'optimal',
       policy: resolvePolicy(args),
       timeoutMs: timeout * 1000,
@@ -73,16 +54,14 @@ export default defineCommand({
       ...(solverSeed !== undefined ? { solverSeed } : {}),
       ...(previous ? { previous, dropUnused: !!args['drop-unused'] } : {}),
     });
-    for (const m of result.moved ?? []) process.stderr.write(`pciplan: ${moveLine(m)}\n`);
-    if (result.strategy === 'optimal' && !result.canonical) {
+    for (const m of report.moved ?? []) process.stderr.write(`pciplan: ${moveLine(m)}\n`);
+    if (report.strategy === 'optimal' && !report.canonical) {
       process.stderr.write(`pciplan: this layout is not proven the canonical one (the search or its tie-break ran out of time): another Z3 build or seed may give another\n`);
     }
-    if (result.strategy === 'optimal' && !result.proven) {
-      process.stderr.write(`pciplan: not proven optimal within ${timeout} s: ${result.objective.addedControllers} controllers added, no layout needs fewer than ${result.lowerBound}\n`);
+    if (report.strategy === 'optimal' && !report.proven) {
+      process.stderr.write(`pciplan: not proven optimal within ${timeout} s: ${report.objective.addedControllers} controllers added, no layout needs fewer than ${report.lowerBound}\n`);
     }
-    for (const line of result.ignoredHints) process.stderr.write(`pciplan: ${line}\n`);
-    const text =
-      args.format === 'json' ? `${JSON.stringify(assignJson(result), null, 2)}\n` : args.format === 'table' ? assignTable(result) : writeXml(result.doc);
-    writeOutput(args.output, text);
+    for (const line of report.ignoredHints) process.stderr.write(`pciplan: ${line}\n`);
+    writeOutput(args.output, args.format === 'json' ? json(report) : args.format === 'table' ? assignTable({ ...report, xml }) : xml);
   },
 });

@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
 import { inputError } from '../../errors.js';
-import { FAMILIES, generateDomain, MACHINES } from '../../generate/index.js';
+import { generate } from '../../api/generate.js';
+import { FAMILIES, MACHINES } from '../../generate/index.js';
 import { writeOutput } from '../io.js';
 import { formatArg } from '../options.js';
 
@@ -26,10 +27,10 @@ export default defineCommand({
   run({ args }) {
     if (args.devices === undefined) throw inputError(undefined, 'generate: --devices N is required');
     const numa = wholeNumber(args.numa, 'numa');
-    const generated = generateDomain({
+    const generated = generate({
       machine: args.machine,
       family: args.family,
-      devices: wholeNumber(args.devices, 'devices'),
+      devices: wholeNumber(args.devices, 'devices')!,
       seed: wholeNumber(args.seed, 'seed') ?? 1,
       ...(numa !== undefined ? { numa } : {}),
     });

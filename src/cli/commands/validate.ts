@@ -1,8 +1,8 @@
 import { defineCommand } from 'citty';
+import { validate } from '../../api/validate.js';
 import type { Problem } from '../../validate/problems.js';
-import { validateDomain } from '../../validate/validateDomain.js';
 import { readDomainFile } from '../io.js';
-import { formatArg, policyArgs, resolvePolicy } from '../options.js';
+import { formatArg, json, policyArgs, resolvePolicy } from '../options.js';
 import { renderTable } from '../table.js';
 
 function summary(file: string, valid: boolean, problems: Problem[]): string {
@@ -22,12 +22,9 @@ export default defineCommand({
     ...policyArgs,
   },
   run({ args }) {
-    const { domain } = readDomainFile(args.domain);
-    const result = validateDomain(domain, resolvePolicy(args));
+    const result = validate(readDomainFile(args.domain), { policy: resolvePolicy(args) });
     if (args.format === 'json') {
-      process.stdout.write(
-        `${JSON.stringify({ file: domain.file, machine: domain.machineName, family: domain.machine.family, valid: result.valid, problems: result.problems }, null, 2)}\n`,
-      );
+      process.stdout.write(json(result));
     } else {
       const shown = result.problems.filter((p) => p.severity !== 'note');
       if (shown.length) {
@@ -38,7 +35,7 @@ export default defineCommand({
           ),
         );
       }
-      process.stdout.write(summary(domain.file, result.valid, result.problems));
+      process.stdout.write(summary(result.file, result.valid, result.problems));
     }
     process.exitCode = result.valid ? 0 : 1;
   },

@@ -1,0 +1,21 @@
+// Pieces shared by the output schemas. Every JSON document pciplan prints starts with
+// `schemaVersion`; the rule for changing it is in README.md ("Machine interface").
+import { z } from 'zod';
+
+/**
+ * The version of every JSON output. Bump it when a change breaks a reader of the previous one:
+ * a field removed or renamed, a type or meaning changed, an optional field made required or a
+ * value allowed that was not (an enum member, null). Adding a field does not: readers ignore
+ * fields they do not know. test/schema/schema.test.ts holds the shipped schema/*.json to this.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const schemaVersion = z.literal(SCHEMA_VERSION).describe('Version of this JSON format; changes only when a reader of the previous one would break');
+
+/** A PCI address as pciplan and libvirt print it: domain:bus:slot.function in hex. */
+export const pciAddress = z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/).describe('PCI address dddd:bb:ss.f (hex)');
+
+/** A device's name as pciplan writes it in messages: kind[alias|target|mac|...]. */
+export const deviceName = z.string().describe('Device name, kind[alias|target|...]');
+
+export const count = z.int().min(0);
