@@ -9,7 +9,7 @@ import { buildInstance, countingConflict, expanderLimitMayBind, type Instance } 
 import { buildModel, solveInstance, type Progress } from './optimal/solve.js';
 import type { SolverChoice } from './solver/session.js';
 import { ConflictError, PciplanError } from './errors.js';
-import { explainConflict } from './explain/explainConflict.js';
+import { explainConflicts } from './explain/explainConflict.js';
 import { inputFaults } from './explain/validationConflicts.js';
 import { applyLayout, newController, type Layout, type NewController } from './model/applyLayout.js';
 import { moveHintsToMetadata } from './model/hints.js';
@@ -187,6 +187,19 @@ export function prepareOptimal(domain: Domain, implicit: ImplicitDevice[], polic
   return { domain, devices: [...base, ...forcedDevices], policy, greedy, forced, forcedDevices };
 }
 
+/** No layout: the first conflict on one line, and how many more `explain` would list. */
+async function noLayout(input: OptimalInput, opts: AssignOptions): Promise<PciplanError> {
+  const { conflicts, stopped } = await explainConflicts(input, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.solver ? { solver: opts.solver } : {}) });
+  if (!conflicts.length) return new PciplanError('invalid', `${input.domain.file}: no layout exists (the conflict was not found again within the time budget: run pciplan explain)`);
+  const n = conflicts.length - 1;
+  const note =
+    stopped === 'max-conflicts' ? `at least ${n + 1} more: run pciplan explain`
+    : stopped === 'time' ? `${n ? `${n} more, ` : ''}perhaps others: run pciplan explain`
+    : n > 0 ? `${n} more: run pciplan explain`
+    : undefined;
+  return new ConflictError(conflicts[0]!, input.domain.file, note);
+}
+
 /** A layout that stands in when the search runs out of time, and what checking it cost. */
 interface Fallback {
   placement: Pick<Placement, 'addresses' | 'added' | 'devices'>;
@@ -210,7 +223,7 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
   try {
     inst = buildInstance(domain, devices, opts.policy, greedy);
   } catch (e) {
-    if (e instanceof ConflictError) throw new ConflictError(e.conflict, domain.file);
+    if (e instanceof ConflictError) throw await noLayout(input, opts);
     throw e;
   }
   const checkStart = performance.now();
@@ -244,7 +257,7 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
     if (fallback) return quick(trusted + forced.length);
     const limit = expanderLimitMayBind(inst);
     if (limit) throw new PciplanError('invalid', `${domain.file}: no layout found, and none is proven impossible: ${limit}`);
-    throw new ConflictError(await explainConflict(input, { timeoutMs: budgetMs, ...(opts.solver ? { solver: opts.solver } : {}) }), domain.file);
+    throw await noLayout(input, opts);
   }
   if (outcome.status === 'unknown') {
     if (fallback) return quick(outcome.bound + forced.length);
@@ -289,8 +302,7 @@ function quickLayout(doc: XmlDocument, domain: Domain, implicit: ImplicitDevice[
 export function constructiveLayout(parsed: ParsedDomain, policy: Policy): { found: false; reason: string } | { found: true; added: number; errors: Problem[] } {
   const { doc, domain } = parsed;
   checkInput(domain, policy);
-  const root = rootElement(doc);
-  const implicit = implicitDevices(domain, domain.devices.map((d) => (root.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement));
+  const implicit = implicitOf(parsed);
   const input = prepareOptimal(domain, implicit, policy);
   const built = constructLayout(buildInstance(domain, input.devices, policy, input.greedy));
   if (!built.found) return built;
@@ -353,17 +365,31 @@ function forcedController(c: NewController, domain: Domain, index: number): Devi
   return readDevice(newElement('controller', attrs, children), 'controller', index + 1, index, [], domain.machine, domain.arch, domain.file);
 }
 
+/** The devices libvirt adds by itself (USB, SATA, balloon ...), read off the document. */
+export function implicitOf({ doc, domain }: ParsedDomain): ImplicitDevice[] {
+  const root = rootElement(doc);
+  return implicitDevices(domain, domain.devices.map((d) => (root.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement));
+}
+
+/** The conflict counting alone proves (countingConflict), before any allocator runs. */
+export function countedConflict(parsed: ParsedDomain, implicit: ImplicitDevice[], policy: Policy) {
+  return countingConflict(parsed.domain, [...parsed.domain.devices, ...implicit.map((i) => i.device)], policy);
+}
+
+/** What the optimal search of `assign` starts from, for `explain` (call it on an input without faults). */
+export function optimalInputOf(parsed: ParsedDomain, policy: Policy): OptimalInput {
+  return prepareOptimal(parsed.domain, implicitOf(parsed), policy);
+}
+
 export async function assignDomain(input: ParsedDomain, opts: AssignOptions): Promise<AssignResult> {
   const start = performance.now();
   const pinned: Pinned | undefined = opts.previous ? pinPrevious(input, opts.previous, opts.policy, { dropUnused: !!opts.dropUnused }) : undefined;
   const parsed = pinned?.parsed ?? input;
   const { doc, domain } = parsed;
   checkInput(domain, opts.policy);
-  const root = rootElement(doc);
-  const deviceEls = domain.devices.map((d) => (root.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement);
-  const implicit = implicitDevices(domain, deviceEls);
+  const implicit = implicitOf(parsed);
   // Counting alone may prove there is no layout: then neither libvirt's algorithm nor the model runs.
-  const counted = countingConflict(domain, [...domain.devices, ...implicit.map((i) => i.device)], opts.policy);
+  const counted = countedConflict(parsed, implicit, opts.policy);
   if (counted) throw new ConflictError(counted, domain.file);
   let result: Placement;
   let ignoredHints: string[] = [];

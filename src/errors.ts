@@ -65,7 +65,9 @@ export class ConflictError extends PciplanError {
   constructor(
     readonly conflict: Conflict,
     file?: string,
+    /** What follows the conflict, e.g. how many more there are. */
+    note?: string,
   ) {
-    super('invalid', `${file ? `${file}: ` : ''}no layout exists: ${conflictSentence(conflict)}`, file ? { file } : {});
+    super('invalid', `${file ? `${file}: ` : ''}no layout exists: ${conflictSentence(conflict)}${note ? ` (${note})` : ''}`, file ? { file } : {});
   }
 }

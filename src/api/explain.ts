@@ -1,11 +1,18 @@
-// explain(domain, options): why a domain has no layout (the smallest set of requirements in
-// conflict), or why its layout adds each controller it adds.
+// explain(domain, options): why a domain has no layout (every independent conflict, and the
+// smallest fix), or why its layout adds each controller it adds.
 import { ConflictError } from '../errors.js';
 import type { Conflict } from '../explain/conflict.js';
+import type { Infeasible } from '../explain/explainDomain.js';
+import type { Fix } from '../explain/fixes.js';
 import { SCHEMA_VERSION, type ExplainJson } from '../schema/index.js';
 import { checkPolicy, checkSolver, checkTimeout, domainOf, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
 
-export type ExplainOptions = DomainOptions & SearchOptions;
+type Stopped = NonNullable<Infeasible['stopped']>;
+
+export type ExplainOptions = DomainOptions & SearchOptions & {
+  /** Report at most this many independent conflicts (default 10). */
+  maxConflicts?: number;
+};
 
 /** The fields of `pciplan explain --format json` (discriminated by `feasible`). */
 export type ExplainReport = ExplainJson;
@@ -16,19 +23,30 @@ export async function explain(domain: DomainInput, options: ExplainOptions = {})
   const timeoutMs = checkTimeout(options.timeoutMs, 60_000);
   const solver = checkSolver(options.solver);
   const file = parsed.domain.file;
-  const [{ assignDomain }, { explainLayout }, { validationConflicts }] = await Promise.all([
+  const [{ assignDomain }, { explainLayout }, { explainDomain }] = await Promise.all([
     import('../assign.js'),
     import('../explain/explainLayout.js'),
-    import('../explain/validationConflicts.js'),
+    import('../explain/explainDomain.js'),
   ]);
-  const infeasible = (conflicts: Conflict[]): ExplainReport => ({ schemaVersion: SCHEMA_VERSION, file, feasible: false, conflicts });
-  const broken = validationConflicts(parsed.domain, policy);
-  if (broken.length) return infeasible(broken);
+  const start = performance.now();
+  // Every independent conflict and the smallest fix (explainDomain); a layout's reasons otherwise.
+  const why = await explainDomain(parsed, policy, { timeoutMs, solver, ...(options.maxConflicts !== undefined ? { maxConflicts: options.maxConflicts } : {}) });
+  const infeasible = (r: { conflicts: Conflict[]; complete: boolean; stopped?: Stopped; fixes: Fix[] }): ExplainReport => ({
+    schemaVersion: SCHEMA_VERSION,
+    file,
+    feasible: false,
+    complete: r.complete,
+    ...(r.stopped ? { stopped: r.stopped } : {}),
+    conflicts: r.conflicts,
+    fixes: r.fixes,
+  });
+  if (why) return infeasible(why);
   let result;
   try {
-    result = await assignDomain(parsed, { strategy: 'optimal', policy, timeoutMs, solver });
+    result = await assignDomain(parsed, { strategy: 'optimal', policy, timeoutMs: Math.max(1_000, timeoutMs - (performance.now() - start)), solver });
   } catch (e) {
-    if (e instanceof ConflictError) return infeasible([e.conflict]);
+    // Not answered in time by the feasibility check, and no layout after all.
+    if (e instanceof ConflictError) return infeasible({ conflicts: [e.conflict], complete: false, stopped: 'time', fixes: [] });
     throw e;
   }
   return {

@@ -1,4 +1,4 @@
-// The smallest set of requirements that has no layout, found by relaxing the domain rather than
+// The minimal conflicts of a domain that has no layout, each found by relaxing the domain rather than
 // the SMT model: a requirement is dropped by changing the input (a hint removed, a default left
 // open, devices left out, a policy setting lifted), the count model is built again and Z3 asked
 // whether a layout exists now. Facts (the machine's slots, the 256 bus numbers, the layout as given)
@@ -9,6 +9,12 @@
 // the full model first keeps the classes that take part, deletion (ddmin) then makes the set
 // minimal, and for each "these devices need a place" the count is cut to the fewest that still
 // conflict ("any 31 of these 40 disks").
+//
+// Every independent conflict: conflicts found while building the model (a group of nine, a NUMA
+// cell that does not exist) come first, each lifted (its cheapest hint dropped) to look further;
+// then, MARCO-style, each conflict found is blocked by lifting all of its requirements and the
+// search runs again on what is left, until a layout exists, the budget runs out or
+// `maxConflicts` are found. The conflicts share no requirement, so each needs a fix of its own.
 import type { OptimalInput } from '../assign.js';
 import { ConflictError } from '../errors.js';
 import { buildInstance, type Instance, type Unit, type UnitClass } from '../optimal/instance.js';
@@ -17,6 +23,7 @@ import type { SolverChoice } from '../solver/session.js';
 import type { Policy } from '../model/schemas.js';
 import type { Device, Hints } from '../model/types.js';
 import { nameList, type Conflict, type Requirement } from './conflict.js';
+import { liftCost } from './cost.js';
 
 /**
  * Hints a conflict may drop. Dropping one must only ever make placement easier, or the search
@@ -27,14 +34,14 @@ import { nameList, type Conflict, type Requirement } from './conflict.js';
  */
 type HintName = 'hotplug' | 'numa';
 
-type Candidate =
+export type Candidate =
   | { kind: 'place'; cls: number; count: number }
   | { kind: 'hint'; cls: number; hint: HintName }
   | { kind: 'default-hotplug'; cls: number }
   | { kind: 'policy-spares' }
   | { kind: 'policy-add-controllers' };
 
-interface Trial {
+export interface Trial {
   infeasible: boolean;
   /** Z3 could not answer within the budget (the trial then counts as having a layout). */
   unknown?: boolean;
@@ -44,8 +51,10 @@ interface Trial {
 }
 
 export interface ExplainOptions {
-  /** Budget for the whole minimisation; each check gets what is left. */
+  /** Budget for the whole search; each check gets what is left. */
   timeoutMs: number;
+  /** Stop after this many conflicts (default 10). */
+  maxConflicts?: number;
   /** Which Z3 answers each check. */
   solver?: SolverChoice;
 }
@@ -80,13 +89,13 @@ function constrained(u: Unit, cls: number, kept: readonly Candidate[]): boolean 
  * The units of a class kept by a "place k of them": those still constrained first, since a unit
  * whose hints were all dropped is the easiest to place and would make k look larger than it is.
  */
-function placedUnits(c: UnitClass, cls: number, kept: readonly Candidate[], count: number): Unit[] {
+export function placedUnits(c: UnitClass, cls: number, kept: readonly Candidate[], count: number): Unit[] {
   const order = [...c.units.filter((u) => constrained(u, cls, kept)), ...c.units.filter((u) => !constrained(u, cls, kept))];
   return order.slice(0, count);
 }
 
 /** The input with every candidate not in `kept` dropped. */
-function relax(input: OptimalInput, inst: Instance, kept: readonly Candidate[]): { devices: Device[]; policy: Policy; anyHotplug: Set<number> } {
+export function relax(input: OptimalInput, inst: Instance, kept: readonly Candidate[]): { devices: Device[]; policy: Policy; anyHotplug: Set<number> } {
   const drop = new Set<number>();
   const strip = new Map<number, Set<HintName>>();
   const anyHotplug = new Set<number>();
@@ -120,13 +129,27 @@ function relax(input: OptimalInput, inst: Instance, kept: readonly Candidate[]):
     });
   const policy: Policy = { ...input.policy };
   if (!kept.some((k) => k.kind === 'policy-spares')) Object.assign(policy, { sparePciePorts: 0, sparePciSlots: 0 });
+  else if (input.policy.sparePciePorts === undefined && inst.spares.ports > 0 && !libvirtAdds(input, inst, drop)) policy.sparePciePorts = 0;
   if (!kept.some((k) => k.kind === 'policy-add-controllers')) delete policy.addControllers;
   return { devices, policy, anyHotplug };
 }
 
+/**
+ * Whether libvirt would still add a controller with the devices in `drop` left out: its spare root
+ * port comes only with the controllers it adds (q35: with none written, any device libvirt puts
+ * off bus 0 sits on a port it added). Without libvirt's layout (it failed), any device left to
+ * place counts as needing one.
+ */
+function libvirtAdds(input: OptimalInput, inst: Instance, drop: ReadonlySet<number>): boolean {
+  if (input.forced.length) return true;
+  const left = inst.classes.flatMap(devicesOf).filter((d) => !drop.has(d.index));
+  const g = input.greedy;
+  return g ? left.some((d) => (g.addresses.get(d.index)?.bus ?? 0) !== 0) : left.length > 0;
+}
+
 const isRequirementName = (name: string) => name.startsWith('demand_') || name.startsWith('spare_');
 
-async function trial(input: OptimalInput, inst: Instance, kept: readonly Candidate[], deadline: number, solver?: SolverChoice): Promise<Trial> {
+export async function trial(input: OptimalInput, inst: Instance, kept: readonly Candidate[], deadline: number, solver?: SolverChoice): Promise<Trial> {
   const r = relax(input, inst, kept);
   let relaxed: Instance;
   try {
@@ -173,7 +196,7 @@ async function minimise<T>(items: readonly T[], bad: (subset: readonly T[]) => P
   return set;
 }
 
-function describe(c: Candidate, inst: Instance, policy: Policy, kept: readonly Candidate[]): Requirement {
+export function describe(c: Candidate, inst: Instance, policy: Policy, kept: readonly Candidate[]): Requirement {
   if (c.kind === 'policy-spares') {
     const { ports, slots } = inst.spares;
     const what = [ports ? `${ports} free hot-pluggable PCIe port${ports === 1 ? '' : 's'}` : '', slots ? `${slots} free hot-pluggable PCI slot${slots === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
@@ -213,48 +236,88 @@ function describe(c: Candidate, inst: Instance, policy: Policy, kept: readonly C
   return { rule: `hint-${c.hint}`, devices: who.map((d) => d.id), text: `${values.map((v) => `${c.hint}='${show(v)}'`).join(', ')} on ${nameList(who.map((d) => d.id))}` };
 }
 
+
+/** A candidate's identity: a conflict that holds it blocks every count of the same "place". */
+export const candidateKey = (c: Candidate): string => (c.kind === 'policy-spares' || c.kind === 'policy-add-controllers' ? c.kind : c.kind === 'hint' ? `hint:${c.cls}:${c.hint}` : `${c.kind}:${c.cls}`);
+
+/** The rule a candidate's requirement carries (what lifting it costs, see cost.ts). */
+export const candidateRule = (c: Candidate): string => (c.kind === 'hint' ? `hint-${c.hint}` : c.kind);
+
+export const candidateCost = (c: Candidate): number => liftCost(candidateRule(c));
+
+/** A hint dropped from the input before the model could be built: how a build-time conflict is lifted. */
+export interface HintLift {
+  requirement: Requirement;
+  hint: 'numa' | 'group' | 'hotplug';
+}
+
+const LIFTABLE_HINTS: Record<string, HintLift['hint']> = { 'hint-numa': 'numa', 'hint-group': 'group', 'hint-hotplug': 'hotplug' };
+
+/** The cheapest hint of a build-time conflict (lifting any one removes it: it is minimal). */
+function cheapestHintLift(c: Conflict): HintLift | undefined {
+  const liftable = c.requirements.filter((r) => LIFTABLE_HINTS[r.rule] && r.devices.length);
+  const best = liftable.sort((a, b) => liftCost(a.rule) - liftCost(b.rule))[0];
+  return best && { requirement: best, hint: LIFTABLE_HINTS[best.rule]! };
+}
+
+export function applyHintLifts(devices: readonly Device[], lifts: readonly HintLift[]): Device[] {
+  return devices.map((d) => {
+    const drop = lifts.filter((l) => l.requirement.devices.includes(d.id) && d.hints[l.hint] !== undefined);
+    if (!drop.length) return d;
+    const hints: Hints = { ...d.hints };
+    for (const l of drop) delete hints[l.hint];
+    return { ...d, hints };
+  });
+}
+
+/** Why the enumeration stopped before every independent conflict was found. */
+export type Stopped = 'time' | 'max-conflicts' | 'blocked';
+
+/** A search over one input: what fixes.ts continues from. */
+export interface Search {
+  /** The input with the hint lifts applied. */
+  input: OptimalInput;
+  inst: Instance;
+  /** Every requirement of the model a person could lift. */
+  all: Candidate[];
+  /** Build-time conflicts, each lifted by one hint (in the order found). */
+  hintLifts: HintLift[];
+  /** The candidates of each conflict found by the solver (blocked for the next search). */
+  found: Candidate[][];
+  deadline: number;
+  solver?: SolverChoice;
+}
+
+export interface ConflictReport {
+  conflicts: Conflict[];
+  /** Undefined when every independent conflict was found. */
+  stopped?: Stopped;
+  /** Undefined when no search over the model was possible (a conflict no hint lift removes). */
+  search?: Search;
+}
+
 /**
- * Why `input` has no layout: a minimal conflict. Call it only when the full model is unsat (or
- * buildInstance threw a ConflictError, whose conflict is already minimal).
+ * A minimal conflict among `available` (a set that has no layout, `t` its trial): Z3's core
+ * first, then deletion, then the fewest devices of each "place".
  */
-export async function explainConflict(input: OptimalInput, opts: ExplainOptions): Promise<Conflict> {
-  const deadline = performance.now() + opts.timeoutMs;
-  let inst: Instance;
-  try {
-    inst = buildInstance(input.domain, input.devices, input.policy, input.greedy);
-  } catch (e) {
-    if (e instanceof ConflictError) return e.conflict;
-    throw e;
-  }
-  const all = candidatesOf(inst, input.policy);
-  const full = await trial(input, inst, all, deadline, opts.solver);
-  if (!full.infeasible) {
-    // Out of budget before even the whole domain was answered: every requirement, unminimised.
-    if (full.unknown) return { requirements: all.map((c) => describe(c, inst, input.policy, all)), facts: [], minimal: false };
-    throw new Error('explainConflict called on a domain that has a layout');
-  }
-
-  // The layout as given may be impossible by itself: then the facts are the whole story.
-  const none = await trial(input, inst, [], deadline, opts.solver);
-  if (none.infeasible) return { requirements: [], facts: none.facts };
-
-  // Keep the classes Z3's core names, when that alone still conflicts.
-  let start = all;
-  if (full.coreClasses) {
-    const core = all.filter((c) => !('cls' in c) || full.coreClasses!.has(c.cls));
-    if (core.length < all.length && (await trial(input, inst, core, deadline, opts.solver)).infeasible) start = core;
+export async function findConflict(s: Search, available: readonly Candidate[], t: Trial): Promise<{ set: Candidate[]; conflict: Conflict }> {
+  const { input, inst, deadline } = s;
+  let start = [...available];
+  if (t.coreClasses) {
+    const core = available.filter((c) => !('cls' in c) || t.coreClasses!.has(c.cls));
+    if (core.length < available.length && (await trial(input, inst, core, deadline, s.solver)).infeasible) start = core;
   }
   // Out of budget, a removal is not tried (the requirement stays): the set is still a conflict,
   // only perhaps not a minimal one, and it says so.
   let complete = true;
-  const bad = async (s: readonly Candidate[]) => {
+  const bad = async (sub: readonly Candidate[]) => {
     if (performance.now() >= deadline) {
       complete = false;
       return false;
     }
-    const t = await trial(input, inst, s, deadline, opts.solver);
-    if (t.unknown) complete = false;
-    return t.infeasible;
+    const r = await trial(input, inst, sub, deadline, s.solver);
+    if (r.unknown) complete = false;
+    return r.infeasible;
   };
   let set = await minimise(start, bad);
 
@@ -271,6 +334,78 @@ export async function explainConflict(input: OptimalInput, opts: ExplainOptions)
     }
     set = set.map((x, j) => (j === i ? { ...c, count: hi } : x));
   }
-  const final = await trial(input, inst, set, deadline + 5_000, opts.solver);
-  return { requirements: set.map((c) => describe(c, inst, input.policy, set)), facts: final.facts, ...(complete ? {} : { minimal: false }) };
+  const final = await trial(input, inst, set, deadline + 5_000, s.solver);
+  return { set, conflict: { requirements: set.map((c) => describe(c, inst, input.policy, set)), facts: final.facts, ...(complete ? {} : { minimal: false }) } };
+}
+
+/**
+ * Every independent conflict of `input` (up to `maxConflicts`): minimal conflicts that share no
+ * requirement. Empty when a layout exists. Call it when the full model is unsat or buildInstance
+ * threw a ConflictError (whose conflict is already minimal).
+ */
+export async function explainConflicts(input: OptimalInput, opts: ExplainOptions): Promise<ConflictReport> {
+  const deadline = performance.now() + opts.timeoutMs;
+  const max = Math.max(1, opts.maxConflicts ?? 10);
+  const conflicts: Conflict[] = [];
+
+  // Build-time conflicts: each lifted by its cheapest hint, then the model is built again.
+  const hintLifts: HintLift[] = [];
+  let devices = input.devices;
+  let inst: Instance | undefined;
+  while (!inst) {
+    try {
+      inst = buildInstance(input.domain, devices, input.policy, input.greedy);
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      conflicts.push(e.conflict);
+      const lift = cheapestHintLift(e.conflict);
+      if (!lift) return { conflicts, stopped: 'blocked' };
+      if (conflicts.length >= max) return { conflicts, stopped: 'max-conflicts' };
+      hintLifts.push(lift);
+      devices = applyHintLifts(devices, [lift]);
+    }
+  }
+  const s: Search = { input: { ...input, devices }, inst, all: candidatesOf(inst, input.policy), hintLifts, found: [], deadline, ...(opts.solver ? { solver: opts.solver } : {}) };
+  const describeAll = (set: readonly Candidate[]) => set.map((c) => describe(c, inst, input.policy, set));
+
+  // The solver's conflicts: block each one found (lift all of its requirements), search again.
+  const blocked = new Set<string>();
+  let stopped: Stopped | undefined;
+  for (;;) {
+    const available = s.all.filter((c) => !blocked.has(candidateKey(c)));
+    const t = await trial(s.input, inst, available, deadline, s.solver);
+    if (t.unknown) {
+      // Out of budget before this search was answered: the first one is every requirement, unminimised.
+      if (s.found.length === 0) conflicts.push({ requirements: describeAll(available), facts: [], minimal: false });
+      stopped = 'time';
+      break;
+    }
+    if (!t.infeasible) break;
+    if (conflicts.length >= max) {
+      stopped = 'max-conflicts';
+      break;
+    }
+    if (s.found.length === 0) {
+      // The layout as given may be impossible by itself: then the facts are the whole story.
+      const none = await trial(s.input, inst, [], deadline, s.solver);
+      if (none.infeasible) {
+        conflicts.push({ requirements: [], facts: none.facts });
+        return { conflicts, stopped: 'blocked' };
+      }
+    }
+    if (performance.now() >= deadline) {
+      conflicts.push({ requirements: describeAll(available), facts: t.facts, minimal: false });
+      stopped = 'time';
+      break;
+    }
+    const { set, conflict } = await findConflict(s, available, t);
+    conflicts.push(conflict);
+    s.found.push(set);
+    for (const c of set) blocked.add(candidateKey(c));
+    if (conflict.minimal === false) {
+      stopped = 'time';
+      break;
+    }
+  }
+  return { conflicts, ...(stopped ? { stopped } : {}), search: s };
 }

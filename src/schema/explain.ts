@@ -23,7 +23,21 @@ export const ReasonJson = z.object({
   devices: z.array(deviceName),
 });
 
-const Infeasible = z.object({ schemaVersion, file: z.string(), feasible: z.literal(false), conflicts: z.array(ConflictJson) });
+export const FixJson = z.object({
+  lift: z.array(RequirementJson).describe('What to change: requirements lifted and relaxations applied (bus-pci, root-hotplug-off), cheapest first'),
+  addedControllers: count.describe('Controllers the layout of the fixed domain adds (planned by the optimal allocator)'),
+  proven: z.boolean(),
+});
+
+const Infeasible = z.object({
+  schemaVersion,
+  file: z.string(),
+  feasible: z.literal(false),
+  complete: z.boolean().optional().describe('Every independent conflict is listed (always written; optional for readers of schemaVersion 1)'),
+  stopped: z.enum(['time', 'max-conflicts', 'blocked', 'input-faults', 'counting']).optional().describe('Why the list may not be complete'),
+  conflicts: z.array(ConflictJson).describe('Independent minimal conflicts: they share no requirement'),
+  fixes: z.array(FixJson).optional().describe('The smallest fix first, then fixes by relaxations that lift less (always written)'),
+});
 const Feasible = z.object({
   schemaVersion,
   file: z.string(),
