@@ -57,8 +57,6 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
     }
     if (h.bus === 'pcie' && domain.machine.root !== 'pcie-root') {
       out.push(breach('bus', 'hint-bus', d, `asks for bus='pcie' but machine '${domain.machineName}' has no PCI Express root`));
-    } else if (h.bus === 'pcie' && d.cls.connect === 'pci') {
-      out.push(breach('bus', 'hint-bus', d, `asks for bus='pcie' but ${d.kind} model '${d.props.model ?? ''}' is a conventional PCI device`));
     }
     const a = addressOf(d);
     const bus = a && topo.buses.get(a.bus);
@@ -112,7 +110,7 @@ const HINT_RULE = { hotplug: 'hint-hotplug', bus: 'hint-bus', numa: 'hint-numa',
 /**
  * Hints no placement can honour and the allocator cannot weigh: any hint on a device that takes
  * no PCI address, and, on a device bus 0 or the chipset pins (integrated devices, the chipset's
- * own functions), a hint bus 0 does not meet. These are faults of the input, reported before any
+ * own functions), a hint bus 0 does not meet; and bus='pcie' on a conventional PCI device. These are faults of the input, reported before any
  * placement (assign and explain refuse them as validate does). A NUMA node that is not a cell,
  * or bus='pcie' where there is none, is a conflict the allocator names (checkHints below).
  */
@@ -128,6 +126,12 @@ export function hintFaults(domain: Domain, topo: Topology): Problem[] {
     if (!a && (d.cls.connect === 'none' || d.cls.addressRule === 'mirror')) {
       const what = given.map((k) => `${k}='${h[k] === true ? 'yes' : h[k] === false ? 'no' : String(h[k])}'`).join(' ');
       out.push(error(HINT_RULE[given[0]!], d, `has ${what}, but ${d.kind}${d.props.bus ? ` on bus '${d.props.bus}'` : d.props.model ? ` model '${d.props.model}'` : ''} takes no PCI address: placement hints apply to PCI devices only`));
+      continue;
+    }
+    // A conventional PCI device is a conventional function in every slot (catalog
+    // ROOT_COMPLEX_FUNCTION; behind a port it is still no PCI Express function): no place meets it.
+    if (h.bus === 'pcie' && d.cls.connect === 'pci' && domain.machine.root === 'pcie-root') {
+      out.push(error('hint-bus', d, `asks for bus='pcie' but ${d.kind} model '${d.props.model ?? ''}' is a conventional PCI device`));
       continue;
     }
     if (a) continue;
