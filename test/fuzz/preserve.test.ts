@@ -41,6 +41,9 @@ describe('preservation check', () => {
     expect(preservationProblems(input, input)).toEqual([]);
     // greedy's record of a hint its layout breaks is pciplan's addition; a waiver removed is not.
     expect(preservationProblems(input, allowed.replace("hotplug='no'/>", "hotplug='no' waived='hotplug'/>"))).toEqual([]);
+    // Two waived hints in one record: one value with a space, not a hint named 'numa'.
+    const two = input.replace("<addressPreferences hotplug='no'/>", "<addressPreferences hotplug='no' numa='1'/>");
+    expect(preservationProblems(two, allowed.replace("hotplug='no'/>", "hotplug='no' numa='1' waived='hotplug numa'/>"))).toEqual([]);
     const waivedIn = input.replace("<addressPreferences hotplug='no'/>", "<addressPreferences hotplug='no' waived='hotplug'/>");
     expect(preservationProblems(waivedIn, allowed).join('\n')).toMatch(/hints changed/);
   });

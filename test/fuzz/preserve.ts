@@ -162,18 +162,17 @@ function same(x: ScanNode, y: ScanNode): boolean {
  */
 function hints(nodes: ScanNode[]): string[] {
   const out: string[] = [];
-  const text = (el: ScanElement) =>
+  // Pairs, not a joined string: a value may hold spaces (waived='hotplug numa').
+  const pairs = (el: ScanElement) =>
     attrsOf(el)
       .filter((a) => a.name !== 'name')
-      .map((a) => `${a.name}=${a.name === 'numa' && /^\d+$/.test(a.value) ? Number(a.value) : a.value}`)
-      .sort()
-      .join(' ');
+      .map((a) => `${a.name}=${a.name === 'numa' && /^\d+$/.test(a.value) ? Number(a.value) : a.value}`);
   const walk = (ns: ScanNode[], ctx: Ctx) => {
     for (const n of ns) {
       if (n.kind !== 'el') continue;
-      if (ctx === 'device' && n.name === 'addressPreferences') out.push(...text(n).split(' '));
+      if (ctx === 'device' && n.name === 'addressPreferences') out.push(...pairs(n));
       else if (ctx === 'metadata' && isPlacement(n)) {
-        for (const e of childElements(n)) out.push(...text(e).split(' '));
+        for (const e of childElements(n)) out.push(...pairs(e));
       } else walk(n.children, childCtx(ctx, n));
     }
   };
