@@ -144,6 +144,9 @@ export function hintFaults(domain: Domain, topo: Topology): Problem[] {
     }
     if (h.hotplug !== undefined && h.hotplug !== busHotpluggable(root)) {
       out.push(error('hint-hotplug', d, `asks for hotplug='${h.hotplug ? 'yes' : 'no'}', but ${where}, where the guest ${busHotpluggable(root) ? 'can' : 'cannot'} hotplug`));
+    } else if (h.hotplug === true && chipset && domain.machine.reserved.some((r) => r !== chipset && r.slot === chipset.slot)) {
+      // The chipset's slot holds its other functions too (the ISA bridge at 01.0), and QEMU ejects a slot whole.
+      out.push(error('hint-hotplug', d, `asks for hotplug='yes', but ${where}, a slot it shares with the chipset's other functions: QEMU hot-plugs and ejects a slot as a whole`));
     }
     const kind = slotKind(root, d);
     if (h.bus !== undefined && kind !== h.bus && !(h.bus === 'pcie' && domain.machine.root !== 'pcie-root')) {

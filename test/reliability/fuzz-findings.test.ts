@@ -117,6 +117,16 @@ describe('hints the input already breaks are refused before solving (exit 1, the
     expect([e.code, e.stderr]).toEqual([1, '']);
     expect(e.stdout).toMatch(/no layout exists\.\n.*\n {2}- controller\[usb 0\] \(line 8\): asks for bus='pcie' .* \[hint-bus\]/);
   });
+
+  it("hotplug='yes' on pc's IDE controller, in the chipset's shared slot 00:01: [hint-hotplug] (fuzz seed 1, mutant 115)", () => {
+    const file = fixture('hint-hotplug-on-chipset-ide.xml');
+    for (const cmd of ASSIGNS.slice(0, 2)) {
+      expectRefusal(pciplan([...cmd, file]), 1, /:8: controller\[ide 0\]: asks for hotplug='yes', but the chipset fixes its address \(00:01\.1\), a slot it shares with the chipset's other functions: .* \[hint-hotplug\]$/);
+    }
+    const e = pciplan(['explain', file]);
+    expect([e.code, e.stderr]).toEqual([1, '']);
+    expect(e.stdout).toMatch(/controller\[ide 0\] \(line 8\): asks for hotplug='yes'.*\[hint-hotplug\]/);
+  });
 });
 
 describe('the user\'s bytes', () => {
