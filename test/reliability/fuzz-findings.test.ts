@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import { defineBatch, libvirtAvailable } from '../../src/oracle/libvirt.js';
-import { pciplan, type CliResult } from '../helpers/cli.js';
+import { expectRefusal, pciplan } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
 import { addressTable, tableDiff } from '../helpers/parity.js';
 
@@ -20,16 +20,6 @@ function tmpFile(name: string, content: string): string {
   const p = join(dir, name);
   writeFileSync(p, content);
   return p;
-}
-
-/** Exit `code`, nothing on stdout, exactly one stderr line matching `message`. */
-function expectRefusal(r: CliResult, code: 1 | 2, message: RegExp): void {
-  expect(r.code, r.stderr).toBe(code);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^pciplan: /);
-  expect(lines[0]).toMatch(message);
 }
 
 const ASSIGNS = [['assign'], ['assign', '--strategy', 'greedy'], ['explain']] as const;
