@@ -69,9 +69,13 @@ function addition(ctx: Ctx, el: ScanElement, input: ScanElement | undefined): bo
   return false;
 }
 
-/** Whether the values of a user's PCI address say it is placed (libvirt fills only an all-zero one). */
+/**
+ * Whether the values of a user's PCI address say it is placed: libvirt fills one whose domain, bus
+ * and slot are zero whatever its function (virsh 9.0: function='0x1' multifunction='on' with no
+ * slot comes back as 00:01.1, multifunction dropped), and so does pciplan.
+ */
 function placed(el: ScanElement): boolean {
-  return ['domain', 'bus', 'slot', 'function'].some((n) => {
+  return ['domain', 'bus', 'slot'].some((n) => {
     const v = attr(el, n);
     if (v === undefined) return false;
     const num = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^\d+$/.test(v) ? parseInt(v, 10) : Number.NaN;
