@@ -95,7 +95,10 @@ function progressFilter(opts: AssignOptions): ((p: Progress) => void) | undefine
 
 /** Refuse a layout that breaks a rule before placing anything around it. */
 function checkInput(domain: Domain, policy: Policy): void {
-  const errors = inputFaults(domain, policy);
+  refuse(domain, inputFaults(domain, policy));
+}
+
+function refuse(domain: Domain, errors: readonly Problem[]): void {
   if (errors.length === 0) return;
   const first = errors[0]!;
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more: run pciplan validate)` : '';
@@ -172,19 +175,38 @@ export function prepareOptimal(domain: Domain, implicit: ImplicitDevice[], polic
   } catch (e) {
     if (!(e instanceof PciplanError)) throw e;
   }
-  // Addresses on buses no controller provides, and gaps in the controller indexes, force libvirt's
-  // controllers for them: take those from the greedy layout as given, and optimise the rest.
+  const forced = forcedControllers(domain, greedy);
+  checkForced(domain, forced, policy);
+  const base = [...domain.devices, ...implicit.map((i) => i.device)];
+  const forcedDevices = forced.map((c, i) => forcedController(c, domain, base.length + i));
+  return { domain, devices: [...base, ...forcedDevices], policy, greedy, forced, forcedDevices };
+}
+
+/**
+ * Addresses on buses no controller provides, and gaps in the controller indexes, force libvirt's
+ * controllers for them: those are taken from the greedy layout as given, and the rest optimised.
+ * Without libvirt's layout (its algorithm found none), the gaps still get libvirt's gap model,
+ * placed first fit with the other existing controllers (buildInstance), or refused there.
+ */
+function forcedControllers(domain: Domain, greedy: GreedyResult | undefined): NewController[] {
   const referenced = Math.max(
     0,
     ...domain.devices.map((d) => (d.address.type === 'pci' && d.address.pci ? d.address.pci.bus : 0)),
     ...domain.devices.map((d) => d.pci?.index ?? 0),
   );
-  // Without libvirt's layout (its algorithm found none), the gaps still get libvirt's gap model,
-  // placed first fit with the other existing controllers (buildInstance), or refused there.
-  const forced = referenced <= 0 ? [] : greedy ? greedy.added.filter((c) => c.index <= referenced) : gapControllers(domain, referenced);
-  const base = [...domain.devices, ...implicit.map((i) => i.device)];
-  const forcedDevices = forced.map((c, i) => forcedController(c, domain, base.length + i));
-  return { domain, devices: [...base, ...forcedDevices], policy, greedy, forced, forcedDevices };
+  return referenced <= 0 ? [] : greedy ? greedy.added.filter((c) => c.index <= referenced) : gapControllers(domain, referenced);
+}
+
+/**
+ * A device whose address names a bus only a forced controller provides is checked once that
+ * controller exists, as one on an existing bus is (checkInput): nothing will move it, so a hint
+ * its address breaks there (numa='0' at 01:00.0 under libvirt's root port) is the input's fault.
+ */
+function checkForced(domain: Domain, forced: readonly NewController[], policy: Policy): void {
+  if (forced.length === 0) return;
+  const withForced = { ...domain, devices: [...domain.devices, ...forced.map((c, i) => forcedController(c, domain, domain.devices.length + i))] };
+  const before = new Set(inputFaults(domain, policy).map((p) => `${p.rule}|${p.device ?? ''}|${p.message}`));
+  refuse(domain, inputFaults(withForced, policy).filter((p) => p.rule.startsWith('hint-') && !before.has(`${p.rule}|${p.device ?? ''}|${p.message}`)));
 }
 
 /** No layout: the first conflict on one line, and how many more `explain` would list. */
@@ -395,6 +417,7 @@ export async function assignDomain(input: ParsedDomain, opts: AssignOptions): Pr
   let ignoredHints: string[] = [];
   if (opts.strategy === 'greedy') {
     const g = assignGreedy(domain, implicit);
+    checkForced(domain, forcedControllers(domain, g), opts.policy);
     result = { addresses: g.addresses, added: g.added, devices: g.devices, lowerBound: 0, proven: false, solveMs: 0, canonical: true };
   } else {
     result = await placeOptimal(doc, domain, implicit, opts, opts.startedAt ?? start);

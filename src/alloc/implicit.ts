@@ -3,7 +3,9 @@
 // a virtio memballoon, a virtio-serial controller for virtio consoles and channels, and the drive
 // controllers (ide, scsi, sata) that disks refer to. pciplan adds them itself, with addresses, so
 // that libvirt finds nothing left to place.
-import { deviceDefault } from '../catalog/index.js';
+import { deviceDefault, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS } from '../catalog/index.js';
+import { PciplanError } from '../errors.js';
+import { parseUnsignedDecimal } from '../model/numbers.js';
 import { readDevice } from '../model/parseDomain.js';
 import { diskIndex } from './order.js';
 import type { Device, Domain } from '../model/types.js';
@@ -24,6 +26,13 @@ const UNITS_PER_CONTROLLER: Record<string, number> = { scsi: 7, ide: 4, sata: 6 
 const DRIVE_CONTROLLER_ORDER = ['scsi', 'fdc', 'ide', 'sata'];
 
 /**
+ * A domain has at most 256 buses of 32 slots of 8 functions: a drive controller index beyond that
+ * many can have no place (libvirt would add every index up to it and then find no slot), so a disk
+ * that needs one is refused before a single controller is made (sdzzzzzz would need 45 million).
+ */
+const MAX_DRIVE_CONTROLLERS = GUEST_BUS_NUMBERS * 32 * FUNCTIONS_PER_SLOT;
+
+/**
  * Drive controllers the disks need: the one an <address type='drive' controller=…> names, or, for
  * a disk without one, its target's index divided by the units per controller (sdh is the 8th SCSI
  * disk: controller 1). Every index up to the highest is added (virDomainDefAddDiskControllersForType).
@@ -36,10 +45,17 @@ function driveControllers(domain: Domain, elements: (XmlElement | undefined)[]):
     if (!type || !(type in UNITS_PER_CONTROLLER)) return;
     const el = elements[i];
     const address = el ? childPath(el, 'address') : undefined;
+    const where = { at: address?.line ? `${domain.file}:${address.line}` : d.line ? `${domain.file}:${d.line}` : domain.file, what: `${d.id} <address>` };
     const index =
       address && attr(address, 'type') === 'drive'
-        ? Number(attr(address, 'controller') ?? 0)
+        ? (parseUnsignedDecimal(attr(address, 'controller'), 'controller', where) ?? 0)
         : Math.floor(Math.max(0, diskIndex(d.props.dev)) / UNITS_PER_CONTROLLER[type]!);
+    if (index >= MAX_DRIVE_CONTROLLERS) {
+      throw new PciplanError(
+        'invalid',
+        `${where.at}: ${d.id}: it needs ${type} controller ${index}, and every index below it (libvirt adds them all): more than the ${MAX_DRIVE_CONTROLLERS} PCI functions a domain has`,
+      );
+    }
     highest.set(type, Math.max(highest.get(type) ?? -1, index));
   });
   return DRIVE_CONTROLLER_ORDER.flatMap((type) => Array.from({ length: (highest.get(type) ?? -1) + 1 }, (_, i) => [type, i] as [string, number]));

@@ -1,7 +1,7 @@
 // The order in which libvirt places unaddressed devices (qemu_domain_address.c
 // qemuDomainAssignDevicePCISlots; reference section 5.3). It is historical (QEMU < 0.12 kept it)
 // and it decides every address greedy produces, so it is kept exactly.
-import type { DeviceKind } from '../catalog/index.js';
+import { parseDiskTarget, type DeviceKind } from '../catalog/index.js';
 import type { Device } from '../model/types.js';
 
 const CATEGORY: Partial<Record<DeviceKind, number>> = {
@@ -33,13 +33,10 @@ function category(d: Device): number {
   return CATEGORY[d.kind] ?? 99;
 }
 
-/** libvirt's disk name to index: vda -> 0, vdz -> 25, vdaa -> 26 (virDiskNameToIndex). */
+/** libvirt's disk name to index: vda -> 0, vdz -> 25, vdaa -> 26 (catalog parseDiskTarget); a name it does not read sorts last. */
 export function diskIndex(dev: string | undefined): number {
-  const m = /^[a-z]+?d([a-z]+)$/.exec(dev ?? '') ?? /^[a-z]*?([a-z]+)$/.exec(dev ?? '');
-  if (!m) return Number.MAX_SAFE_INTEGER;
-  let n = 0;
-  for (const ch of m[1]!) n = n * 26 + (ch.charCodeAt(0) - 96);
-  return n - 1;
+  const t = dev === undefined ? undefined : parseDiskTarget(dev);
+  return t?.ok ? t.index : Number.MAX_SAFE_INTEGER;
 }
 
 /**

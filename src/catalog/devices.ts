@@ -194,6 +194,48 @@ export function rootComplexFunction(connect: ConnectClass): BusKind {
   return connect === 'none' ? 'pci' : ROOT_COMPLEX_FUNCTION[connect];
 }
 
+/**
+ * Disk target names as libvirt 9 reads them (virDiskNameParse): a prefix, then lowercase letters
+ * read as a bijective base-26 number (vda 0, vdz 25, vdaa 26), then nothing (trailing digits are a
+ * partition, which libvirt refuses in a target). The prefix also gives the bus of a disk written
+ * without one (virDomainDiskDefPostParse: a floppy is on fdc, an unknown prefix on ide). Checked
+ * with virsh define: 'HDD' and 'foo' are refused ("Unknown disk name ... and no address
+ * specified", or "invalid disk target" when an address is given), 'vda' alone is a virtio disk.
+ */
+export const DISK_TARGET_PREFIXES: readonly { prefix: string; bus?: string }[] = [
+  { prefix: 'fd' },
+  { prefix: 'hd', bus: 'ide' },
+  { prefix: 'vd', bus: 'virtio' },
+  { prefix: 'sd', bus: 'scsi' },
+  { prefix: 'xvd', bus: 'xen' },
+  { prefix: 'ubd', bus: 'uml' },
+];
+
+/** libvirt keeps the index in a C int: a longer name overflows it (libvirt then misreads it), pciplan refuses it. */
+export const MAX_DISK_INDEX = 0x7fff_ffff;
+
+export type DiskTarget = { ok: true; index: number } | { ok: false; partition: boolean };
+
+/** A disk target name's index, or why libvirt does not read it as one. */
+export function parseDiskTarget(dev: string): DiskTarget {
+  const p = DISK_TARGET_PREFIXES.find((x) => dev.startsWith(x.prefix));
+  const m = p && /^([a-z]+)([0-9]*)$/.exec(dev.slice(p.prefix.length));
+  if (!m) return { ok: false, partition: false };
+  if (m[2]) return { ok: false, partition: true };
+  let n = 0;
+  for (const ch of m[1]!) {
+    n = n * 26 + (ch.charCodeAt(0) - 96);
+    if (n - 1 > MAX_DISK_INDEX) return { ok: false, partition: false };
+  }
+  return { ok: true, index: n - 1 };
+}
+
+/** The bus libvirt gives a disk written without `<target bus>`. */
+export function inferredDiskBus(dev: string | undefined, device: string | undefined): string {
+  if (device === 'floppy') return 'fdc';
+  return (dev !== undefined && DISK_TARGET_PREFIXES.find((x) => dev.startsWith(x.prefix))?.bus) || 'ide';
+}
+
 export interface DeviceClass {
   connect: ConnectClass;
   integrated: boolean;

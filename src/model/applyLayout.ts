@@ -6,7 +6,7 @@ import { appendChild, insertAfter, ownIndent } from '../xml/edit.js';
 import { attr, cloneDocument, elements, firstElement, newElement, rootElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
 import { CONTROLLERS, ROOT_MODELS, type ControllerModel } from '../catalog/index.js';
 import { moveHintsToMetadata } from './hints.js';
-import type { ControllerTarget, Domain, PciAddress } from './types.js';
+import type { ControllerTarget, DeviceAddress, Domain, PciAddress } from './types.js';
 
 export interface NewController {
   index: number;
@@ -77,8 +77,15 @@ function addressAttrs(a: PciAddress): [string, string][] {
   return attrs;
 }
 
-function setAddress(parent: XmlElement, device: XmlElement, a: PciAddress): void {
+function setAddress(parent: XmlElement, device: XmlElement, a: PciAddress, given: DeviceAddress): void {
   const existing = firstElement(device, 'address');
+  const g = given.type === 'pci' ? given.pci : undefined;
+  if (existing && g && g.domain === a.domain && g.bus === a.bus && g.slot === a.slot && g.function === a.function) {
+    // The user's address, kept where it is: only multifunction changes, the rest stays as written.
+    const rest = existing.attrs.filter(([n]) => n !== 'multifunction');
+    existing.attrs = a.multifunction ? [...rest, ['multifunction', a.multifunction]] : rest;
+    return;
+  }
   if (existing) {
     existing.attrs = addressAttrs(a);
     return;
@@ -139,7 +146,7 @@ export function applyLayout(doc: XmlDocument, domain: Domain, layout: Layout): X
   // (A domain may have several <devices> elements; libvirt reads them all.)
   const parentEls = domain.devices.map((d) => root.children[d.path[0]!] as XmlElement);
   const deviceEls = domain.devices.map((d, i) => parentEls[i]!.children[d.path[1]!] as XmlElement);
-  for (const [index, address] of layout.addresses) setAddress(parentEls[index]!, deviceEls[index]!, address);
+  for (const [index, address] of layout.addresses) setAddress(parentEls[index]!, deviceEls[index]!, address, domain.devices[index]!.address);
 
   const implicit = layout.implicit ?? [];
   if (layout.added.length || implicit.length) {

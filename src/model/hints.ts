@@ -68,6 +68,8 @@ export function readMetadataHints(root: XmlElement, domain: Domain): Map<number,
     if (!name) throw inputError(where.at, `${where.what}: <${found.prefix}:device> needs a name='kind[…]' attribute`);
     const device = byId.get(name);
     if (!device) throw inputError(where.at, `${where.what}: no device named '${name}' in the domain (its hints cannot be applied)`);
+    // One entry per device, as one <addressPreferences> per device: a second would silently win.
+    if (out.has(device.index)) throw inputError(where.at, `${where.what}: a second <${found.prefix}:device> for ${name} (one entry per device)`);
     out.set(device.index, parseHintAttrs(record, { ...where, what: `${where.what} for ${name}` }, `${found.prefix}:device`));
   }
   return out;

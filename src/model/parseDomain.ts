@@ -7,7 +7,10 @@ import {
   DEVICE_KINDS,
   deviceDefault,
   findMachine,
+  inferredDiskBus,
   isControllerModel,
+  MAX_DISK_INDEX,
+  parseDiskTarget,
   knownMachineNames,
   type DeviceKind,
   type ControllerModel,
@@ -112,7 +115,8 @@ function readProps(el: XmlElement, kind: DeviceKind, machine: MachineSpec, arch:
   };
   switch (kind) {
     case 'disk':
-      set('bus', child('target', 'bus'));
+      // Without a bus, libvirt takes it from the target name (vda: virtio, a PCI device).
+      set('bus', child('target', 'bus') ?? inferredDiskBus(child('target', 'dev'), a('device')));
       set('dev', child('target', 'dev'));
       set('model', a('model'));
       set('type', a('type'));
@@ -316,6 +320,23 @@ function readController(el: XmlElement, machine: MachineSpec, where: Where): Pci
   };
 }
 
+/**
+ * libvirt refuses a disk whose target name it cannot read: without an address it would place the
+ * disk by the name's index (the drive controller and unit), with one it still checks the name.
+ */
+function checkDiskTarget(dev: string | undefined, address: DeviceAddress, where: Where): void {
+  if (dev === undefined) throw inputError(where.at, `${where.what}: <target dev=…> is missing (libvirt: "missing target information")`);
+  const t = parseDiskTarget(dev);
+  if (t.ok) return;
+  const shown = JSON.stringify(dev.length > 40 ? `${dev.slice(0, 40)}…` : dev).slice(1, -1);
+  const why = t.partition
+    ? `invalid disk target '${shown}', partitions can't appear in disk targets`
+    : address.type === 'none'
+      ? `Unknown disk name '${shown}' and no address specified`
+      : `invalid disk target '${shown}'`;
+  throw inputError(where.at, `${where.what}: ${why} (libvirt reads fd, hd, vd, sd, xvd or ubd and lowercase letters, at most index ${MAX_DISK_INDEX})`);
+}
+
 /** One device element -> Device. `n` is its ordinal among its kind, `index` its position among all devices. */
 export function readDevice(
   el: XmlElement,
@@ -334,6 +355,7 @@ export function readDevice(
   const id = deviceName(el, kind, n, alias, props);
   const where: Where = { at: at(file, el), what: id };
   const address = readAddress(el, where);
+  if (kind === 'disk') checkDiskTarget(props.dev, address, where);
   const isPciController = kind === 'controller' && props.type === 'pci';
   const pci = isPciController ? readController(el, machine, where) : undefined;
   if (kind === 'controller') props.index = pci ? pci.index : (parseDecimal(attr(el, 'index'), 'index', where) ?? AUTO_INDEX);

@@ -2,22 +2,26 @@
 // indentation of its siblings, and a subtree pciplan creates is laid out in the same style.
 import type { XmlElement, XmlNode } from './tree.js';
 
-const lastLine = (raw: string) => raw.slice(raw.lastIndexOf('\n') + 1);
+/**
+ * The indentation a text node gives what follows it: the whitespace its last line starts with.
+ * Only whitespace: text written before an element (`note: <disk>`) is the user's, written once.
+ */
+const indentOf = (raw: string) => /^[ \t]*/.exec(raw.slice(raw.lastIndexOf('\n') + 1))![0];
 
 /** The indentation `el` itself has inside `parent` (the whitespace line before it). */
 export function ownIndent(parent: XmlElement, el: XmlNode): string | undefined {
   const prev = parent.children[parent.children.indexOf(el) - 1];
-  return prev?.type === 'text' && prev.raw.includes('\n') ? lastLine(prev.raw) : undefined;
+  return prev?.type === 'text' && prev.raw.includes('\n') ? indentOf(prev.raw) : undefined;
 }
 
 /** Indentation of the children of `parent`, read from the whitespace before its elements. */
 export function childIndent(parent: XmlElement, step: string, parentIndent?: string): string {
   for (let i = 1; i < parent.children.length; i++) {
     const prev = parent.children[i - 1]!;
-    if (parent.children[i]!.type !== 'text' && prev.type === 'text' && prev.raw.includes('\n')) return lastLine(prev.raw);
+    if (parent.children[i]!.type !== 'text' && prev.type === 'text' && prev.raw.includes('\n')) return indentOf(prev.raw);
   }
   const last = parent.children[parent.children.length - 1];
-  if (last?.type === 'text' && last.raw.includes('\n')) return lastLine(last.raw) + step;
+  if (last?.type === 'text' && last.raw.includes('\n')) return indentOf(last.raw) + step;
   return (parentIndent ?? '') + step;
 }
 
@@ -42,7 +46,7 @@ export function insertAfter(parent: XmlElement, ref: XmlNode | null, el: XmlElem
   layout(el, indent, step);
   const hasElements = parent.children.some((c) => c.type !== 'text');
   if (!hasElements) {
-    const closing = parent.children.length ? lastLine((parent.children[parent.children.length - 1] as { raw: string }).raw) : (parentIndent ?? '');
+    const closing = parent.children.length ? indentOf((parent.children[parent.children.length - 1] as { raw: string }).raw) : (parentIndent ?? '');
     parent.children = [{ type: 'text', raw: `\n${indent}` }, el, { type: 'text', raw: `\n${closing}` }];
     return;
   }

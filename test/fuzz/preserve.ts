@@ -69,9 +69,13 @@ function addition(ctx: Ctx, el: ScanElement, input: ScanElement | undefined): bo
   return false;
 }
 
-/** Whether the values of a user's PCI address say it is placed (libvirt fills only an all-zero one). */
+/**
+ * Whether the values of a user's PCI address say it is placed: libvirt fills one whose domain, bus
+ * and slot are zero whatever its function (virsh 9.0: function='0x1' multifunction='on' with no
+ * slot comes back as 00:01.1, multifunction dropped), and so does pciplan.
+ */
 function placed(el: ScanElement): boolean {
-  return ['domain', 'bus', 'slot', 'function'].some((n) => {
+  return ['domain', 'bus', 'slot'].some((n) => {
     const v = attr(el, n);
     if (v === undefined) return false;
     const num = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^\d+$/.test(v) ? parseInt(v, 10) : Number.NaN;
@@ -162,20 +166,17 @@ function same(x: ScanNode, y: ScanNode): boolean {
  */
 function hints(nodes: ScanNode[]): string[] {
   const out: string[] = [];
-  const text = (el: ScanElement) =>
+  // Pairs, not a joined string: a value may hold spaces (waived='hotplug numa').
+  const pairs = (el: ScanElement) =>
     attrsOf(el)
       .filter((a) => a.name !== 'name')
-      // greedy's waived='hotplug numa' is a list: one pair per hint it names.
-      .flatMap((a) => (a.name === 'waived' ? a.value.split(/\s+/).map((v) => ({ name: a.name, value: v })) : [a]))
-      .map((a) => `${a.name}=${a.name === 'numa' && /^\d+$/.test(a.value) ? Number(a.value) : a.value}`)
-      .sort()
-      .join(' ');
+      .map((a) => `${a.name}=${a.name === 'numa' && /^\d+$/.test(a.value) ? Number(a.value) : a.value}`);
   const walk = (ns: ScanNode[], ctx: Ctx) => {
     for (const n of ns) {
       if (n.kind !== 'el') continue;
-      if (ctx === 'device' && n.name === 'addressPreferences') out.push(...text(n).split(' '));
+      if (ctx === 'device' && n.name === 'addressPreferences') out.push(...pairs(n));
       else if (ctx === 'metadata' && isPlacement(n)) {
-        for (const e of childElements(n)) out.push(...text(e).split(' '));
+        for (const e of childElements(n)) out.push(...pairs(e));
       } else walk(n.children, childCtx(ctx, n));
     }
   };

@@ -1,6 +1,7 @@
 // Runs the built CLI (dist/, built by `npm test`'s pretest step) as a user would.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { REPO } from './corpus.js';
 import { checkJsonOutput } from './jsonOutput.js';
 
@@ -27,4 +28,15 @@ export function pciplan(args: string[], input?: string, env: Record<string, stri
   // Every JSON output of the suite is held to its shipped schema.
   checkJsonOutput(args, r.stdout);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Exit `code`, nothing on stdout, exactly one stderr line matching `message`, no stack trace. */
+export function expectRefusal(r: CliResult, code: 1 | 2, message: RegExp): void {
+  expect(r.code, r.stderr).toBe(code);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^pciplan: /);
+  expect(lines[0]).toMatch(message);
+  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
 }

@@ -12,7 +12,7 @@ import { defineBatch, libvirtAvailable } from '../../src/oracle/libvirt.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import { needsPciAddress, OTHER_ADDRESS_TYPES } from '../../src/model/types.js';
 import { MAX_ATTR_BYTES, MAX_XML_DEPTH } from '../../src/xml/wellFormed.js';
-import { pciplan, type CliResult } from '../helpers/cli.js';
+import { expectRefusal, pciplan, type CliResult } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
 
 const fixture = (name: string) => join(REPO, 'fixtures', 'repro', name);
@@ -28,17 +28,6 @@ function tmpFile(name: string, content: string | Uint8Array): string {
   const p = join(dir, name);
   writeFileSync(p, content);
   return p;
-}
-
-/** Exit `code`, nothing on stdout, exactly one stderr line matching `message`, no stack trace. */
-function expectRefusal(r: CliResult, code: 1 | 2, message: RegExp): void {
-  expect(r.code, r.stderr).toBe(code);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^pciplan: /);
-  expect(lines[0]).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
 }
 
 const DOMAIN_HEAD = `<domain type='qemu'>

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { implicitDevices } from '../../src/alloc/implicit.js';
+import { diskName } from '../../src/generate/devices.js';
 import { countingConflict } from '../../src/optimal/instance.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import { defineBatch, libvirtAvailable } from '../../src/oracle/libvirt.js';
@@ -212,7 +213,7 @@ describe('finding 2c: inputs libvirt refuses, or fills in, as libvirt does', () 
 describe('finding 3: counting alone proves a domain too large, before libvirt or Z3 run', () => {
   const disks = (n: number) =>
     `<domain type='kvm'><name>big</name><memory>1048576</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>\n` +
-    Array.from({ length: n }, (_, i) => `<disk type='file' device='disk'><source file='/${i}.img'/><target dev='vd${i}' bus='virtio'/></disk>\n`).join('') +
+    Array.from({ length: n }, (_, i) => `<disk type='file' device='disk'><source file='/${i}.img'/><target dev='${diskName('vd', i)}' bus='virtio'/></disk>\n`).join('') +
     '</devices></domain>\n';
   const counted = (n: number) => {
     const { doc, domain } = parseDomain(disks(n), 'big.xml');
