@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     '| domain | devices | optimal: controllers (bus numbers) | proven | solve, median ms | target | assign, median ms (benny) | greedy: controllers | greedy assign, ms | optimal ÷ greedy time |',
     '|---|---:|---:|:---:|---:|---:|---:|---:|---:|---:|',
     ...result.sizes.map((r) => {
-      const greedy = 'fails' in r.greedy ? `fails (${r.greedy.fails.slice(0, 60)}…)` : String(r.greedy.addedControllers);
+      const greedy = 'fails' in r.greedy ? `fails (${r.greedy.fails!.slice(0, 60)}…)` : String(r.greedy.addedControllers);
       const gms = 'fails' in r.greedy ? '–' : r.greedy.assignMedianMs.toFixed(2);
       const ratio = 'fails' in r.greedy ? '–' : (r.benny.medianMs / r.greedy.assignMedianMs).toFixed(1);
       return `| ${r.input} | ${r.devices.toLocaleString('en')} | ${r.optimal.addedControllers} (${r.optimal.busNumbers}) | ${r.optimal.proven ? 'yes' : 'no'} | ${r.optimal.solveMedianMs} | < ${r.targetSolveMs} | ${r.benny.medianMs} | ${greedy} | ${gms} | ${ratio} |`;

@@ -13,6 +13,7 @@ export const ConflictJson = z.object({
   requirements: z.array(RequirementJson).describe('Requirements a person could change; dropping any one leaves a domain with a layout'),
   facts: z.array(z.string()).describe('What cannot change: the machine, the layout as given'),
   minimal: z.literal(false).optional().describe('Present when the time budget ran out before the conflict was minimised'),
+  unminimised: z.string().optional().describe('Why the conflict is not minimised, when minimal is false for another reason than the time budget'),
 });
 
 export const ReasonJson = z.object({

@@ -57,8 +57,6 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
     }
     if (h.bus === 'pcie' && domain.machine.root !== 'pcie-root') {
       out.push(breach('bus', 'hint-bus', d, `asks for bus='pcie' but machine '${domain.machineName}' has no PCI Express root`));
-    } else if (h.bus === 'pcie' && d.cls.connect === 'pci') {
-      out.push(breach('bus', 'hint-bus', d, `asks for bus='pcie' but ${d.kind} model '${d.props.model ?? ''}' is a conventional PCI device`));
     }
     const a = addressOf(d);
     const bus = a && topo.buses.get(a.bus);
@@ -112,7 +110,7 @@ const HINT_RULE = { hotplug: 'hint-hotplug', bus: 'hint-bus', numa: 'hint-numa',
 /**
  * Hints no placement can honour and the allocator cannot weigh: any hint on a device that takes
  * no PCI address, and, on a device bus 0 or the chipset pins (integrated devices, the chipset's
- * own functions), a hint bus 0 does not meet. These are faults of the input, reported before any
+ * own functions), a hint bus 0 does not meet; and bus='pcie' on a conventional PCI device. These are faults of the input, reported before any
  * placement (assign and explain refuse them as validate does). A NUMA node that is not a cell,
  * or bus='pcie' where there is none, is a conflict the allocator names (checkHints below).
  */
@@ -130,6 +128,12 @@ export function hintFaults(domain: Domain, topo: Topology): Problem[] {
       out.push(error(HINT_RULE[given[0]!], d, `has ${what}, but ${d.kind}${d.props.bus ? ` on bus '${d.props.bus}'` : d.props.model ? ` model '${d.props.model}'` : ''} takes no PCI address: placement hints apply to PCI devices only`));
       continue;
     }
+    // A conventional PCI device is a conventional function in every slot (catalog
+    // ROOT_COMPLEX_FUNCTION; behind a port it is still no PCI Express function): no place meets it.
+    if (h.bus === 'pcie' && d.cls.connect === 'pci' && domain.machine.root === 'pcie-root') {
+      out.push(error('hint-bus', d, `asks for bus='pcie' but ${d.kind} model '${d.props.model ?? ''}' is a conventional PCI device`));
+      continue;
+    }
     if (a) continue;
     // Pinned to bus 0: the hints are checked against the slot it will take there.
     const chipset = domain.machine.reserved.find((r) => r.owner && isOwner(d, r.owner));
@@ -138,12 +142,10 @@ export function hintFaults(domain: Domain, topo: Topology): Problem[] {
     if (h.numa !== undefined) {
       out.push(error('hint-numa', d, `asks for NUMA node ${h.numa}, but ${where}, and bus 0 belongs to no NUMA node`));
     }
-    // A slot is hot-plugged and ejected as a whole (checkHints): a chipset function that shares its
-    // slot with the chipset's other functions cannot be hot-pluggable on its own.
-    const shared = chipset && domain.machine.reserved.some((r) => r !== chipset && r.slot === chipset.slot);
     if (h.hotplug !== undefined && h.hotplug !== busHotpluggable(root)) {
       out.push(error('hint-hotplug', d, `asks for hotplug='${h.hotplug ? 'yes' : 'no'}', but ${where}, where the guest ${busHotpluggable(root) ? 'can' : 'cannot'} hotplug`));
-    } else if (h.hotplug === true && shared) {
+    } else if (h.hotplug === true && chipset && domain.machine.reserved.some((r) => r !== chipset && r.slot === chipset.slot)) {
+      // The chipset's slot holds its other functions too (the ISA bridge at 01.0), and QEMU ejects a slot whole.
       out.push(error('hint-hotplug', d, `asks for hotplug='yes', but ${where}, a slot it shares with the chipset's other functions: QEMU hot-plugs and ejects a slot as a whole`));
     }
     const kind = slotKind(root, d);

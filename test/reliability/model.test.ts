@@ -206,7 +206,7 @@ describe('finding 2c: inputs libvirt refuses, or fills in, as libvirt does', () 
     if (!libvirtAvailable()) return;
     const [d] = await defineBatch([xml.replace("<domain type='kvm'>", "<domain type='qemu'>")]);
     expect(d!.ok, d!.ok ? '' : d!.error).toBe(true);
-    if (d!.ok) expect(tableDiff(addressTable(parseDomain(xml).domain), addressTable(parseDomain(d.xml).domain))).toEqual([]);
+    if (d!.ok) expect(tableDiff(addressTable(parseDomain(xml).domain), addressTable(parseDomain(d!.xml).domain))).toEqual([]);
   });
 });
 
@@ -271,7 +271,7 @@ describe('finding 4: a new expander numbered above an existing one', () => {
     if (!libvirtAvailable()) return;
     const [d] = await defineBatch([xml]);
     expect(d!.ok, d!.ok ? '' : d!.error).toBe(true);
-    if (d!.ok) expect(tableDiff(addressTable(parseDomain(xml).domain), addressTable(parseDomain(d.xml).domain))).toEqual([]);
+    if (d!.ok) expect(tableDiff(addressTable(parseDomain(xml).domain), addressTable(parseDomain(d!.xml).domain))).toEqual([]);
   });
 });
 

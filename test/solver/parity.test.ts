@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assignDomain } from '../../src/assign.js';
-import { assignJson } from '../../src/cli/commands/assign.js';
+import { planJson as assignJson } from '../../src/api/assign.js';
 import { ConflictError, PciplanError } from '../../src/errors.js';
 import { explainLayout } from '../../src/explain/explainLayout.js';
 import { generateDomain, type Family, type MachineName } from '../../src/generate/index.js';
