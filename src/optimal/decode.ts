@@ -309,11 +309,14 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
   return { addresses: renumbered.addresses, added: renumbered.created.map((c) => toNewController(c, busNr.get(c))) };
 }
 
+/** The bus a new controller plugs into: its address once placed, else the bus it was made for. */
+const parentIndex = (c: NewCtrl): number | undefined => c.address?.bus ?? c.parentBus;
+
 /** The new controllers with a device somewhere below them (by index). */
 function leadsToDevice(created: readonly NewCtrl[], addresses: ReadonlyMap<number, PciAddress>): Set<number> {
   const leads = new Set<number>();
   const fresh = new Set(created.map((c) => c.index));
-  const parentOf = new Map(created.flatMap((c) => (c.address ? [[c.index, c.address.bus] as const] : [])));
+  const parentOf = new Map(created.flatMap((c) => { const p = parentIndex(c); return p === undefined ? [] : [[c.index, p] as const]; }));
   const mark = (bus: number) => {
     for (let b: number | undefined = bus, guard = 0; b !== undefined && fresh.has(b) && !leads.has(b) && guard < 300; guard++) {
       leads.add(b);
@@ -330,7 +333,21 @@ function leadsToDevice(created: readonly NewCtrl[], addresses: ReadonlyMap<numbe
  * never changes a device's bus number. Bus numbers in every address follow.
  */
 function devicesFirst(created: NewCtrl[], addresses: Map<number, PciAddress>, leads: ReadonlySet<number>): { created: NewCtrl[]; addresses: Map<number, PciAddress> } {
-  const order = [...created.filter((c) => leads.has(c.index)), ...created.filter((c) => !leads.has(c.index))];
+  // Parents before children all the same: QEMU creates controllers in index order (libvirt's
+  // command line), so a controller plugged into a bus of a higher index finds no bus ("Bus
+  // 'pci.N' not found"). A lead's parent is a lead, so this moves no lead behind a spare.
+  const byIndex = new Map(created.map((c) => [c.index, c] as const));
+  const order: NewCtrl[] = [];
+  const placed = new Set<NewCtrl>();
+  const visit = (c: NewCtrl, depth = 0) => {
+    if (placed.has(c)) return;
+    const p = parentIndex(c);
+    const parent = p === undefined ? undefined : byIndex.get(p);
+    if (parent && parent !== c && depth < 300) visit(parent, depth + 1);
+    placed.add(c);
+    order.push(c);
+  };
+  for (const c of [...created.filter((c) => leads.has(c.index)), ...created.filter((c) => !leads.has(c.index))]) visit(c);
   const slots = created.map((c) => c.index).sort((x, y) => x - y);
   const to = new Map(order.map((c, i) => [c.index, slots[i]!] as const));
   const bus = (a: PciAddress): PciAddress => ({ ...a, bus: to.get(a.bus) ?? a.bus });
