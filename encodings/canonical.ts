@@ -34,8 +34,23 @@
  * the members of S that agree with kappa on the blocks before it (lexicographic order compares
  * blocks in turn); and the fixed equalities make each later check smaller (Z3 substitutes them).
  *
+ * Packed slots in closed form. Every packed-slot count u occurs in the model only in
+ *   8 u >= x,  u <= x                                       (demand.ts)
+ * and as a summand on the used side of a capacity constraint (ports.ts, pciSlots.ts, rootBus.ts:
+ * sum(...u...) <= capacity); `added` does not read it. So with the units x fixed, lowering any u
+ * to ceil(x / 8) keeps every constraint and the count: the slots block's least value is
+ *   u = ceil(x / 8)  for every packed assignment at once
+ * (each key at its own lower bound, hence lexicographically least), and it is set without a check
+ * (leastSlots). The same holds for the search's first model, before the first question.
+ *
+ * Determined keys. A class with a single possible place has x = its unit count (demand.ts), a
+ * constant of S: it is left out of K (one unsat answer saved per such class).
+ *
  * Cost: one check when the bound search's model is already least (the unsat proof), plus one per
- * improvement and one per block after a first improvement; no new variable or constraint in the model itself. Z3's own lexicographic
+ * improvement and one per block after a first improvement; no new variable or constraint in the
+ * model itself. The descent has no budget of its own: it is finite, and it is bounded only by the
+ * run's time budget (--timeout), so whether a layout is canonical never depends on how fast the
+ * machine is, only on that explicit budget. Z3's own lexicographic
  * optimiser (one (minimize) per key) was measured first and ran for seconds to minutes on
  * 20-device domains (z3 4.8.12 and the WASM build): a per-key optimisation loop, where the
  * descent asks one question for all keys at once. The variables outside K (expander slot counts,
@@ -83,9 +98,11 @@ export function canonicalObjectives(v: Vars, smt: Smt): Objective[] {
   classes.forEach((c, ci) => {
     block = `units ${ci}`;
     const mine = v.assignments.filter((a) => a.cls === c);
+    // One place only: x is the class's unit count in every layout (demand.ts), not a choice.
+    if (mine.length === 1) return;
     for (const w of PLACEMENT_ORDER) for (const l of locs) add(mine.find((a) => a.w === w && a.loc === l.loc.id)?.x, 'maximize');
   });
-  block = 'slots';
+  block = SLOTS_BLOCK;
   for (const a of v.assignments) if (a.u !== a.x) add(a.u, 'minimize');
   block = 'controllers';
   // 3: controllers by model.
@@ -103,6 +120,19 @@ export function canonicalObjectives(v: Vars, smt: Smt): Objective[] {
     add(l.spS, i === 0 ? 'maximize' : 'minimize');
   });
   add('spRoot', 'maximize');
+  return out;
+}
+
+/** The block of the packed-slot keys, which leastSlots sets in closed form. */
+export const SLOTS_BLOCK = 'slots';
+
+/**
+ * `values` with every packed-slot count at its least value for the units it holds, ceil(x / 8):
+ * still a layout of the model with the same count (the closed form above).
+ */
+export function leastSlots(v: Vars, values: ReadonlyMap<string, number>): Map<string, number> {
+  const out = new Map(values);
+  for (const a of v.assignments) if (a.u !== a.x && out.has(a.u)) out.set(a.u, Math.ceil((values.get(a.x) ?? 0) / 8));
   return out;
 }
 
