@@ -9,7 +9,7 @@
  * dumpxml --inactive; undefine` in one virsh process on the embedded QEMU driver, pinned to CPU 0
  * as the oracle runs it, on its own embed root warmed once), `pciplan validate`, `pciplan assign
  * --strategy greedy`, and `pciplan assign` (optimal) with `--solver native` and `--solver wasm`,
- * each the built CLI (`node dist/src/cli/main.js`, output to /dev/null). Rounds alternate the
+ * each the built command (`node dist/cli/pciplan.js`, the bin, scripts/bundle.mjs; output to /dev/null). Rounds alternate the
  * commands so that a busy moment of the shared machine hits all of them alike; the figure is the
  * median wall time over rounds, and its ratio to libvirt's median. Peak memory: the maximum
  * resident set of the process (GNU time's %M); for --solver native, node's plus the z3 process's
@@ -35,7 +35,7 @@ import { hardMixed } from './hardMixed.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..');
-const CLI = join(REPO, 'dist', 'src', 'cli', 'main.js');
+const CLI = join(REPO, 'dist', 'cli', 'pciplan.js');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
 const ROOT = process.env.BENCH_LIBVIRT_ROOT ?? '/var/tmp/pciplan-bench-libvirt';
 const TIME = '/usr/bin/time';
@@ -87,6 +87,15 @@ function libvirtCommand(d: Domain): string[] {
   return [cmd, ...args];
 }
 
+/**
+ * pciplan's processes run without NODE_EXTRA_CA_CERTS: with it, Node reads and parses that CA
+ * bundle when it starts, before any of pciplan's code (about 70 ms on this machine kind, which
+ * sets it for its npm access); pciplan makes no TLS connection. The table says when it was set.
+ */
+const NODE_ENV: NodeJS.ProcessEnv = { ...process.env };
+delete NODE_ENV.NODE_EXTRA_CA_CERTS;
+const caCertsSet = process.env.NODE_EXTRA_CA_CERTS !== undefined;
+
 type Kind = 'libvirt' | 'validate' | 'greedy' | 'native' | 'wasm';
 const KINDS: Kind[] = ['libvirt', 'validate', 'greedy', 'native', 'wasm'];
 const LABEL: Record<Kind, string> = {
@@ -120,10 +129,12 @@ function z3PeakKiB(d: Domain, z3: string): number {
   writeFileSync(wrapper, `#!/bin/sh\n${TIME} -f %M -o ${out} ${z3} "$@"\n`);
   chmodSync(wrapper, 0o755);
   rmSync(out, { force: true });
-  run(argvOf('native', d), { ...process.env, PCIPLAN_Z3: wrapper });
-  for (let i = 0; i < 100 && !existsSync(out); i++) spawnSync('sleep', ['0.05']);
+  run(argvOf('native', d), { ...NODE_ENV, PCIPLAN_Z3: wrapper });
+  // GNU time creates its -o file when it starts and writes the figure when z3 has ended.
+  const figure = () => (existsSync(out) ? readFileSync(out, 'utf8').trim() : '');
+  for (let i = 0; i < 100 && !figure(); i++) spawnSync('sleep', ['0.05']);
   // Two native processes when explain runs; one here. The last line is the figure.
-  return existsSync(out) ? Number(readFileSync(out, 'utf8').trim().split('\n').pop()) : NaN;
+  return figure() ? Number(figure().split('\n').pop()) : NaN;
 }
 
 async function solveTimes(): Promise<Record<'native' | 'wasm', { medianMs: number; samplesMs: number[]; added: number; proven: boolean }>> {
@@ -147,14 +158,14 @@ async function solveTimes(): Promise<Record<'native' | 'wasm', { medianMs: numbe
 async function main(): Promise<void> {
   const native = await nativeAvailable();
   if (!native) throw new Error('bench:cli needs a native z3 (apt-get install z3)');
-  if (!existsSync(CLI)) throw new Error('build first: npx tsc -p tsconfig.json');
+  if (!existsSync(CLI)) throw new Error('build first: npm run build');
   mkdirSync(join(ROOT, 'etc'), { recursive: true });
   writeFileSync(join(ROOT, 'etc', 'qemu.conf'), QEMU_CONF);
   const all = domains();
   const loadBefore = loadavg()[0]!;
   // Warm-up: libvirt's capability probe of the fresh root (seconds, once), Node's and the OS caches.
   for (const d of all) for (const k of KINDS) {
-    const r = run(argvOf(k, d), k === 'libvirt' ? VIRSH_ENV : process.env);
+    const r = run(argvOf(k, d), k === 'libvirt' ? VIRSH_ENV : NODE_ENV);
     if (r.code !== 0) throw new Error(`${LABEL[k]} on ${d.name} exits ${r.code}`);
   }
   const samples = new Map<string, Run[]>();
@@ -162,7 +173,7 @@ async function main(): Promise<void> {
     for (const d of all) {
       for (const k of KINDS) {
         const key = `${d.name}|${k}`;
-        samples.set(key, [...(samples.get(key) ?? []), run(argvOf(k, d), k === 'libvirt' ? VIRSH_ENV : process.env)]);
+        samples.set(key, [...(samples.get(key) ?? []), run(argvOf(k, d), k === 'libvirt' ? VIRSH_ENV : NODE_ENV)]);
       }
     }
     process.stderr.write(`round ${round_ + 1}/${ROUNDS}\n`);
@@ -196,7 +207,7 @@ async function main(): Promise<void> {
   const result = {
     benchmark: 'pciplan CLI vs libvirt define + dumpxml, whole processes',
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, z3: native.version },
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, z3: native.version, nodeExtraCaCertsUnset: caCertsSet },
     rounds: ROUNDS,
     loadAverage: { before: round(loadBefore, 1), after: round(loadAfter, 1) },
     rows,
@@ -206,7 +217,7 @@ async function main(): Promise<void> {
   writeFileSync(join(HERE, 'results', 'cli.json'), `${JSON.stringify(result, null, 2)}\n`);
 
   const table = [
-    `Medians of ${ROUNDS} alternating rounds, z3 ${native.version}, Node ${process.version}, ${cpus().length} shared vCPUs (1-minute load average ${round(loadBefore, 1)} before the rounds, ${round(loadAfter, 1)} after).`,
+    `Medians of ${ROUNDS} alternating rounds, z3 ${native.version}, Node ${process.version}, ${cpus().length} shared vCPUs (1-minute load average ${round(loadBefore, 1)} before the rounds, ${round(loadAfter, 1)} after).${caCertsSet ? ' pciplan ran without the NODE_EXTRA_CA_CERTS this machine sets (with it, Node alone takes about 70 ms more to start: see bench/cli.bench.ts).' : ''}`,
     '',
     '| domain | command | wall, median ms | ÷ libvirt | target | peak memory, MiB | ÷ libvirt |',
     '|---|---|---:|---:|---:|---:|---:|',

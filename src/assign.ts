@@ -254,11 +254,13 @@ async function placeOptimal(doc: XmlDocument, domain: Domain, implicit: Implicit
   const solveStart = performance.now();
   const progress = progressFilter(opts);
   // Until the search proves more, the part of the analytic bound the search trusts holds.
-  const trusted = buildModel(inst).trusted;
+  const model = buildModel(inst);
+  const trusted = model.trusted;
   let bound = trusted;
   const solveBudget = Math.max(1, deadline - finishMs - solveStart);
   const outcome = await withDeadline(
     solveInstance(inst, {
+      model,
       timeoutMs: solveBudget,
       onProgress: (p) => {
         bound = p.bound;

@@ -3,7 +3,8 @@
 import type { AssignResult, Strategy } from '../assign.js';
 import { inputError } from '../errors.js';
 import type { Progress } from '../optimal/solve.js';
-import { SCHEMA_VERSION, type AssignJson, type PlanJson } from '../schema/index.js';
+import { SCHEMA_VERSION } from '../schema/version.js';
+import type { AssignJson, PlanJson } from '../schema/index.js';
 import { checkPolicy, checkSolver, checkTimeout, domainOf, toParsed, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
 
 export type { Progress, Strategy };

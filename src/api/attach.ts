@@ -3,7 +3,8 @@
 import type { AttachedDevice } from '../attach.js';
 import { inputError } from '../errors.js';
 import { formatAddress } from '../model/types.js';
-import { SCHEMA_VERSION, type AttachJson } from '../schema/index.js';
+import { SCHEMA_VERSION } from '../schema/version.js';
+import type { AttachJson } from '../schema/index.js';
 import { checkPolicy, checkSolver, checkTimeout, domainOf, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
 
 /** A device file's text (one device element, or several in <devices>), optionally with its name for messages. */

@@ -3,7 +3,8 @@
 import type { ParsedDomain } from '../model/parseDomain.js';
 import type { Policy } from '../model/schemas.js';
 import { PciplanError } from '../errors.js';
-import { SCHEMA_VERSION, type CompareJson, type PlanJson, type SideJson } from '../schema/index.js';
+import { SCHEMA_VERSION } from '../schema/version.js';
+import type { CompareJson, PlanJson, SideJson } from '../schema/index.js';
 import { planJson } from './assign.js';
 import { checkPolicy, checkSolver, checkTimeout, domainOf, toParsed, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
 

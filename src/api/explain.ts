@@ -4,7 +4,8 @@ import { ConflictError } from '../errors.js';
 import type { Conflict } from '../explain/conflict.js';
 import type { Infeasible } from '../explain/explainDomain.js';
 import type { Fix } from '../explain/fixes.js';
-import { SCHEMA_VERSION, type ExplainJson } from '../schema/index.js';
+import { SCHEMA_VERSION } from '../schema/version.js';
+import type { ExplainJson } from '../schema/index.js';
 import { checkPolicy, checkSolver, checkTimeout, domainOf, type DomainInput, type DomainOptions, type SearchOptions } from './options.js';
 
 type Stopped = NonNullable<Infeasible['stopped']>;

@@ -1,7 +1,8 @@
 // validate(domain, options): the domain's PCI addresses and controllers against libvirt's and
 // PCI's rules. A domain that breaks a rule is a report with valid: false, not an exception;
 // only XML that cannot be read throws.
-import { SCHEMA_VERSION, type ValidateJson } from '../schema/index.js';
+import { SCHEMA_VERSION } from '../schema/version.js';
+import type { ValidateJson } from '../schema/index.js';
 import type { Problem } from '../validate/problems.js';
 import { validateDomain } from '../validate/validateDomain.js';
 import { checkPolicy, domainOf, type DomainInput, type DomainOptions } from './options.js';

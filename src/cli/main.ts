@@ -1,19 +1,34 @@
 #!/usr/bin/env node
 // The pciplan command line. Every failure ends as one line on stderr and an exit code:
 // 0 success, 1 invalid input or no layout, 2 unreadable input or bad usage; never a stack trace.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
 import { PciplanError } from '../errors.js';
 import { subCommands } from './commands/index.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+/**
+ * pciplan's version, from its package.json: the nearest one named pciplan above this file, which
+ * runs from dist/src/cli (tsc's build) or from dist/cli (the bundled command, bin).
+ */
+function version(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'pciplan') return pkg.version;
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
 
 export const main = defineCommand({
-  meta: {
+  meta: () => ({
     name: 'pciplan',
-    version: pkg.version,
+    version: version(),
     description: 'Plan the PCI topology of libvirt domains: addresses for every device, only the controllers needed',
-  },
+  }),
   subCommands,
 });
 
@@ -56,7 +71,7 @@ export async function run(rawArgs: string[]): Promise<number> {
       return 0;
     }
     if (rawArgs[0] === '--version' || rawArgs[0] === '-v') {
-      process.stdout.write(`${pkg.version}\n`);
+      process.stdout.write(`${version()}\n`);
       return 0;
     }
     if (!sub) throw new PciplanError('input', `unknown command '${rawArgs[0]}' (commands: ${Object.keys((await resolve(main.subCommands)) ?? {}).join(', ')})`);
@@ -85,7 +100,7 @@ function report(e: unknown): number {
 
 // Run when executed as the CLI (not when imported by tests).
 const invokedAs = process.argv[1] ? new URL(`file://${process.argv[1]}`).pathname : '';
-if (invokedAs.endsWith('/cli/main.js') || invokedAs.endsWith('/cli/main.ts') || invokedAs.endsWith('/pciplan')) {
+if (invokedAs.endsWith('/cli/main.js') || invokedAs.endsWith('/cli/main.ts') || invokedAs.endsWith('/cli/pciplan.js') || invokedAs.endsWith('/pciplan')) {
   // A reader that closes the pipe early (`pciplan validate ... | head`) wants no more output: that
   // is no failure of pciplan's, and Node would otherwise die on the unhandled EPIPE with a trace.
   for (const stream of [process.stdout, process.stderr]) {

@@ -1,6 +1,6 @@
 // What `pciplan generate` takes, checked by one zod schema: the ranges, and the family/machine
 // combinations that describe no real situation (refused as bad input, exit 2, with the reason).
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CONTROLLERS, findMachine, type MachineSpec } from '../catalog/index.js';
 import { inputError } from '../errors.js';
 import { zodMessage } from '../model/schemas.js';
@@ -18,27 +18,30 @@ export const ARCH: Record<MachineName, string> = { q35: 'x86_64', pc: 'x86_64', 
 export const MAX_DEVICES = 10_000;
 export const MAX_NUMA_NODES = 8;
 
-const whole = (what: string) => z.int({ error: `${what} must be a whole number` });
+const whole = (what: string, min: [number, string], max: [number, string]) =>
+  z.int({ error: `${what} must be a whole number` }).check(z.minimum(min[0], { error: min[1] }), z.maximum(max[0], { error: max[1] }));
 
 export const GenerateOptionsSchema = z
   .strictObject({
     machine: z.enum(MACHINES, { error: `must be one of ${MACHINES.join(', ')}` }),
     family: z.enum(FAMILIES, { error: `must be one of ${FAMILIES.join(', ')}` }),
-    devices: whole('devices').min(1, { error: 'must be at least 1' }).max(MAX_DEVICES, { error: `must be at most ${MAX_DEVICES}` }),
-    seed: whole('seed').min(0, { error: 'must be 0 or more' }).max(0xffffffff, { error: 'must fit in 32 bits (at most 4294967295)' }),
-    numa: whole('numa').min(1, { error: 'must be at least 1 node' }).max(MAX_NUMA_NODES, { error: `must be at most ${MAX_NUMA_NODES} nodes` }).optional(),
+    devices: whole('devices', [1, 'must be at least 1'], [MAX_DEVICES, `must be at most ${MAX_DEVICES}`]),
+    seed: whole('seed', [0, 'must be 0 or more'], [0xffffffff, 'must fit in 32 bits (at most 4294967295)']),
+    numa: z.optional(whole('numa', [1, 'must be at least 1 node'], [MAX_NUMA_NODES, `must be at most ${MAX_NUMA_NODES} nodes`])),
   })
-  .superRefine((o, ctx) => {
-    const refuse = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    if (o.numa !== undefined && o.family !== 'numa') refuse('numa', `applies to --family numa only (family '${o.family}' pins nothing to NUMA nodes)`);
-    if (o.family === 'mixed' && !canRefuseHotplug(machineSpec(o.machine))) {
-      refuse(
-        'family',
-        `'mixed' needs places where the guest cannot eject a device (hotplug='no'); on machine '${o.machine}' every slot of ${machineSpec(o.machine).root} and its bridges is hot-pluggable (use q35 or virt)`,
-      );
-    }
-    if (o.family === 'multifunction' && o.devices < 2) refuse('devices', "must be at least 2 for family 'multifunction' (a group has 2-8 functions)");
-  });
+  .check(
+    z.superRefine((o, ctx) => {
+      const refuse = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message, input: o });
+      if (o.numa !== undefined && o.family !== 'numa') refuse('numa', `applies to --family numa only (family '${o.family}' pins nothing to NUMA nodes)`);
+      if (o.family === 'mixed' && !canRefuseHotplug(machineSpec(o.machine))) {
+        refuse(
+          'family',
+          `'mixed' needs places where the guest cannot eject a device (hotplug='no'); on machine '${o.machine}' every slot of ${machineSpec(o.machine).root} and its bridges is hot-pluggable (use q35 or virt)`,
+        );
+      }
+      if (o.family === 'multifunction' && o.devices < 2) refuse('devices', "must be at least 2 for family 'multifunction' (a group has 2-8 functions)");
+    }),
+  );
 
 export type GenerateOptions = z.infer<typeof GenerateOptionsSchema>;
 

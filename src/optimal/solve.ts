@@ -36,6 +36,8 @@ export interface SolveOptions {
   seed?: number;
   /** Which Z3 answers (default auto: a native z3 when one is installed, else the WASM build). */
   solver?: SolverChoice;
+  /** The count model of this instance when the caller built it already (buildModel). */
+  model?: ReturnType<typeof buildModel>;
 }
 
 export type SolveOutcome =
@@ -82,7 +84,7 @@ export const CHECK = '(check-sat-using (then simplify propagate-values solve-eqs
 
 export async function solveInstance(inst: Instance, opts: SolveOptions): Promise<SolveOutcome> {
   const start = performance.now();
-  const { smt, vars, lowerBound: analytic, trusted } = buildModel(inst);
+  const { smt, vars, lowerBound: analytic, trusted } = opts.model ?? buildModel(inst);
   // The analytic bound speeds every check up; proofs that lean on it are re-checked at the end
   // with only the trusted part of it.
   let assumed = analytic;

@@ -1,14 +1,9 @@
 // Pieces shared by the output schemas. Every JSON document pciplan prints starts with
 // `schemaVersion`; the rule for changing it is in README.md ("Machine interface").
 import { z } from 'zod';
+import { SCHEMA_VERSION } from './version.js';
 
-/**
- * The version of every JSON output. Bump it when a change breaks a reader of the previous one:
- * a field removed or renamed, a type or meaning changed, an optional field made required or a
- * value allowed that was not (an enum member, null). Adding a field does not: readers ignore
- * fields they do not know. test/schema/schema.test.ts holds the shipped schema/*.json to this.
- */
-export const SCHEMA_VERSION = 1;
+export { SCHEMA_VERSION };
 
 export const schemaVersion = z.literal(SCHEMA_VERSION).describe('Version of this JSON format; changes only when a reader of the previous one would break');
 

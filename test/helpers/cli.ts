@@ -5,7 +5,8 @@ import { expect } from 'vitest';
 import { REPO } from './corpus.js';
 import { checkJsonOutput } from './jsonOutput.js';
 
-export const CLI = join(REPO, 'dist', 'src', 'cli', 'main.js');
+/** The command users run: package.json's bin, the bundle scripts/bundle.mjs builds. */
+export const CLI = join(REPO, 'dist', 'cli', 'pciplan.js');
 
 export interface CliResult {
   code: number | null;

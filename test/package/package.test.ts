@@ -63,7 +63,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('npm pack', () => {
   it('ships the built library, the CLI, the .d.ts and the schemas, and nothing of the repository besides', () => {
-    for (const f of ['package.json', 'README.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'schema/assign.json', 'schema/validate.json']) expect(files).toContain(f);
+    for (const f of ['package.json', 'README.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/cli/pciplan.js', 'schema/assign.json', 'schema/validate.json']) expect(files).toContain(f);
     const stray = files.filter((f) => /^(test|bench|fixtures|examples|scripts|src|encodings)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts') && !f.endsWith('.d.ts') || /exact\./.test(f));
     expect(stray).toEqual([]);
   });
@@ -73,7 +73,7 @@ describe('installed into an empty project', () => {
   it('brings no dev dependency and no build step', (ctx) => {
     if (offline) return ctx.skip(offline);
     const modules = readdirSync(join(project, 'node_modules'));
-    for (const dev of ['typescript', 'vitest', 'tsx', 'benny', '@types']) expect(modules).not.toContain(dev);
+    for (const dev of ['typescript', 'vitest', 'tsx', 'benny', 'esbuild', '@types']) expect(modules).not.toContain(dev);
     expect(existsSync(join(project, 'node_modules', 'pciplan', 'dist', 'src', 'index.js'))).toBe(true);
   });
 
