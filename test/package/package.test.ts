@@ -29,7 +29,7 @@ let offline = '';
  */
 function cloneCopy(): string {
   const dir = join(work, 'clone');
-  const tracked = execFileSync('git', ['ls-files', '-z', '--', 'package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'src', 'encodings', 'schema'], { cwd: REPO, encoding: 'utf8' });
+  const tracked = execFileSync('git', ['ls-files', '-z', '--', 'package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'src', 'encodings', 'schema', 'scripts/bundle.mjs'], { cwd: REPO, encoding: 'utf8' });
   for (const f of tracked.split('\0').filter(Boolean)) {
     mkdirSync(dirname(join(dir, f)), { recursive: true });
     copyFileSync(join(REPO, f), join(dir, f));
