@@ -17,7 +17,7 @@ import { gapModel, MAX_CONTROLLER_INDEX } from './catalog/index.js';
 import type { ParsedDomain } from './model/parseDomain.js';
 import { readDevice, readDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
-import { formatAddress, WAIVABLE_HINTS, type Device, type Domain, type PciAddress, type WaivableHint } from './model/types.js';
+import { compareAddressText, formatAddress, WAIVABLE_HINTS, type Device, type Domain, type PciAddress, type WaivableHint } from './model/types.js';
 import { guestBusNumbers } from './model/topology.js';
 import type { Problem } from './validate/problems.js';
 import { isRequirementRule, validateDomain } from './validate/validateDomain.js';
@@ -471,7 +471,7 @@ export async function assignDomain(input: ParsedDomain, opts: AssignOptions): Pr
       devices.push({ id: `controller[pci ${c.index}]`, kind: 'controller', address: formatAddress(c.address), origin: 'added', model: c.model });
     }
   }
-  devices.sort((x, y) => x.address.localeCompare(y.address));
+  devices.sort((x, y) => compareAddressText(x.address, y.address));
   const addedControllers = [
     ...implicit.filter((i) => i.device.pci).map((i) => ({ index: i.device.pci!.index, model: i.device.pci!.model as string })),
     ...result.added.map((c) => ({ index: c.index, model: c.model as string, ...(c.address ? { address: formatAddress(c.address) } : {}) })),

@@ -123,3 +123,12 @@ export function formatAddress(a: Pick<PciAddress, 'domain' | 'bus' | 'slot' | 'f
   const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
   return `${h(a.domain, 4)}:${h(a.bus, 2)}:${h(a.slot, 2)}.${a.function.toString(16)}`;
 }
+
+/**
+ * Orders formatted addresses (fixed-width lowercase hex, so code-unit order is address order).
+ * Not localeCompare: its order is the ICU locale's, and its first call loads ICU's collator (about
+ * 10 ms of every assign).
+ */
+export function compareAddressText(x: string, y: string): number {
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -8,7 +8,7 @@ import { CONTROLLERS } from '../catalog/index.js';
 import { applyLayout } from '../model/applyLayout.js';
 import { parseDomain, type ParsedDomain } from '../model/parseDomain.js';
 import { addressOf, guestBusNumbers } from '../model/topology.js';
-import { formatAddress, type Domain } from '../model/types.js';
+import { compareAddressText, formatAddress, type Domain } from '../model/types.js';
 import { writeXml } from '../xml/writeXml.js';
 import { defineBatch } from './libvirt.js';
 
@@ -40,7 +40,7 @@ function readPlacement(input: Domain, placed: Domain): Omit<Extract<LibvirtPlan,
     const model = d.pci?.model ?? d.props.model;
     return [{ id: d.id, kind: d.kind, address: formatAddress(a), origin, ...(model ? { model } : {}) } satisfies PlacedDevice];
   });
-  devices.sort((x, y) => x.address.localeCompare(y.address));
+  devices.sort((x, y) => compareAddressText(x.address, y.address));
   const added = placed.devices.filter((d) => d.pci && !givenIndexes.has(d.pci.index));
   const addedControllers = added.map((d) => {
     const a = addressOf(d);
