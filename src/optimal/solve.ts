@@ -98,7 +98,7 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
    * slower incremental core after push), and the same input must give the same layout whatever
    * was solved before.
    */
-  const check = async (bound: number | undefined, extra = '', limitMs = Infinity): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; values?: Map<string, number> }> => {
+  const check = async (bound: number | undefined, extra = ''): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; values?: Map<string, number> }> => {
     checks++;
     const z3 = await openSession(opts.solver);
     try {
@@ -106,7 +106,7 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
       // A fresh context per check: push/pop on one context switches Z3 to its incremental core,
       // many times slower on these models.
       // The values come back in the same call when the answer is sat (one round trip less).
-      const timeoutMs = Math.max(50, Math.round(Math.min(remaining(), limitMs)));
+      const timeoutMs = remaining();
       const text = `(set-option :timeout ${timeoutMs})\n${Z3_OPTIONS}${script}${assertBound}${extra}${CHECK}\n(get-value (${smt.vars.join(' ')}))`;
       return await z3.query(text, (out) => parseCheck(out, smt.vars), { timeoutMs });
     } finally {
