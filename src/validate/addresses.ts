@@ -57,6 +57,11 @@ export function checkAddresses(domain: Domain, topo: Topology): Problem[] {
     if (d.cls.addressRule === 'pci-only' && d.address.type === 'other') {
       out.push(error('address-type', d, `only 'pci' addresses are supported for ${d.kind} model '${d.props.model ?? ''}', not '${d.address.name}'`));
     }
+    // A PCI controller plugs into a PCI slot: another address type leaves the bus it provides
+    // nowhere in the hierarchy (libvirt 9.0 keeps the address; pciplan will not replace it).
+    if (d.pci && needsPciAddress(d) && d.address.type === 'other') {
+      out.push(error('address-type', d, `a ${d.pci.model} plugs into a PCI slot: its address must be type 'pci' (or absent, for pciplan to assign), not '${d.address.name}'`));
+    }
 
     // Chipset devices that must be at their fixed address.
     for (const r of reserved) {

@@ -107,6 +107,11 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
 
 const HINT_RULE = { hotplug: 'hint-hotplug', bus: 'hint-bus', numa: 'hint-numa', group: 'hint-group' } as const;
 
+/** The hints given, as written: `hotplug='no' numa='1'`. */
+function hintText(h: Device['hints'], given: readonly (keyof typeof HINT_RULE)[]): string {
+  return given.map((k) => `${k}='${h[k] === true ? 'yes' : h[k] === false ? 'no' : String(h[k])}'`).join(' ');
+}
+
 /**
  * Hints no placement can honour and the allocator cannot weigh: any hint on a device that takes
  * no PCI address, and, on a device bus 0 or the chipset pins (integrated devices, the chipset's
@@ -118,13 +123,18 @@ export function hintFaults(domain: Domain, topo: Topology): Problem[] {
   const out: Problem[] = [];
   const root = topo.buses.get(0)!;
   for (const d of domain.devices) {
-    if (d.pci) continue;
     const h = d.hints;
     const given = (Object.keys(HINT_RULE) as (keyof typeof HINT_RULE)[]).filter((k) => h[k] !== undefined);
     if (given.length === 0) continue;
+    // A PCI controller's place follows from its model (the catalog) and the devices behind it:
+    // a hint on one is neither checked nor weighed anywhere, so it is refused, not ignored.
+    if (d.pci) {
+      out.push(error(HINT_RULE[given[0]!], d, `has ${hintText(h, given)}, but it is a PCI controller (${d.pci.model}): placement hints apply to devices, and a controller's place follows from its model and the devices behind it`));
+      continue;
+    }
     const a = addressOf(d);
     if (!a && (d.cls.connect === 'none' || d.cls.addressRule === 'mirror')) {
-      const what = given.map((k) => `${k}='${h[k] === true ? 'yes' : h[k] === false ? 'no' : String(h[k])}'`).join(' ');
+      const what = hintText(h, given);
       out.push(error(HINT_RULE[given[0]!], d, `has ${what}, but ${d.kind}${d.props.bus ? ` on bus '${d.props.bus}'` : d.props.model ? ` model '${d.props.model}'` : ''} takes no PCI address: placement hints apply to PCI devices only`));
       continue;
     }

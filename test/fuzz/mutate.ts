@@ -34,7 +34,12 @@ function deviceElements(els: ScanElement[]): ScanElement[] {
   return els.filter((e) => e.parent?.name === 'devices' && e.name !== 'emulator');
 }
 
-const pathOf = (el: ScanElement): string => (el.parent ? `${pathOf(el.parent)}/${el.name}` : el.name);
+/** The element's path from the root; iterative, since a mutant may nest 100k levels deep. */
+function pathOf(el: ScanElement): string {
+  const names: string[] = [];
+  for (let e: ScanElement | undefined = el; e; e = e.parent) names.push(e.name);
+  return names.reverse().join('/');
+}
 
 // Values by attribute, and the spellings of numbers libvirt refuses or reads in another base.
 const NUMBERS = [

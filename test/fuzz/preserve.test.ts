@@ -50,6 +50,12 @@ describe('preservation check', () => {
     expect(preservationProblems(two, allowed.replace("hotplug='no'/>", "hotplug='no' numa='1' waived='hotplug numa'/>"))).toEqual([]);
     const waivedIn = input.replace("<addressPreferences hotplug='no'/>", "<addressPreferences hotplug='no' waived='hotplug'/>");
     expect(preservationProblems(waivedIn, allowed).join('\n')).toMatch(/hints changed/);
+    // A self-closed element that gained a child is opened without the blank before its `/>`
+    // (seed 1, mutant 1615: `<controller type='usb' index='0'\t/>`); a changed attribute still shows.
+    const spaced = input.replace("<interface type='user'>", "<interface type='user'>\n      <model type='e1000'\t/>");
+    const usb = (s: string, ctl: string) => s.replace('  <devices>\n', `  <devices>\n    ${ctl}\n`);
+    expect(preservationProblems(usb(spaced, "<controller type='usb' index='0'\t/>"), usb(allowed.replace("<interface type='user'>", "<interface type='user'>\n      <model type='e1000'\t/>"), "<controller type='usb' index='0'><address type='pci'/></controller>"))).toEqual([]);
+    expect(preservationProblems(usb(spaced, "<controller type='usb' index='0'\t/>"), usb(allowed.replace("<interface type='user'>", "<interface type='user'>\n      <model type='e1000'\t/>"), "<controller type='usb' index='1'><address type='pci'/></controller>")).join('\n')).toMatch(/controller/);
   });
 
   it('flags a normalised tag, a replaced non-PCI address, a moved user address, a lost hint, reordering and loss', () => {

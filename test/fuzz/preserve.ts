@@ -150,10 +150,18 @@ function raw(n: ScanNode): string {
   return n.kind === 'el' ? n.open : n.raw;
 }
 
-/** Same node at this level: same start tag (up to self-closing), or the same text. */
+/**
+ * Same node at this level: same start tag (up to self-closing), or the same text. A self-closed
+ * element that gained a child is opened as `<a x='1'>`, the blank before its `/>` dropped (the
+ * writer's one normalisation); everywhere else the tag's bytes must match.
+ */
 function same(x: ScanNode, y: ScanNode): boolean {
   if (x.kind !== y.kind) return false;
-  if (x.kind === 'el' && y.kind === 'el') return x.name === y.name && openKey(x) === openKey(y);
+  if (x.kind === 'el' && y.kind === 'el') {
+    if (x.name !== y.name) return false;
+    const opened = x.selfClosing && !y.selfClosing;
+    return opened ? openKey(x).trimEnd() === openKey(y) : openKey(x) === openKey(y);
+  }
   return raw(x) === raw(y);
 }
 
