@@ -98,9 +98,11 @@ function report(e: unknown): number {
   return 70;
 }
 
-// Run when executed as the CLI (not when imported by tests).
-const invokedAs = process.argv[1] ? new URL(`file://${process.argv[1]}`).pathname : '';
-if (invokedAs.endsWith('/cli/main.js') || invokedAs.endsWith('/cli/main.ts') || invokedAs.endsWith('/cli/pciplan.js') || invokedAs.endsWith('/pciplan')) {
+/**
+ * The whole command: runs `argv`, then exits with its code once the output is flushed. The bin
+ * (dist/cli/pciplan.js, scripts/launcher.cts) calls it; `node dist/src/cli/main.js` runs it below.
+ */
+export function cli(argv: string[]): void {
   // A reader that closes the pipe early (`pciplan validate ... | head`) wants no more output: that
   // is no failure of pciplan's, and Node would otherwise die on the unhandled EPIPE with a trace.
   for (const stream of [process.stdout, process.stderr]) {
@@ -109,10 +111,14 @@ if (invokedAs.endsWith('/cli/main.js') || invokedAs.endsWith('/cli/main.ts') || 
       throw e;
     });
   }
-  run(process.argv.slice(2)).then((code) => {
+  void run(argv).then((code) => {
     process.exitCode = code;
     // A search that ran into assign's deadline may still be finishing in Z3's worker thread: once
     // the output is flushed, nothing is left to wait for.
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   });
 }
+
+// Run when executed as tsc's module or from source (not when imported by tests or bundled).
+const invokedAs = process.argv[1] ? new URL(`file://${process.argv[1]}`).pathname : '';
+if (invokedAs.endsWith('/cli/main.js') || invokedAs.endsWith('/cli/main.ts')) cli(process.argv.slice(2));

@@ -63,7 +63,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('npm pack', () => {
   it('ships the built library, the CLI, the .d.ts and the schemas, and nothing of the repository besides', () => {
-    for (const f of ['package.json', 'README.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/cli/pciplan.js', 'schema/assign.json', 'schema/validate.json']) expect(files).toContain(f);
+    for (const f of ['package.json', 'README.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/cli/pciplan.js', 'dist/cli/pciplan-bundle.cjs', 'dist/cli/pciplan-bundle.cache', 'dist/cli/package.json', 'schema/assign.json', 'schema/validate.json']) expect(files).toContain(f);
     const stray = files.filter((f) => /^(test|bench|fixtures|examples|scripts|src|encodings)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts') && !f.endsWith('.d.ts') || /exact\./.test(f));
     expect(stray).toEqual([]);
   });
