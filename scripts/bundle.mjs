@@ -25,8 +25,8 @@ const OUT = join(REPO, 'dist', 'cli');
 const BUNDLE = join(OUT, 'pciplan-bundle.cjs');
 const CACHE = join(OUT, 'pciplan-bundle.cache');
 
-/** The packages the bundle imports lazily; each `import("x")` of them becomes the launcher's. */
-const LAZY = ['z3-solver', '@viz-js/viz'];
+/** What the bundle imports lazily (z3-solver's Emscripten module, Graphviz): each import() of them becomes the launcher's. */
+const LAZY = ['z3-solver/build/z3-built.js', '@viz-js/viz'];
 
 await build({
   entryPoints: [join(REPO, 'dist', 'src', 'cli', 'main.js')],
@@ -36,7 +36,7 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: LAZY,
+  external: ['z3-solver', '@viz-js/viz'],
   // main.ts finds package.json from its own URL; a script has no import.meta.
   define: { 'import.meta.url': '__pciplanUrl' },
   banner: { js: "var __pciplanUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -6,10 +6,29 @@
 // passes strings on the WASM stack, which the next call from the main thread overwrites.
 // Calls are queued: the module runs one asynchronous call at a time; contexts are made and freed
 // in the same queue, and sessions hold the module in turn (lease, below). The module is loaded on the
-// first session only (importing z3-solver costs tens of ms, its init() hundreds), once per process.
+// first session only, once per process.
+//
+// Only the Emscripten module itself is loaded (z3-solver/build/z3-built.js), not the package's
+// entry: that also builds the high-level API and the generated low-level wrapper of every Z3
+// function, none of which a script needs, and loading them was about 80 ms of each WASM run
+// (bench/README.md). The five calls below are the wrapper's own, written out.
 import { checkNoCores, sessionPrologue, type EvalOptions, type SessionOptions, type SmtSession } from './session.js';
 
-type Z3Module = Awaited<ReturnType<typeof import('z3-solver').init>>;
+/** The parts of z3-solver 5.2's Emscripten module pciplan calls (z3-built.js, `initZ3()`). */
+interface Z3Module {
+  _malloc(n: number): number;
+  _free(p: number): void;
+  HEAPU8: Uint8Array;
+  /** z3-solver's async wrapper: runs an `_async_*` export on a worker thread, resolves with its string. */
+  async_call(f: unknown, ...args: number[]): Promise<string>;
+  _async_Z3_eval_smtlib2_string: unknown;
+  _Z3_mk_config(): number;
+  _Z3_del_config(cfg: number): void;
+  _Z3_mk_context(cfg: number): number;
+  _Z3_del_context(ctx: number): void;
+  _set_noop_error_handler(ctx: number): void;
+  ccall(name: string, ret: null, types: string[], args: (number | string)[]): void;
+}
 
 let modulePromise: Promise<Z3Module> | undefined;
 let queue: Promise<unknown> = Promise.resolve();
@@ -22,7 +41,7 @@ let queue: Promise<unknown> = Promise.resolve();
 let lease: Promise<void> = Promise.resolve();
 
 function z3(): Promise<Z3Module> {
-  modulePromise ??= import('z3-solver').then((m) => m.init());
+  modulePromise ??= import('z3-solver/build/z3-built.js').then((m) => m.default({}) as Promise<Z3Module>);
   return modulePromise;
 }
 
@@ -49,11 +68,13 @@ export class WasmSession implements SmtSession {
     await before;
     // Made in turn with the queued calls, as close frees it: not while the worker runs one.
     const make = () => {
-      const cfg = mod.Z3.mk_config();
-      mod.Z3.set_param_value(cfg, 'model', 'true');
-      const ctx = mod.Z3.mk_context(cfg);
-      mod.Z3.del_config(cfg);
-      return ctx as unknown as number;
+      const cfg = mod._Z3_mk_config();
+      mod.ccall('Z3_set_param_value', null, ['number', 'string', 'string'], [cfg, 'model', 'true']);
+      const ctx = mod._Z3_mk_context(cfg);
+      // Errors come back as `(error ...)` in the script's output, where session.ts reads them.
+      mod._set_noop_error_handler(ctx);
+      mod._Z3_del_config(cfg);
+      return ctx;
     };
     const made = queue.then(make, make);
     queue = made.catch(() => undefined);
@@ -74,13 +95,7 @@ export class WasmSession implements SmtSession {
     const text = this.prologue + script;
     this.prologue = '';
     const run = async () => {
-      const em = this.mod.em as unknown as {
-        _malloc(n: number): number;
-        _free(p: number): void;
-        HEAPU8: Uint8Array;
-        async_call(f: unknown, ...args: number[]): Promise<string>;
-        _async_Z3_eval_smtlib2_string: unknown;
-      };
+      const em = this.mod;
       const bytes = new TextEncoder().encode(text);
       const ptr = em._malloc(bytes.length + 1);
       em.HEAPU8.set(bytes, ptr);
@@ -103,7 +118,7 @@ export class WasmSession implements SmtSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const free = () => this.mod.Z3.del_context(this.ctx as never);
+    const free = () => this.mod._Z3_del_context(this.ctx);
     queue = queue.then(free, free);
     this.release();
   }

@@ -61,7 +61,7 @@ describe('the bundled command is the same program as the modules', () => {
     expect(readFileSync(LAUNCHER, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     const text = readFileSync(BUNDLE, 'utf8');
     // Through the launcher's import() (a script compiled with a code cache has none of its own).
-    expect(text).toMatch(/__pciplanImport\(["']z3-solver["']\)/);
+    expect(text).toMatch(/__pciplanImport\(["']z3-solver\/build\/z3-built.js["']\)/);
     expect(text).toMatch(/__pciplanImport\(["']@viz-js\/viz["']\)/);
     expect(text).not.toMatch(/\bimport\s*\(/);
     // Small enough to be worth it: zod's classic API (half a megabyte) is not in it.
