@@ -1,7 +1,7 @@
 /*
  * The exact per-slot model: an independent cross-check of the count model (encodings/*.ts) on
  * small instances. It shares nothing with the count encodings: it reads the Instance and states the
- * PCI rules (libvirt-pci-rules.md sections 1-2, README) place by place.
+ * PCI rules (docs/pci-rules.md: controller models, what plugs where; README) place by place.
  *
  * Places. A place is one slot (or the one slot of a port) that may hold an occupant:
  *   root   a free slot of bus 0 (pcie.0: not hot-pluggable; pci.0: hot-pluggable unless hotplug='off')

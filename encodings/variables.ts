@@ -1,7 +1,8 @@
 /*
  * Variables of the count model. Nothing here is per device or per slot: units with the same
  * requirements are a class, and controllers of one model at one location are interchangeable, so
- * only counts matter (encoding-notes.md: position-based models are pigeonhole problems).
+ * only counts matter (docs/count-model.md, Why counts: position-based models are pigeonhole
+ * problems).
  *
  * Locations L: 'R' (the root hierarchy), 'X<n>' (under an expander bus on NUMA node n) and
  * 'Xnone' (under an expander with no node, for what bus 0 cannot hold).

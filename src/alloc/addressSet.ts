@@ -1,7 +1,8 @@
 // libvirt's address set, rebuilt from the catalog: one record per bus (a PCI controller index) with
 // what it accepts and which functions of its 32 slots are used. The greedy allocator drives it
 // exactly as libvirt does (domain_addr.c: reserve, find the next free slot first-fit, and in a
-// dry run grow the set by adding buses); reference sections 2, 5.2 and 5.5.
+// dry run grow the set by adding buses); docs/pci-rules.md (What plugs where; libvirt's own
+// allocator).
 import { busAccepts, CONNECT_TYPE_WORDING, CONTROLLERS, gapModel, type ConnectType, type ControllerModel, type MachineSpec, type Reservation } from '../catalog/index.js';
 import { PciplanError } from '../errors.js';
 import { formatAddress, type PciAddress, type PciController } from '../model/types.js';

@@ -1,9 +1,10 @@
 // libvirt's allocator, computed without libvirt (qemu_domain_address.c qemuDomainAssignPCIAddresses;
-// reference section 5). Pass 1 is a dry run that finds how many buses the devices need, growing
-// the address set and recording the controllers to add; pass 2 rebuilds the set from the final
-// controller list and places everything for real: controllers first, then devices in libvirt's
-// category order, first fit. The spare rules (one free root port on a new q35 domain, one free
-// slot on pci-root machines) come from the dummy reservations pass 1 makes and pass 2 does not.
+// docs/pci-rules.md, libvirt's own allocator). Pass 1 is a dry run that finds how many buses the
+// devices need, growing the address set and recording the controllers to add; pass 2 rebuilds the
+// set from the final controller list and places everything for real: controllers first, then
+// devices in libvirt's category order, first fit. The spare rules (one free root port on a new q35
+// domain, one free slot on pci-root machines) come from the dummy reservations pass 1 makes and
+// pass 2 does not.
 import { ROOT_MODELS, type ControllerModel, type MachineSpec, type PreferredDevice } from '../catalog/index.js';
 import { markMultifunction, newController, type NewController } from '../model/applyLayout.js';
 import { readDevice } from '../model/parseDomain.js';
@@ -123,7 +124,7 @@ class Pass {
     }
   }
 
-  /** ICH9 USB2 sets share one slot at fixed functions (reference 5.4). */
+  /** ICH9 USB2 sets share one slot at fixed functions (docs/pci-rules.md, Multifunction). */
   private assignCompanion(it: Item, fn: number): void {
     const mate = this.items.find(
       (o) => o !== it && o.placed && o.device.kind === 'controller' && o.device.props.type === 'usb' && o.device.props.index === it.device.props.index,

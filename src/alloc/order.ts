@@ -1,6 +1,6 @@
 // The order in which libvirt places unaddressed devices (qemu_domain_address.c
-// qemuDomainAssignDevicePCISlots; reference section 5.3). It is historical (QEMU < 0.12 kept it)
-// and it decides every address greedy produces, so it is kept exactly.
+// qemuDomainAssignDevicePCISlots; docs/pci-rules.md, libvirt's own allocator). It is historical
+// (QEMU < 0.12 kept it) and it decides every address greedy produces, so it is kept exactly.
 import { parseDiskTarget, type DeviceKind } from '../catalog/index.js';
 import type { Device } from '../model/types.js';
 

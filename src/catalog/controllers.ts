@@ -1,7 +1,7 @@
 // The ten PCI controller models libvirt knows, as data. Source: libvirt domain_addr.c
 // (virDomainPCIControllerModelToConnectType, virDomainPCIAddressBusSetModel), qemu_validate.c
 // (which <target> options each model takes) and qemu_domain_address.c (defaults); summarised in
-// shared/reference/libvirt-pci-rules.md sections 1 and 8.
+// docs/pci-rules.md (Controller models; Expander buses and NUMA).
 import type { ConnectType } from './connect.js';
 
 export const CONTROLLER_MODELS = [
@@ -45,7 +45,7 @@ export interface ControllerSpec {
   numa: boolean;
   /** The machine families that have it; undefined = any machine whose root accepts its connect type. */
   machines?: readonly string[];
-  /** libvirt's own allocator adds it when capacity runs out (section 5.5). */
+  /** libvirt's own allocator adds it when capacity runs out (docs/pci-rules.md). */
   libvirtAutoAdds: boolean;
 }
 

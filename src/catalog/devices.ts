@@ -1,6 +1,6 @@
 // Which device kinds and models take a PCI address, and of which type. Source: libvirt
-// qemu_domain_address.c qemuDomainDeviceCalculatePCIConnectFlags (reference section 3). The table
-// is read top to bottom; the first row whose kind and `when` match decides.
+// qemu_domain_address.c qemuDomainDeviceCalculatePCIConnectFlags (docs/pci-rules.md, Device
+// classes). The table is read top to bottom; the first row whose kind and `when` match decides.
 //
 // Connect classes:
 //   pci     conventional PCI only (libvirt's pciFlags): e1000, transitional virtio, qxl, ...

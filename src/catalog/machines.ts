@@ -1,7 +1,7 @@
 // Machine types: which root bus they have, which root slots their chipset takes, and what libvirt
 // adds to every domain of the type. Source: libvirt qemu_domain_address.c
 // (qemuDomainValidateDevicePCISlotsPIIX3 / ...Q35), qemu_postparse.c (implicit devices);
-// reference sections 4.1-4.6.
+// docs/pci-rules.md (Machine types).
 import type { ControllerModel } from './controllers.js';
 import type { DeviceKind } from './devices.js';
 

@@ -6,7 +6,7 @@
  * PCI addresses it is given and assigns the missing ones (adding root ports
  * and bridges), so define + `dumpxml --inactive` is libvirt's verdict.
  *
- * Speed is everything here (see shared/reference/oracles.md):
+ * Speed is everything here (see docs/architecture.md, Oracles):
  *  - qemu.conf in the root must say user/group root, otherwise libvirt
  *    distrusts and re-probes its QEMU capability cache on every start;
  *  - the process is pinned to CPU 0 (`taskset -c 0`) because the host's CPUs

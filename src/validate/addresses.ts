@@ -1,6 +1,6 @@
 // Rules about the addresses written on devices and controllers (libvirt domain_addr.c
 // virDomainPCIAddressValidate and ...FlagsCompatible with fromConfig semantics, the chipset
-// reservations of qemu_domain_address.c; reference sections 2.3, 2.4, 4 and 6).
+// reservations of qemu_domain_address.c; docs/pci-rules.md: What plugs where, Machine types).
 import { busAccepts, CONNECT_TYPE_WORDING, deviceDefault, FUNCTIONS_PER_SLOT, SERIAL_TARGETS_WITHOUT_PCI, type OwnerSelector, type Reservation } from '../catalog/index.js';
 import { addressOf, connectTypeOf, fnKey, slotKey, type Topology } from '../model/topology.js';
 import { formatAddress, needsPciAddress, type Device, type Domain, type PciAddress } from '../model/types.js';

@@ -1,6 +1,6 @@
 // Rules about the PCI controllers themselves: indexes, the root, which machine has which model,
 // and the <target> options each model takes (libvirt qemu_validate.c, domain_validate.c,
-// qemu_postparse.c; reference sections 1b and 6).
+// qemu_postparse.c; docs/pci-rules.md: Controller models, Bus numbers and controller indexes).
 import { busAccepts, CONTROLLERS, gapModel, MAX_CONTROLLER_INDEX, ROOT_MODELS, TARGET_RANGES, type ConnectType, type TargetOption } from '../catalog/index.js';
 import { addressOf, type Topology } from '../model/topology.js';
 import { pciControllers, type Domain } from '../model/types.js';

@@ -4,7 +4,7 @@
  * validator against real libvirt and real QEMU (test/oracle/).
  *
  * About half of the layouts are "good": they follow the strict rules of
- * shared/reference/libvirt-pci-rules.md (which are stricter than what libvirt
+ * docs/pci-rules.md (which are stricter than what libvirt
  * or QEMU enforce). The other half carry exactly ONE deliberate fault, named
  * in `fault`. Layouts are built as a small model (controllers and devices with
  * addresses), mutated for the fault, then rendered the way libvirt writes XML.

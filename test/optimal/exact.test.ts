@@ -2,7 +2,7 @@
 // model (encodings/exact.ts) on small instances: both must find the same minimum number of added
 // controllers, and both must call the same instances infeasible.
 //
-// The exact model states the PCI rules as written (README, reference sections 1-2). Earlier count
+// The exact model states the PCI rules as written (README, docs/pci-rules.md). Earlier count
 // models read some of them more narrowly (new expanders numbered only below existing busNr values,
 // unhinted devices kept off node expanders, no hotplug='off' downstream ports); the count model now
 // follows each rule as written, and the tests at the end keep the instances that told them apart.

@@ -147,7 +147,7 @@ describe.skipIf(!available)('libvirt oracle', () => {
     const twenty = performance.now() - t1;
     console.log(`libvirt define: 1 domain ${single.toFixed(0)} ms, 20 domains ${twenty.toFixed(0)} ms`);
     expect(rs.every((r) => r.ok)).toBe(true);
-    // A thrown-away capability cache costs 4-8 s per call (see oracles.md).
+    // A thrown-away capability cache costs 4-8 s per call (see docs/architecture.md, Oracles).
     expect(single).toBeLessThan(3000);
   }, WARM_TEST_MS);
 

@@ -16,7 +16,7 @@
  * proves the whole command line was accepted. A rejection is an exit with the
  * reason on stderr.
  *
- * QEMU 7.2 is more permissive than libvirt (see shared/reference/oracles.md):
+ * QEMU 7.2 is more permissive than libvirt (see docs/architecture.md, Oracles):
  * acceptance is necessary, not sufficient.
  */
 import { spawn, spawnSync } from 'node:child_process';
