@@ -10,7 +10,7 @@ import { buildModel, solveInstance, type Progress } from './optimal/solve.js';
 import type { SolverChoice } from './solver/session.js';
 import { ConflictError, PciplanError } from './errors.js';
 import { explainConflicts } from './explain/explainConflict.js';
-import { inputFaults } from './explain/validationConflicts.js';
+import { inputFaults } from './validate/inputFaults.js';
 import { applyLayout, newController, type Layout, type NewController } from './model/applyLayout.js';
 import { moveHintsToMetadata } from './model/hints.js';
 import { gapModel, MAX_CONTROLLER_INDEX } from './catalog/index.js';

@@ -22,7 +22,7 @@ import { checkFeasible } from '../optimal/solve.js';
 import type { SolverChoice } from '../solver/session.js';
 import type { Policy } from '../model/schemas.js';
 import type { Device, Hints } from '../model/types.js';
-import { nameList, type Conflict, type Requirement } from './conflict.js';
+import { nameList, type Conflict, type Requirement } from '../conflict.js';
 import { liftCost } from './cost.js';
 
 /**

@@ -9,7 +9,7 @@ import type { GreedyResult } from '../alloc/greedy.js';
 import { placementOrder } from '../alloc/order.js';
 import { CONTROLLERS, EXPANDER_MODELS, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS, MAX_CONTROLLER_INDEX, rootComplexFunction, type BusKind, type ControllerModel } from '../catalog/index.js';
 import { ConflictError, PciplanError } from '../errors.js';
-import { nameList, type Conflict, type Requirement } from '../explain/conflict.js';
+import { nameList, type Conflict, type Requirement } from '../conflict.js';
 import type { Policy } from '../model/schemas.js';
 import { addressOf, endpointKind } from '../model/topology.js';
 import type { Device, Domain, PciAddress } from '../model/types.js';

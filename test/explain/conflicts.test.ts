@@ -17,7 +17,7 @@ import { optimalInputOf } from '../../src/assign.js';
 import { ConflictError } from '../../src/errors.js';
 import { LIFT_COST, liftCost } from '../../src/explain/cost.js';
 import { fixCost, minimumHittingSet } from '../../src/explain/fixes.js';
-import { validationConflicts } from '../../src/explain/validationConflicts.js';
+import { validationConflicts } from '../../src/validate/inputFaults.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import type { Policy } from '../../src/model/schemas.js';
 import { buildInstance } from '../../src/optimal/instance.js';
