@@ -15,9 +15,9 @@
 // then, MARCO-style, each conflict found is blocked by lifting all of its requirements and the
 // search runs again on what is left, until a layout exists, the budget runs out or
 // `maxConflicts` are found. The conflicts share no requirement, so each needs a fix of its own.
-import type { OptimalInput } from '../assign.js';
 import { ConflictError } from '../errors.js';
 import { buildInstance, type Instance, type Unit, type UnitClass } from '../optimal/instance.js';
+import type { OptimalInput } from '../optimal/input.js';
 import { checkFeasible } from '../optimal/solve.js';
 import type { SolverChoice } from '../solver/session.js';
 import type { Policy } from '../model/schemas.js';
