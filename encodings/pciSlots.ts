@@ -17,7 +17,7 @@
  * an indicator. Three levels are exact within the bus numbers: one root bridge already reaches
  * 31 + 31*31 bridges below it, more than 256. Slot 0 of a bridge is its hotplug controller.
  */
-import type { Instance } from '../src/optimal/instance.js';
+import type { CountInstance } from './instance.js';
 import { eq, ge, le, mul, sum, type Smt, type Term } from '../src/solver/smt.js';
 import type { Vars } from './variables.js';
 
@@ -28,7 +28,7 @@ export interface PciSlotVars {
   spRoot: Term;
 }
 
-export function encodePciSlots(inst: Instance, v: Vars, smt: Smt): PciSlotVars {
+export function encodePciSlots(inst: CountInstance, v: Vars, smt: Smt): PciSlotVars {
   const pciRoot = inst.rootKind === 'pci-root';
   const pbRoot = pciRoot && inst.allowed.has('pci-bridge') ? smt.int('pbRoot', 0, 31) : '0';
   const spRoot = pciRoot && inst.root.hotplug ? smt.int('spRoot', 0, 31) : '0';

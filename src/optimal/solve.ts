@@ -18,7 +18,7 @@ import { declareVars, type Vars } from '../../encodings/variables.js';
 import { openSession } from '../solver/backend.js';
 import { parseCheck, parseCore, type SolverChoice } from '../solver/session.js';
 import { Smt, type Tracked } from '../solver/smt.js';
-import type { Instance } from './instance.js';
+import type { CountInstance } from '../../encodings/instance.js';
 
 export interface Progress {
   /** Added controllers of the best layout found so far, if any. */
@@ -59,7 +59,7 @@ export type SolveOutcome =
   | { status: 'unsat'; lowerBound: number }
   | { status: 'unknown'; lowerBound: number; bound: number };
 
-export function buildModel(inst: Instance): { smt: Smt; vars: Vars; lowerBound: number; trusted: number } {
+export function buildModel(inst: CountInstance): { smt: Smt; vars: Vars; lowerBound: number; trusted: number } {
   const smt = new Smt();
   const vars = declareVars(inst, smt);
   encodeDemand(inst, vars, smt);
@@ -82,7 +82,7 @@ export function buildModel(inst: Instance): { smt: Smt; vars: Vars; lowerBound: 
 export const Z3_OPTIONS = '(set-option :smt.arith.solver 2)\n';
 export const CHECK = '(check-sat-using (then simplify propagate-values solve-eqs smt))';
 
-export async function solveInstance(inst: Instance, opts: SolveOptions): Promise<SolveOutcome> {
+export async function solveInstance(inst: CountInstance, opts: SolveOptions): Promise<SolveOutcome> {
   const start = performance.now();
   const { smt, vars, lowerBound: analytic, trusted } = opts.model ?? buildModel(inst);
   // The analytic bound speeds every check up; proofs that lean on it are re-checked at the end
@@ -205,7 +205,7 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
  * One feasibility check (no objective): whether any layout exists, and if none, the tracked
  * requirements of Z3's unsat core. `explain` calls it for every relaxation it tries.
  */
-export async function checkFeasible(inst: Instance, timeoutMs: number, solver?: SolverChoice): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; core: Tracked[] }> {
+export async function checkFeasible(inst: CountInstance, timeoutMs: number, solver?: SolverChoice): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; core: Tracked[] }> {
   const { smt } = buildModel(inst);
   const z3 = await openSession(solver, { unsatCores: true });
   try {
