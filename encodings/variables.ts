@@ -56,8 +56,6 @@ export interface Vars {
   assignments: Assignment[];
   /** Added controllers: the objective. */
   added: Term;
-  /** Per new expander location, whether it is numbered in bus-number gap i (busNumbers.ts). */
-  busGaps?: Map<string, Term[]>;
 }
 
 /** Which locations a class may use: its NUMA node's expander, or (without a node) any. */

@@ -5,20 +5,12 @@
 // with the best layout found, marked as not proven. Then the canonical layout among those with the
 // optimum: a lexicographic descent over the decode's counts (encodings/canonical.ts), so that the
 // layout does not depend on Z3's search.
-import { encodeBusNumbers } from '../../encodings/busNumbers.js';
 import { blocks, canonicalObjectives, fixKeys, leastSlots, lexSmaller, seedOptions, SLOTS_BLOCK } from '../../encodings/canonical.js';
-import { encodeDemand } from '../../encodings/demand.js';
-import { encodeExpanders } from '../../encodings/expanders.js';
-import { encodeObjective } from '../../encodings/objective.js';
-import { encodePciSlots } from '../../encodings/pciSlots.js';
-import { encodePorts } from '../../encodings/ports.js';
-import { encodeRootBus } from '../../encodings/rootBus.js';
-import { encodeSpares } from '../../encodings/spares.js';
-import { declareVars, type Vars } from '../../encodings/variables.js';
+import type { CountInstance } from '../../encodings/instance.js';
+import { encodeCountModel, type ModelVars } from '../../encodings/model.js';
 import { openSession } from '../solver/backend.js';
 import { parseCheck, parseCore, type SolverChoice } from '../solver/session.js';
 import { Smt, type Tracked } from '../solver/smt.js';
-import type { CountInstance } from '../../encodings/instance.js';
 
 export interface Progress {
   /** Added controllers of the best layout found so far, if any. */
@@ -44,7 +36,7 @@ export type SolveOutcome =
   | {
       status: 'sat';
       values: Map<string, number>;
-      vars: Vars;
+      vars: ModelVars;
       added: number;
       lowerBound: number;
       bound: number;
@@ -59,18 +51,9 @@ export type SolveOutcome =
   | { status: 'unsat'; lowerBound: number }
   | { status: 'unknown'; lowerBound: number; bound: number };
 
-export function buildModel(inst: CountInstance): { smt: Smt; vars: Vars; lowerBound: number; trusted: number } {
+export function buildModel(inst: CountInstance): { smt: Smt; vars: ModelVars; lowerBound: number; trusted: number } {
   const smt = new Smt();
-  const vars = declareVars(inst, smt);
-  encodeDemand(inst, vars, smt);
-  encodePorts(inst, vars, smt);
-  const pci = encodePciSlots(inst, vars, smt);
-  encodeRootBus(inst, vars, smt, pci);
-  encodeExpanders(inst, vars, smt);
-  encodeBusNumbers(inst, vars, smt);
-  encodeSpares(inst, vars, smt);
-  const { lowerBound, trusted } = encodeObjective(inst, vars, smt);
-  return { smt, vars, lowerBound, trusted };
+  return { smt, ...encodeCountModel(inst, smt) };
 }
 
 /**
