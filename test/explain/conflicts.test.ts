@@ -25,7 +25,7 @@ import { checkFeasible } from '../../src/optimal/solve.js';
 import { defineBatch, libvirtAvailable } from '../../src/oracle/libvirt.js';
 import { pciplan } from '../helpers/cli.js';
 import { IN_CI, REPO } from '../helpers/corpus.js';
-import { addressTable, tableDiff } from '../helpers/parity.js';
+import { addressTable, tableDiff } from '../../testkit/parity.js';
 import { Rng } from '../helpers/prng.js';
 
 const fixture = (n: string) => join(REPO, 'fixtures', 'infeasible', n);
