@@ -22,14 +22,17 @@ export function describeClass(c: CountClass): string {
   return `${c.integrated ? 'integrated ' : ''}${c.kind === 'pcie' ? 'PCIe' : 'PCI'}${hp}${numa}: ${shown}`;
 }
 
-export function encodeDemand(inst: CountInstance, v: Vars, smt: Smt): void {
-  inst.classes.forEach((c, ci) => {
+/** Returns the name of each class's tracked demand, by class index: what an unsat core names. */
+export function encodeDemand(inst: CountInstance, v: Vars, smt: Smt): string[] {
+  return inst.classes.map((c, ci) => {
     const xs = v.assignments.filter((a) => a.cls === c);
-    smt.require(`demand_${ci}`, `place ${c.units.length === 1 ? 'the unit' : `all ${c.units.length} units`} (${describeClass(c)})`, eq(sum(xs.map((a) => a.x)), String(c.units.length)));
+    const name = `demand_${ci}`;
+    smt.require(name, `place ${c.units.length === 1 ? 'the unit' : `all ${c.units.length} units`} (${describeClass(c)})`, eq(sum(xs.map((a) => a.x)), String(c.units.length)));
     for (const a of xs) {
       if (a.u === a.x) continue;
       smt.assert(ge(mul(8, a.u), a.x));
       smt.assert(le(a.u, a.x));
     }
+    return name;
   });
 }

@@ -3,7 +3,8 @@
  * other (pciSlots' bus-0 terms feed rootBus). Each family declares its own variables and returns
  * them; ModelVars holds them all, typed, so that the search (canonical.ts, src/optimal/solve.ts)
  * and the decode (src/optimal/decode.ts) read a variable as what it is, never by a name rebuilt
- * from its parts.
+ * from its parts. The same for the tracked assertions explain reads in an unsat core: which are
+ * requirements a person can lift (a class's demand, the spares), the rest being facts.
  */
 import { encodeBusNumbers } from './busNumbers.js';
 import { encodeDemand } from './demand.js';
@@ -24,15 +25,23 @@ export interface ModelVars extends Vars {
   busGaps: ReadonlyMap<string, readonly Term[]>;
 }
 
-export function encodeCountModel(inst: CountInstance, smt: Smt): { vars: ModelVars; lowerBound: number; trusted: number } {
+/** The names of the tracked assertions that are requirements (every other tracked one is a fact). */
+export interface ModelRequirements {
+  /** Each class's demand, by class index. */
+  demand: readonly string[];
+  /** The spare ports and slots asked for. */
+  spares: readonly string[];
+}
+
+export function encodeCountModel(inst: CountInstance, smt: Smt): { vars: ModelVars; requirements: ModelRequirements; lowerBound: number; trusted: number } {
   const vars = declareVars(inst, smt);
-  encodeDemand(inst, vars, smt);
+  const demand = encodeDemand(inst, vars, smt);
   encodePorts(inst, vars, smt);
   const pciSlots = encodePciSlots(inst, vars, smt);
   encodeRootBus(inst, vars, smt, pciSlots);
   encodeExpanders(inst, vars, smt);
   const busGaps = encodeBusNumbers(inst, vars, smt);
-  encodeSpares(inst, vars, smt);
+  const spares = encodeSpares(inst, vars, smt);
   const { lowerBound, trusted } = encodeObjective(inst, vars, smt);
-  return { vars: { ...vars, pciSlots, busGaps }, lowerBound, trusted };
+  return { vars: { ...vars, pciSlots, busGaps }, requirements: { demand, spares }, lowerBound, trusted };
 }

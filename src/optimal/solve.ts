@@ -7,7 +7,7 @@
 // layout does not depend on Z3's search.
 import { blocks, canonicalObjectives, fixKeys, leastSlots, lexSmaller, seedOptions, SLOTS_BLOCK } from '../../encodings/canonical.js';
 import type { CountInstance } from '../../encodings/instance.js';
-import { encodeCountModel, type ModelVars } from '../../encodings/model.js';
+import { encodeCountModel, type ModelRequirements, type ModelVars } from '../../encodings/model.js';
 import { openSession } from '../solver/backend.js';
 import { parseCheck, parseCore, type SolverChoice } from '../solver/session.js';
 import { Smt, type Tracked } from '../solver/smt.js';
@@ -51,7 +51,7 @@ export type SolveOutcome =
   | { status: 'unsat'; lowerBound: number }
   | { status: 'unknown'; lowerBound: number; bound: number };
 
-export function buildModel(inst: CountInstance): { smt: Smt; vars: ModelVars; lowerBound: number; trusted: number } {
+export function buildModel(inst: CountInstance): { smt: Smt; vars: ModelVars; requirements: ModelRequirements; lowerBound: number; trusted: number } {
   const smt = new Smt();
   return { smt, ...encodeCountModel(inst, smt) };
 }
@@ -186,18 +186,19 @@ export async function solveInstance(inst: CountInstance, opts: SolveOptions): Pr
 
 /**
  * One feasibility check (no objective): whether any layout exists, and if none, the tracked
- * requirements of Z3's unsat core. `explain` calls it for every relaxation it tries.
+ * assertions of Z3's unsat core, with the names of those that are requirements (the rest are
+ * facts). `explain` calls it for every relaxation it tries.
  */
-export async function checkFeasible(inst: CountInstance, timeoutMs: number, solver?: SolverChoice): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; core: Tracked[] }> {
-  const { smt } = buildModel(inst);
+export async function checkFeasible(inst: CountInstance, timeoutMs: number, solver?: SolverChoice): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; core: Tracked[]; requirements: ModelRequirements }> {
+  const { smt, requirements } = buildModel(inst);
   const z3 = await openSession(solver, { unsatCores: true });
   try {
     const limit = Math.max(50, Math.round(timeoutMs));
     const text = `(set-option :timeout ${limit})\n${Z3_OPTIONS}${smt.script()}(check-sat)`;
     const { answer } = await z3.query(text, (out) => parseCheck(out), { timeoutMs: limit });
-    if (answer !== 'unsat') return { answer, core: [] };
+    if (answer !== 'unsat') return { answer, core: [], requirements };
     const names = await z3.query('(get-unsat-core)', (out) => parseCore(out, (n) => smt.tracked.has(n)));
-    return { answer, core: names.map((n) => smt.tracked.get(n)!) };
+    return { answer, core: names.map((n) => smt.tracked.get(n)!), requirements };
   } finally {
     z3.close();
   }
