@@ -31,7 +31,7 @@ import { parseDomain } from '../src/model/parseDomain.js';
 import { QEMU_CONF, VIRSH_ENV, virshArgv } from '../src/oracle/libvirt.js';
 import { nativeAvailable } from '../src/solver/backend.js';
 import type { SolverChoice } from '../src/solver/session.js';
-import { hardMixed } from './hardMixed.js';
+import { hardMixed } from '../testkit/hardMixed.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..');

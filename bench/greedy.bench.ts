@@ -1,6 +1,6 @@
 /**
  * pciplan's greedy strategy against real libvirt's define + dumpxml, on generated domains of 16,
- * 64, 230 and 2,000 devices (test/gen/domains.ts).
+ * 64, 230 and 2,000 devices (testkit/unaddressedDomains.ts).
  *
  *   npx tsx bench/greedy.bench.ts        (npm run bench:greedy)
  *
@@ -22,8 +22,8 @@ import b from 'benny';
 import { assignDomain } from '../src/assign.js';
 import { parseDomain } from '../src/model/parseDomain.js';
 import { writeXml } from '../src/xml/writeXml.js';
-import { generateDomain, type GenerateOptions, type Machine } from '../test/gen/domains.js';
-import { addressTable, tableDiff } from '../test/helpers/parity.js';
+import { generateDomain, type GenerateOptions, type Machine } from '../testkit/unaddressedDomains.js';
+import { addressTable, tableDiff } from '../testkit/parity.js';
 import { defineBatch, libvirtAvailable, libvirtUnavailableReason } from '../src/oracle/libvirt.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

@@ -1,5 +1,5 @@
 /**
- * The optimal allocator on hard mixed domains (bench/hardMixed.ts) of 16, 64 and 2,000 devices and
+ * The optimal allocator on hard mixed domains (testkit/hardMixed.ts) of 16, 64 and 2,000 devices and
  * on the domain at the 256-bus limit (fixtures/hard/bus-limit.xml), against greedy on the same
  * inputs.
  *
@@ -22,7 +22,7 @@ import { assignDomain, type AssignResult } from '../src/assign.js';
 import { PciplanError } from '../src/errors.js';
 import { parseDomain } from '../src/model/parseDomain.js';
 import type { Policy } from '../src/model/schemas.js';
-import { hardMixed } from './hardMixed.js';
+import { hardMixed } from '../testkit/hardMixed.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPS = 9;

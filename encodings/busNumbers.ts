@@ -29,7 +29,7 @@
  * With one gap only (no existing busNr) g_{X,0} = e_X and t_{X,0} = new_X directly. Sizes grow
  * with expanders, never with devices.
  */
-import type { Instance } from '../src/optimal/instance.js';
+import type { CountInstance } from './instance.js';
 import { GUEST_BUS_NUMBERS } from '../src/catalog/index.js';
 import { eq, ge, le, mul, sum, type Smt, type Term } from '../src/solver/smt.js';
 import type { LocVars, Vars } from './variables.js';
@@ -37,13 +37,17 @@ import type { LocVars, Vars } from './variables.js';
 export const newBuses = (lv: LocVars): Term => sum([lv.rp, lv.ro, lv.sw, lv.dp, lv.df, lv.br, lv.pb, lv.dm, lv.e]);
 
 /** Existing expanders with a busNr, by busNr: the gaps above them are 1..m. */
-export function busNrGaps(inst: Instance): { id: string; busNr: number; range: number; subtree: number }[] {
+export function busNrGaps(inst: CountInstance): { id: string; busNr: number; range: number; subtree: number }[] {
   return inst.locations
     .flatMap((l) => (l.expander?.existing && l.expander.busNr !== undefined && l.expander.range !== undefined ? [{ id: l.id, busNr: l.expander.busNr, range: l.expander.range, subtree: l.expander.subtree }] : []))
     .sort((a, b) => a.busNr - b.busNr);
 }
 
-export function encodeBusNumbers(inst: Instance, v: Vars, smt: Smt): void {
+/**
+ * Returns, per new expander location, its g_{X,i} (whether it is numbered in gap i), which the
+ * decode reads to give it a busNr there.
+ */
+export function encodeBusNumbers(inst: CountInstance, v: Vars, smt: Smt): Map<string, Term[]> {
   const all = [...v.loc.values()].map(newBuses);
   smt.require('bus_numbers', `at most ${GUEST_BUS_NUMBERS} guest bus numbers in the PCI domain (${inst.buses.used} in use already)`, le(sum([String(inst.buses.used), ...all]), String(GUEST_BUS_NUMBERS)));
   smt.require('controller_indexes', `controller indexes end at 255: ${inst.freeIndexes} left above the highest in use`, le(v.added, String(inst.freeIndexes)));
@@ -61,7 +65,7 @@ export function encodeBusNumbers(inst: Instance, v: Vars, smt: Smt): void {
     smt.assert(eq(sum(t), newBuses(x)));
     return { t, g };
   });
-  v.busGaps = new Map(addable.map((x, j) => [x.loc.id, inGap[j]!.g]));
+  const gaps = new Map(addable.map((x, j) => [x.loc.id, inGap[j]!.g]));
   const taken = (i: number) => inGap.map((x) => x.t[i]!);
 
   // The top gap's lost number 255 (see above).
@@ -79,7 +83,7 @@ export function encodeBusNumbers(inst: Instance, v: Vars, smt: Smt): void {
   if (existing.length === 0) {
     // Only the total counts; the tracked total above names the rule when it is too small.
     if (addable.length) smt.assert(le(sum([String(inst.buses.rootRegion), newBuses(R), ...extra(0)]), String(GUEST_BUS_NUMBERS)));
-    return;
+    return gaps;
   }
   smt.require(
     'bus_region_root',
@@ -94,4 +98,5 @@ export function encodeBusNumbers(inst: Instance, v: Vars, smt: Smt): void {
       le(sum([String(e.subtree), newBuses(lv), ...extra(k + 1)]), String(e.range)),
     );
   });
+  return gaps;
 }

@@ -71,6 +71,7 @@
  *     ports are).
  */
 import type { Smt, Term } from '../src/solver/smt.js';
+import type { ModelVars } from './model.js';
 import type { Placement, Vars } from './variables.js';
 
 export interface Objective {
@@ -84,7 +85,7 @@ export interface Objective {
 const PLACEMENT_ORDER: readonly Placement[] = ['int', 'root', 'port', 'portOff', 'bridge', 'dmi'];
 
 /** The tie-break objectives in priority order (constants dropped: they tie everything). */
-export function canonicalObjectives(v: Vars, smt: Smt): Objective[] {
+export function canonicalObjectives(v: ModelVars, smt: Smt): Objective[] {
   const out: Objective[] = [];
   let block = '';
   const add = (term: Term | undefined, sense: Objective['sense']) => {
@@ -109,17 +110,17 @@ export function canonicalObjectives(v: Vars, smt: Smt): Objective[] {
   for (const k of ['e', 'sw', 'dp', 'df', 'br', 'dm', 'pb', 'ro', 'ov'] as const) for (const l of locs) add(l[k], 'minimize');
   for (const l of locs) if (l.loc.id !== 'R') add(l.rp, 'minimize');
   add(v.loc.get('R')?.rp, 'minimize');
-  // 4: pci-bridges by depth (pciSlots.ts names them), deepest first.
+  // 4: pci-bridges by depth (pciSlots.ts), deepest first.
   block = 'bridges';
-  for (const depth of ['pbD', 'pbC', 'pbB', 'pbA']) for (const l of locs) add(`${depth}_${l.loc.id}`, 'minimize');
-  add('pbRoot', 'minimize');
+  for (const depth of ['d', 'c', 'b', 'a'] as const) for (const l of locs) add(v.pciSlots.bridges.get(l.loc.id)?.[depth], 'minimize');
+  add(v.pciSlots.pbRoot, 'minimize');
   // 5: spares.
   block = 'spares';
   locs.forEach((l, i) => {
     add(l.spP, i === 0 ? 'maximize' : 'minimize');
     add(l.spS, i === 0 ? 'maximize' : 'minimize');
   });
-  add('spRoot', 'maximize');
+  add(v.pciSlots.spRoot, 'maximize');
   return out;
 }
 

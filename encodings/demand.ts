@@ -10,11 +10,11 @@
  * they take (u) is what the capacity families below count. Each class's demand is tracked, so
  * that an unsat core names the devices whose requirements cannot be met.
  */
-import type { Instance } from '../src/optimal/instance.js';
+import type { CountClass, CountInstance } from './instance.js';
 import { eq, ge, le, mul, sum, type Smt } from '../src/solver/smt.js';
 import type { Vars } from './variables.js';
 
-export function describeClass(c: Instance['classes'][number]): string {
+export function describeClass(c: CountClass): string {
   const hp = c.hotplug === undefined ? '' : c.hotplug ? ', hotplug=yes' : ', hotplug=no';
   const numa = c.numa === undefined ? '' : `, NUMA node ${c.numa}`;
   const names = c.units.map((u) => (u.devices.length > 1 ? `group '${u.devices[0]!.hints.group}'` : u.devices[0]!.id));
@@ -22,14 +22,17 @@ export function describeClass(c: Instance['classes'][number]): string {
   return `${c.integrated ? 'integrated ' : ''}${c.kind === 'pcie' ? 'PCIe' : 'PCI'}${hp}${numa}: ${shown}`;
 }
 
-export function encodeDemand(inst: Instance, v: Vars, smt: Smt): void {
-  inst.classes.forEach((c, ci) => {
+/** Returns the name of each class's tracked demand, by class index: what an unsat core names. */
+export function encodeDemand(inst: CountInstance, v: Vars, smt: Smt): string[] {
+  return inst.classes.map((c, ci) => {
     const xs = v.assignments.filter((a) => a.cls === c);
-    smt.require(`demand_${ci}`, `place ${c.units.length === 1 ? 'the unit' : `all ${c.units.length} units`} (${describeClass(c)})`, eq(sum(xs.map((a) => a.x)), String(c.units.length)));
+    const name = `demand_${ci}`;
+    smt.require(name, `place ${c.units.length === 1 ? 'the unit' : `all ${c.units.length} units`} (${describeClass(c)})`, eq(sum(xs.map((a) => a.x)), String(c.units.length)));
     for (const a of xs) {
       if (a.u === a.x) continue;
       smt.assert(ge(mul(8, a.u), a.x));
       smt.assert(le(a.u, a.x));
     }
+    return name;
   });
 }

@@ -1,7 +1,8 @@
 /*
  * The exact per-slot model: an independent cross-check of the count model (encodings/*.ts) on
- * small instances. It shares nothing with the count encodings: it reads the Instance and states the
- * PCI rules (docs/pci-rules.md: controller models, what plugs where; README) place by place.
+ * small instances. It shares nothing with the count encodings: it reads the CountInstance
+ * (instance.ts) and states the PCI rules (docs/pci-rules.md: controller models, what plugs where;
+ * README) place by place.
  *
  * Places. A place is one slot (or the one slot of a port) that may hold an occupant:
  *   root   a free slot of bus 0 (pcie.0: not hot-pluggable; pci.0: hot-pluggable unless hotplug='off')
@@ -76,10 +77,10 @@
  *
  * Existing root ports bus 0 has no slot for (inst.overflowRootPorts) take a function of an
  * expander slot, at no cost (they are not added). Several existing expanders in one location are
- * one for this model (the Instance sums their capacity and keeps the lowest busNr). Refused: more
- * than 12 units, N + SP + SS > 24.
+ * one for this model (the CountInstance sums their capacity and keeps the lowest busNr). Refused:
+ * more than 12 units, N + SP + SS > 24.
  */
-import type { Instance, Location, Unit } from '../src/optimal/instance.js';
+import type { CountInstance, CountUnit, Location } from './instance.js';
 import { openSession, type Session } from '../src/solver/backend.js';
 import { parseBoolList, parseCheck, parseSilent, type SolverChoice } from '../src/solver/session.js';
 
@@ -186,12 +187,12 @@ interface Built {
   script: Script;
   cands: Cand[];
   places: Place[];
-  unitVars: { unit: Unit; vars: { place: Place; v: string }[] }[];
+  unitVars: { unit: CountUnit; vars: { place: Place; v: string }[] }[];
 }
 
-const unitName = (u: Unit): string => (u.devices.length > 1 ? `group '${u.devices[0]!.hints.group}'` : u.devices[0]!.id);
+const unitName = (u: CountUnit): string => (u.devices.length > 1 ? `group '${u.devices[0]!.hints.group}'` : u.devices[0]!.id);
 
-export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
+export function buildExact(inst: CountInstance, opts: ExactOptions = {}): Built {
   const N = inst.units.length;
   const SP = inst.spares.ports;
   const SS = inst.spares.slots;
@@ -222,13 +223,13 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
   // may be added: that one serves node-less units as well (relabel it, or merge the two).
   const newNode = !opts.strictNuma && canX && inst.locations.some((l) => typeof l.node === 'number' && !l.expander?.existing);
   const usable = inst.locations.filter((l) => l.id === 'R' || l.expander?.existing || (canX && !(newNode && l.node === 'none')));
-  const locsOf = (u: Unit): Location[] => {
+  const locsOf = (u: CountUnit): Location[] => {
     if (u.integrated) return usable.filter((l) => l.id === 'R');
     if (u.numa !== undefined) return usable.filter((l) => l.node === u.numa);
     return opts.strictNuma ? usable.filter((l) => l.id === 'R' || l.node === 'none') : usable;
   };
   const unitLocs = inst.units.map((u) => new Set(locsOf(u).map((l) => l.id)));
-  const onPortKind = (u: Unit) => q35 && u.kind === 'pcie' && !u.integrated;
+  const onPortKind = (u: CountUnit) => q35 && u.kind === 'pcie' && !u.integrated;
   const nAt = (id: string) => inst.units.filter((_, i) => unitLocs[i]!.has(id)).length;
   const pAt = (id: string) => inst.units.filter((u, i) => unitLocs[i]!.has(id) && onPortKind(u)).length;
   const pciAt = (id: string) => inst.units.filter((u, i) => unitLocs[i]!.has(id) && u.kind === 'pci' && !u.integrated).length;
@@ -427,7 +428,7 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
   });
   // Units with the same requirements are interchangeable: each sits no earlier (in place order)
   // than the previous one of its kind. Symmetry breaking only.
-  const classOf = (u: Unit) => `${u.kind}.${u.hotplug}.${u.numa}.${u.integrated}.${u.onRoot}.${u.packable}`;
+  const classOf = (u: CountUnit) => `${u.kind}.${u.hotplug}.${u.numa}.${u.integrated}.${u.onRoot}.${u.packable}`;
   const last = new Map<string, { place: Place; v: string }[]>();
   unitVars.forEach(({ unit, vars }, i) => {
     const prev = last.get(classOf(unit));
@@ -526,7 +527,7 @@ export function buildExact(inst: Instance, opts: ExactOptions = {}): Built {
   return { script: s, cands, places, unitVars };
 }
 
-export async function solveExactDetailed(inst: Instance, opts: ExactOptions = {}): Promise<ExactDetail> {
+export async function solveExactDetailed(inst: CountInstance, opts: ExactOptions = {}): Promise<ExactDetail> {
   const built = buildExact(inst, opts);
   // A session per solve: a native z3 serves one session at a time.
   const z3 = await openSession(opts.solver);
@@ -579,6 +580,6 @@ async function searchExact(z3: Session, built: ReturnType<typeof buildExact>, op
   return { outcome: { status: 'sat', added: best.added }, layout: best.layout, checks, size: { bools: script.bools.length, asserts: script.asserts.length } };
 }
 
-export async function solveExact(inst: Instance, opts: ExactOptions = {}): Promise<ExactOutcome> {
+export async function solveExact(inst: CountInstance, opts: ExactOptions = {}): Promise<ExactOutcome> {
   return (await solveExactDetailed(inst, opts)).outcome;
 }

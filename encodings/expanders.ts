@@ -14,11 +14,11 @@
  * the expander is forced wherever anything is placed at X; no big-M constraint is needed for it.
  *   existing root ports that found no slot on bus 0: sum_X ov_X = |overflow| (tracked)
  */
-import type { Instance } from '../src/optimal/instance.js';
+import type { CountInstance } from './instance.js';
 import { eq, le, mul, sum, type Smt } from '../src/solver/smt.js';
 import type { Vars } from './variables.js';
 
-export function encodeExpanders(inst: Instance, v: Vars, smt: Smt): void {
+export function encodeExpanders(inst: CountInstance, v: Vars, smt: Smt): void {
   const pcie = inst.rootKind === 'pcie-root';
   for (const [id, lv] of v.loc) {
     if (id === 'R') continue;

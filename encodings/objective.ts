@@ -26,15 +26,15 @@
  * Ports, bridges, dmi bridges and expanders are distinct controllers, so LB <= every feasible
  * `added`; test/optimal checks it against searches without it and against an exact model.
  */
-import type { Instance } from '../src/optimal/instance.js';
+import type { CountInstance } from './instance.js';
 import { eq, sum, type Smt } from '../src/solver/smt.js';
 import { newBuses } from './busNumbers.js';
 import type { Vars } from './variables.js';
 
 /** Counting helpers shared by both bounds. */
-function tally(inst: Instance) {
-  type Class = Instance['classes'][number];
-  type Loc = Instance['locations'][number];
+function tally(inst: CountInstance) {
+  type Class = CountInstance['classes'][number];
+  type Loc = CountInstance['locations'][number];
   /** Units of the matching classes; packable ones `per` to a slot. */
   const units = (pred: (c: Class) => boolean, per = 1) =>
     inst.classes.filter(pred).reduce((n, c) => n + (c.packable ? Math.ceil(c.units.length / per) : c.units.length), 0);
@@ -51,7 +51,7 @@ function tally(inst: Instance) {
  * spare slots, an expander per NUMA node in use. The solver re-checks every proof that needed more
  * than this (solve.ts), so a mistake in the finer terms costs time, never a false proof.
  */
-export function trustedLowerBound(inst: Instance): number {
+export function trustedLowerBound(inst: CountInstance): number {
   const { units, sum, nodes, expanders, at } = tally(inst);
   if (inst.rootKind === 'pci-root') {
     const room = (inst.root.hotplug ? inst.root.freeSlots : 0) + 32 * expanders;
@@ -76,7 +76,7 @@ export function trustedLowerBound(inst: Instance): number {
   return expanders + ports + bridges + nodeDmi + nodeParents;
 }
 
-export function lowerBound(inst: Instance): number {
+export function lowerBound(inst: CountInstance): number {
   const { units, sum, nodes, expanders, at } = tally(inst);
   if (inst.rootKind === 'pci-root') {
     const room = (inst.root.hotplug ? inst.root.freeSlots : 0) + 32 * expanders;
@@ -121,7 +121,7 @@ export function lowerBound(inst: Instance): number {
 }
 
 /** The objective's definition; the bounds are asserted per check by the search (solve.ts). */
-export function encodeObjective(inst: Instance, v: Vars, smt: Smt): { lowerBound: number; trusted: number } {
+export function encodeObjective(inst: CountInstance, v: Vars, smt: Smt): { lowerBound: number; trusted: number } {
   smt.assert(eq(v.added, sum([...v.loc.values()].map(newBuses))));
   const trusted = trustedLowerBound(inst);
   return { lowerBound: Math.max(trusted, lowerBound(inst)), trusted };

@@ -17,21 +17,32 @@
  * an indicator. Three levels are exact within the bus numbers: one root bridge already reaches
  * 31 + 31*31 bridges below it, more than 256. Slot 0 of a bridge is its hotplug controller.
  */
-import type { Instance } from '../src/optimal/instance.js';
+import type { CountInstance } from './instance.js';
 import { eq, ge, le, mul, sum, type Smt, type Term } from '../src/solver/smt.js';
 import type { Vars } from './variables.js';
+
+/** The new pci-bridges of one location by where they hang: a_L, b_L, c_L, d_L above. */
+export interface BridgeDepths {
+  a: Term;
+  b: Term;
+  c: Term;
+  d: Term;
+}
 
 export interface PciSlotVars {
   /** pci-bridges plugged into bus 0 (pci-root machines). */
   pbRoot: Term;
   /** Spare slots kept on bus 0 itself (pci-root machines whose bus 0 is hot-pluggable). */
   spRoot: Term;
+  /** Per location (every one of Vars.loc), its new pci-bridges by depth ('0' where none may be added). */
+  bridges: Map<string, BridgeDepths>;
 }
 
-export function encodePciSlots(inst: Instance, v: Vars, smt: Smt): PciSlotVars {
+export function encodePciSlots(inst: CountInstance, v: Vars, smt: Smt): PciSlotVars {
   const pciRoot = inst.rootKind === 'pci-root';
   const pbRoot = pciRoot && inst.allowed.has('pci-bridge') ? smt.int('pbRoot', 0, 31) : '0';
   const spRoot = pciRoot && inst.root.hotplug ? smt.int('spRoot', 0, 31) : '0';
+  const bridgesAt = new Map<string, BridgeDepths>();
   for (const [id, lv] of v.loc) {
     const onBus0 = pciRoot && id === 'R';
     const bridge = v.assignments.filter((a) => a.loc === id && a.w === 'bridge').map((a) => a.u);
@@ -46,6 +57,7 @@ export function encodePciSlots(inst: Instance, v: Vars, smt: Smt): PciSlotVars {
     const b = bridges ? smt.int(`pbB_${id}`, 0, 255) : '0';
     const c = bridges ? smt.int(`pbC_${id}`, 0, 255) : '0';
     const d = bridges ? smt.int(`pbD_${id}`, 0, 255) : '0';
+    bridgesAt.set(id, { a, b, c, d });
     if (bridges) smt.assert(eq(lv.pb, sum([a, b, q0, c, d])));
     smt.assert(ge(offs, sum([O, b])));
     smt.assert(ge(sum([rootHP, mul(31, lv.pb)]), sum([H, a, c, d])));
@@ -56,5 +68,5 @@ export function encodePciSlots(inst: Instance, v: Vars, smt: Smt): PciSlotVars {
     }
     if (onBus0) smt.assert(le(spRoot, lv.spS));
   }
-  return { pbRoot, spRoot };
+  return { pbRoot, spRoot, bridges: bridgesAt };
 }

@@ -18,11 +18,11 @@
  * switches from a root port down. Any real layout meets them. Units need a whole port (a
  * multifunction group uses the functions of the port's one slot).
  */
-import type { Instance } from '../src/optimal/instance.js';
+import type { CountInstance } from './instance.js';
 import { ge, le, mul, sum, type Smt } from '../src/solver/smt.js';
 import type { Vars } from './variables.js';
 
-export function encodePorts(inst: Instance, v: Vars, smt: Smt): void {
+export function encodePorts(inst: CountInstance, v: Vars, smt: Smt): void {
   if (inst.rootKind !== 'pcie-root') return;
   for (const [id, lv] of v.loc) {
     const on = v.assignments.filter((a) => a.loc === id && a.w === 'port').map((a) => a.u);

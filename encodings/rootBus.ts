@@ -10,12 +10,12 @@
  *
  * freeSlots counts slots 1-31 that no device, chipset function or existing controller uses.
  */
-import type { Instance } from '../src/optimal/instance.js';
+import type { CountInstance } from './instance.js';
 import { ge, le, mul, sum, type Smt } from '../src/solver/smt.js';
 import type { PciSlotVars } from './pciSlots.js';
 import type { Vars } from './variables.js';
 
-export function encodeRootBus(inst: Instance, v: Vars, smt: Smt, pci: PciSlotVars): void {
+export function encodeRootBus(inst: CountInstance, v: Vars, smt: Smt, pci: PciSlotVars): void {
   const R = v.loc.get('R')!;
   const expanders = [...v.loc.values()].map((l) => l.e);
   const free = String(inst.root.freeSlots);

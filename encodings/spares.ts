@@ -7,13 +7,22 @@
  * domain, one free conventional slot on pci-root machines, where libvirt's own layout keeps one).
  * ports.ts and pciSlots.ts reserve the capacity; here it is demanded.
  */
-import type { Instance } from '../src/optimal/instance.js';
+import type { CountInstance } from './instance.js';
 import { ge, sum, type Smt } from '../src/solver/smt.js';
 import type { Vars } from './variables.js';
 
-export function encodeSpares(inst: Instance, v: Vars, smt: Smt): void {
+/** Returns the names of the tracked demands it made (none when no spare is asked for). */
+export function encodeSpares(inst: CountInstance, v: Vars, smt: Smt): string[] {
   const { ports, slots } = inst.spares;
   const lv = [...v.loc.values()];
-  if (ports > 0) smt.require('spare_ports', `keep ${ports} free hot-pluggable PCIe port${ports === 1 ? '' : 's'}`, ge(sum(lv.map((l) => l.spP)), String(ports)));
-  if (slots > 0) smt.require('spare_slots', `keep ${slots} free hot-pluggable PCI slot${slots === 1 ? '' : 's'}`, ge(sum(lv.map((l) => l.spS)), String(slots)));
+  const names: string[] = [];
+  if (ports > 0) {
+    smt.require('spare_ports', `keep ${ports} free hot-pluggable PCIe port${ports === 1 ? '' : 's'}`, ge(sum(lv.map((l) => l.spP)), String(ports)));
+    names.push('spare_ports');
+  }
+  if (slots > 0) {
+    smt.require('spare_slots', `keep ${slots} free hot-pluggable PCI slot${slots === 1 ? '' : 's'}`, ge(sum(lv.map((l) => l.spS)), String(slots)));
+    names.push('spare_slots');
+  }
+  return names;
 }

@@ -21,7 +21,7 @@
  * Placements: int (a slot of pcie.0, for units that are there the kind they ask for), root (a slot of pci.0), port / portOff (a PCIe port with
  * hotplug on / off), bridge (a hot-pluggable conventional slot), dmi (a dmi-to-pci-bridge slot).
  */
-import type { Instance, Location, UnitClass } from '../src/optimal/instance.js';
+import type { CountClass, CountInstance, Location } from './instance.js';
 import type { ControllerModel } from '../src/catalog/index.js';
 import type { Smt, Term } from '../src/solver/smt.js';
 
@@ -45,7 +45,7 @@ export interface LocVars {
 }
 
 export interface Assignment {
-  cls: UnitClass;
+  cls: CountClass;
   w: Placement;
   loc: string;
   x: Term;
@@ -57,19 +57,17 @@ export interface Vars {
   assignments: Assignment[];
   /** Added controllers: the objective. */
   added: Term;
-  /** Per new expander location, whether it is numbered in bus-number gap i (busNumbers.ts). */
-  busGaps?: Map<string, Term[]>;
 }
 
 /** Which locations a class may use: its NUMA node's expander, or (without a node) any. */
-export function locationsFor(inst: Instance, c: UnitClass): Location[] {
+export function locationsFor(inst: CountInstance, c: CountClass): readonly Location[] {
   if (c.integrated) return inst.locations.filter((l) => l.id === 'R');
   if (c.numa !== undefined) return inst.locations.filter((l) => l.node === c.numa);
   return inst.locations;
 }
 
 /** The placements a class allows at a location (the hotplug, bus-type and NUMA requirements). */
-export function placementsFor(inst: Instance, c: UnitClass, l: Location): Placement[] {
+export function placementsFor(inst: CountInstance, c: CountClass, l: Location): Placement[] {
   const hp = c.hotplug;
   if (inst.rootKind === 'pci-root') {
     // Without a PCI Express root there are only conventional slots: a bus='pcie' unit has none.
@@ -99,7 +97,7 @@ export function placementsFor(inst: Instance, c: UnitClass, l: Location): Placem
  * they keep Z3's search small. Per location: the units that may go there, the spares, and the
  * bridges those units could need.
  */
-function bounds(inst: Instance, l: Location) {
+function bounds(inst: CountInstance, l: Location) {
   const units = (kind: 'pci' | 'pcie') => inst.classes.filter((c) => c.kind === kind && locationsFor(inst, c).includes(l)).reduce((n, c) => n + c.units.length, 0);
   const pcie = units('pcie');
   const pci = units('pci');
@@ -110,7 +108,7 @@ function bounds(inst: Instance, l: Location) {
 }
 
 /** Declare every variable; models the policy or machine forbids are fixed at 0. */
-export function declareVars(inst: Instance, smt: Smt): Vars {
+export function declareVars(inst: CountInstance, smt: Smt): Vars {
   const can = (m: ControllerModel) => inst.allowed.has(m);
   const loc = new Map<string, LocVars>();
   const pcie = inst.rootKind === 'pcie-root';

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonSchemaOf, OUTPUT_SCHEMAS, SCHEMA_VERSION, type OutputName } from '../src/schema/index.js';
-import { breakingChanges, versionOf } from '../test/schema/compat.js';
+import { breakingChanges, versionOf } from '../testkit/schemaCompat.js';
 
 const dir = join(import.meta.dirname, '..', 'schema');
 let refused = false;

@@ -5,12 +5,13 @@ import { implicitDevices, type ImplicitDevice } from './alloc/implicit.js';
 import { constructLayout } from './alloc/constructive.js';
 import { assignGreedy, type GreedyResult } from './alloc/greedy.js';
 import { decodeLayout } from './optimal/decode.js';
+import type { OptimalInput } from './optimal/input.js';
 import { buildInstance, countingConflict, expanderLimitMayBind, type Instance } from './optimal/instance.js';
 import { buildModel, solveInstance, type Progress } from './optimal/solve.js';
 import type { SolverChoice } from './solver/session.js';
 import { ConflictError, PciplanError } from './errors.js';
 import { explainConflicts } from './explain/explainConflict.js';
-import { inputFaults } from './explain/validationConflicts.js';
+import { inputFaults } from './validate/inputFaults.js';
 import { applyLayout, newController, type Layout, type NewController } from './model/applyLayout.js';
 import { moveHintsToMetadata } from './model/hints.js';
 import { gapModel, MAX_CONTROLLER_INDEX } from './catalog/index.js';
@@ -155,17 +156,6 @@ interface Placement {
   proven: boolean;
   solveMs: number;
   canonical: boolean;
-}
-
-/** What the optimal search works on: the devices (implicit and forced ones included) and libvirt's layout for defaults. */
-export interface OptimalInput {
-  domain: Domain;
-  devices: Device[];
-  policy: Policy;
-  greedy: GreedyResult | undefined;
-  /** Controllers the input's addresses force, taken from libvirt's layout as given. */
-  forced: NewController[];
-  forcedDevices: Device[];
 }
 
 export function prepareOptimal(domain: Domain, implicit: ImplicitDevice[], policy: Policy): OptimalInput {

@@ -2,7 +2,7 @@
 // returns, and as data for programs, what kind of failure it is and, where known, the file, line,
 // device and rule it concerns. Anything else escaping to the CLI is a bug, reported as such.
 
-import { conflictSentence, type Conflict } from './explain/conflict.js';
+import { conflictSentence, type Conflict } from './conflict.js';
 
 export type ErrorKind =
   /** The input cannot be read or understood (XML, options, policy): exit 2. */

@@ -16,6 +16,6 @@ export type { DomainInput, DomainOptions, HintAttrs, SearchOptions, Solver } fro
 export { parseDomain, type ParsedDomain } from './model/parseDomain.js';
 export type { Policy } from './model/schemas.js';
 export { ConflictError, EXIT_CODES, PciplanError, type ErrorDetails, type ErrorKind } from './errors.js';
-export type { Conflict, Requirement } from './explain/conflict.js';
+export type { Conflict, Requirement } from './conflict.js';
 export { OUTPUT_SCHEMAS, SCHEMA_VERSION, jsonSchemaOf, type OutputName } from './schema/index.js';
 export type { AssignJson, AttachJson, CompareJson, ExplainJson, PlanJson, ValidateJson } from './schema/index.js';

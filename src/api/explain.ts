@@ -1,7 +1,7 @@
 // explain(domain, options): why a domain has no layout (every independent conflict, and the
 // smallest fix), or why its layout adds each controller it adds.
 import { ConflictError } from '../errors.js';
-import type { Conflict } from '../explain/conflict.js';
+import type { Conflict } from '../conflict.js';
 import type { Infeasible } from '../explain/explainDomain.js';
 import type { Fix } from '../explain/fixes.js';
 import { SCHEMA_VERSION } from '../schema/version.js';

@@ -15,14 +15,14 @@
 // then, MARCO-style, each conflict found is blocked by lifting all of its requirements and the
 // search runs again on what is left, until a layout exists, the budget runs out or
 // `maxConflicts` are found. The conflicts share no requirement, so each needs a fix of its own.
-import type { OptimalInput } from '../assign.js';
 import { ConflictError } from '../errors.js';
 import { buildInstance, type Instance, type Unit, type UnitClass } from '../optimal/instance.js';
+import type { OptimalInput } from '../optimal/input.js';
 import { checkFeasible } from '../optimal/solve.js';
 import type { SolverChoice } from '../solver/session.js';
 import type { Policy } from '../model/schemas.js';
 import type { Device, Hints } from '../model/types.js';
-import { nameList, type Conflict, type Requirement } from './conflict.js';
+import { nameList, type Conflict, type Requirement } from '../conflict.js';
 import { liftCost } from './cost.js';
 
 /**
@@ -147,8 +147,6 @@ function libvirtAdds(input: OptimalInput, inst: Instance, drop: ReadonlySet<numb
   return g ? left.some((d) => (g.addresses.get(d.index)?.bus ?? 0) !== 0) : left.length > 0;
 }
 
-const isRequirementName = (name: string) => name.startsWith('demand_') || name.startsWith('spare_');
-
 export async function trial(input: OptimalInput, inst: Instance, kept: readonly Candidate[], deadline: number, solver?: SolverChoice): Promise<Trial> {
   const r = relax(input, inst, kept);
   let relaxed: Instance;
@@ -163,13 +161,16 @@ export async function trial(input: OptimalInput, inst: Instance, kept: readonly 
   // Map the relaxed model's classes back to the full instance's by their devices.
   const classOf = new Map<number, number>();
   inst.classes.forEach((c, cls) => devicesOf(c).forEach((d) => classOf.set(d.index, cls)));
+  const demandOf = new Map(res.requirements.demand.map((name, cls) => [name, cls] as const));
   const coreClasses = new Set<number>();
   for (const t of res.core) {
-    const m = /^demand_(\d+)$/.exec(t.name);
-    if (!m) continue;
-    for (const d of devicesOf(relaxed.classes[Number(m[1])]!)) coreClasses.add(classOf.get(d.index)!);
+    const cls = demandOf.get(t.name);
+    if (cls === undefined) continue;
+    for (const d of devicesOf(relaxed.classes[cls]!)) coreClasses.add(classOf.get(d.index)!);
   }
-  return { infeasible: true, facts: res.core.filter((t) => !isRequirementName(t.name)).map((t) => t.meaning), coreClasses };
+  // Requirements are the search's candidates; the core's other assertions are its facts.
+  const requirements = new Set([...res.requirements.demand, ...res.requirements.spares]);
+  return { infeasible: true, facts: res.core.filter((t) => !requirements.has(t.name)).map((t) => t.meaning), coreClasses };
 }
 
 /** ddmin: the smallest subset (1-minimal) of `items` for which `bad` still holds. */

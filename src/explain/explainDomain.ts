@@ -5,10 +5,10 @@ import { countedConflict, implicitOf, optimalInputOf } from '../assign.js';
 import type { ParsedDomain } from '../model/parseDomain.js';
 import type { Policy } from '../model/schemas.js';
 import type { SolverChoice } from '../solver/session.js';
-import { conflictLines, requirementLine, type Conflict } from './conflict.js';
+import { conflictLines, requirementLine, type Conflict } from '../conflict.js';
 import { explainConflicts, type Stopped } from './explainConflict.js';
 import { smallestFixes, type Fix } from './fixes.js';
-import { validationConflicts } from './validationConflicts.js';
+import { validationConflicts } from '../validate/inputFaults.js';
 
 /** Devices above which a conflict counting proves is not searched further (see explainDomain). */
 export const SEARCH_LIMIT = 5_000;

@@ -7,7 +7,7 @@ import { CONTROLLERS } from '../catalog/index.js';
 import type { Policy } from '../model/schemas.js';
 import { addressOf, buildTopology, busHotpluggable, numaBus } from '../model/topology.js';
 import type { Device } from '../model/types.js';
-import { nameList } from './conflict.js';
+import { nameList } from '../conflict.js';
 
 export interface ControllerReason {
   model: string;

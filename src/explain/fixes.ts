@@ -28,7 +28,7 @@ import { buildInstance } from '../optimal/instance.js';
 import { solveInstance } from '../optimal/solve.js';
 import { appendChild } from '../xml/edit.js';
 import { cloneDocument, elements, firstElement, newElement, rootElement, type XmlElement } from '../xml/tree.js';
-import { nameList, type Requirement } from './conflict.js';
+import { nameList, type Requirement } from '../conflict.js';
 import { liftCost } from './cost.js';
 import {
   candidateCost,

@@ -7,7 +7,8 @@ import { CONTROLLERS, GUEST_BUS_NUMBERS, type ControllerModel } from '../catalog
 import { markMultifunction, newController, type NewController } from '../model/applyLayout.js';
 import type { Device, PciAddress } from '../model/types.js';
 import { busNrGaps } from '../../encodings/busNumbers.js';
-import type { Placement, Vars } from '../../encodings/variables.js';
+import type { ModelVars } from '../../encodings/model.js';
+import type { Placement } from '../../encodings/variables.js';
 import type { Term } from '../solver/smt.js';
 import { locator, type Instance, type Unit } from './instance.js';
 
@@ -40,7 +41,7 @@ function preferredSlot(inst: Instance, d: Device): number | undefined {
   return undefined;
 }
 
-export function decodeLayout(inst: Instance, values: Map<string, number>, vars: Vars): Decoded {
+export function decodeLayout(inst: Instance, values: Map<string, number>, vars: ModelVars): Decoded {
   const val = (t: Term) => (/^\d+$/.test(t) ? Number(t) : (values.get(t) ?? 0));
   const occ = new Map<number, number[]>();
   for (const [bus, fns] of inst.occupancy) occ.set(bus, [...fns]);
@@ -242,13 +243,14 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
   // pci-bridges by depth, as the solver counted them: roots on bus 0 (pci-root machines), on dmi
   // slots and on root hot-pluggable slots (the last free ones), then a second and third level
   // into the last slots of the level above.
-  let onBus0 = inst.rootKind === 'pci-root' ? (values.get('pbRoot') ?? 0) : 0;
+  let onBus0 = val(vars.pciSlots.pbRoot);
   for (const lv of locs) {
     const id = lv.loc.id;
     if (val(lv.pb) === 0) continue;
     const level: number[][] = [[], [], []];
     const rootBuses = new Set([...pciSlots(id, true), ...pciSlots(id, false)].map((x) => x.bus));
-    const counts = [values.get(`pbA_${id}`) ?? 0, values.get(`pbB_${id}`) ?? 0, values.get(`pbC_${id}`) ?? 0, values.get(`pbD_${id}`) ?? 0];
+    const depths = vars.pciSlots.bridges.get(id)!;
+    const counts = [val(depths.a), val(depths.b), val(depths.c), val(depths.d)];
     const place = (a: PciAddress | undefined, depth: number) => level[depth]!.push(make('pci-bridge', id, { address: take(a!) }).index);
     for (; id === 'R' && onBus0 > 0; onBus0--) place(at(0, lastFree(fnsOf(0), 1, 31, reservedSlots)!), 0);
     for (let i = 0; i < counts[1]!; i++) place(pciSlots(id, false).pop(), 0);
@@ -365,10 +367,10 @@ function lastFree(fns: number[], lo: number, hi: number, reserved: Set<number>):
  * from the gap's top down, the largest subtree first; at most 254 (libvirt's range). Each range
  * then holds its own subtree, and the expander below a new one keeps what lies under it.
  */
-function expanderBusNrs(inst: Instance, created: NewCtrl[], vars: Vars, val: (t: Term) => number): Map<NewCtrl, number> {
+function expanderBusNrs(inst: Instance, created: NewCtrl[], vars: ModelVars, val: (t: Term) => number): Map<NewCtrl, number> {
   const gaps = busNrGaps(inst);
   const subtree = (x: NewCtrl) => 1 + created.filter((y) => y.loc === x.loc && y !== x).length;
-  const gapOf = (x: NewCtrl) => Math.max(0, vars.busGaps?.get(x.loc)?.findIndex((g) => val(g) === 1) ?? 0);
+  const gapOf = (x: NewCtrl) => Math.max(0, vars.busGaps.get(x.loc)?.findIndex((g) => val(g) === 1) ?? 0);
   const out = new Map<NewCtrl, number>();
   const expanders = created.filter((c) => c.model === 'pcie-expander-bus' || c.model === 'pci-expander-bus');
   for (let i = 0; i <= gaps.length; i++) {

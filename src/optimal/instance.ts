@@ -1,6 +1,7 @@
 // Domain -> the optimisation instance: the units to place grouped into classes of
 // interchangeable units, and the free capacity of the topology that already exists, per location.
-// Everything the encodings need and nothing about XML. Requirements that nobody wrote down follow
+// The numbers the encodings read (encodings/instance.ts), plus the devices behind the units and
+// what the decode needs to turn counts into addresses. Requirements that nobody wrote down follow
 // libvirt's promises, read off the greedy layout: a device libvirt would make hot-pluggable stays
 // hot-pluggable, and libvirt's spare port or slot is kept.
 import { AddressSet, type DeviceFlags } from '../alloc/addressSet.js';
@@ -9,8 +10,9 @@ import type { GreedyResult } from '../alloc/greedy.js';
 import { placementOrder } from '../alloc/order.js';
 import { CONTROLLERS, EXPANDER_MODELS, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS, MAX_CONTROLLER_INDEX, rootComplexFunction, type BusKind, type ControllerModel } from '../catalog/index.js';
 import { ConflictError, PciplanError } from '../errors.js';
-import { nameList, type Conflict, type Requirement } from '../explain/conflict.js';
+import { nameList, type Conflict, type Requirement } from '../conflict.js';
 import type { Policy } from '../model/schemas.js';
+import type { CountClass, CountInstance, CountUnit, Location } from '../../encodings/instance.js';
 import { addressOf, endpointKind } from '../model/topology.js';
 import type { Device, Domain, PciAddress } from '../model/types.js';
 import { isOwner } from '../validate/addresses.js';
@@ -18,82 +20,38 @@ import { isOwner } from '../validate/addresses.js';
 /** Where a requirement came from, for explanations. */
 export type Why = 'hint' | 'policy' | 'libvirt' | 'class' | 'chipset';
 
-export interface Unit {
+export interface Unit extends CountUnit {
   /** One device, or the functions of a multifunction group (function 0 first). */
   devices: Device[];
-  kind: BusKind;
-  /** true: must be hot-pluggable; false: must not be; undefined: either. */
-  hotplug: boolean | undefined;
-  numa: number | undefined;
-  /** Must sit on bus 0 (integrated devices). */
-  integrated: boolean;
-  /**
-   * May sit straight on pcie.0: no bus hint, or the hinted kind is what every function is on the
-   * root complex (catalog ROOT_COMPLEX_FUNCTION: virtio is conventional there, vfio PCI Express).
-   */
-  onRoot: boolean;
-  /** May share a slot with other packable units (policy packFunctions, single function, not hotplug). */
-  packable: boolean;
   why: { hotplug: Why; kind: Why };
 }
 
-export interface UnitClass {
-  key: string;
-  kind: BusKind;
-  hotplug: boolean | undefined;
-  numa: number | undefined;
-  integrated: boolean;
-  onRoot: boolean;
-  packable: boolean;
+export interface UnitClass extends CountClass {
   units: Unit[];
 }
 
-/** A location: the root hierarchy 'R', or the hierarchy of an expander bus on a NUMA node (or none). */
-export interface Location {
-  id: string;
-  /** undefined for R; the node for expander locations ('none' = an expander without a node). */
-  node: number | 'none' | undefined;
-  /** Free ports that already exist: hot-pluggable, and hotplug='off'. */
-  hpPorts: number;
-  offPorts: number;
-  /** Free slots on existing switch upstream ports (room for new downstream ports). */
-  upstreamFree: number;
-  /** Free slots on existing hot-pluggable PCI buses (bridges, pci-expander-bus) and on dmi-to-pci-bridges. */
-  hpSlots: number;
-  offSlots: number;
-  /** Existing PCI buses (bridges) a new pci-bridge could hang from. */
-  pciBuses: number;
-  /** Expander locations: an expander exists already (with this many free slots), or one may be added. */
-  expander?: { existing: boolean; freeSlots: number; busNr?: number; range?: number; subtree: number };
-}
-
-export interface Instance {
+/**
+ * What only the decode reads (and the constructive pass, which places units as the decode does):
+ * where things are already. The encodings' type (CountInstance) does not hold it.
+ */
+export interface DecodeContext {
   domain: Domain;
-  rootKind: 'pcie-root' | 'pci-root';
-  units: Unit[];
-  classes: UnitClass[];
-  locations: Location[];
-  root: {
-    /** Empty slots of bus 0 pciplan may use. */
-    freeSlots: number;
-    /** Free functions in bus-0 slots that already hold root ports (more root ports can join). */
-    rootPortFns: number;
-    /** Whether devices on bus 0 can be hot(un)plugged (pci-root with ACPI hotplug). */
-    hotplug: boolean;
-  };
-  /** Existing root ports that have no address and found no slot on bus 0 (they need an expander). */
-  overflowRootPorts: Device[];
-  spares: { ports: number; slots: number };
-  /** Controller indexes left for new controllers: they are numbered above the highest in use, up to 255. */
-  freeIndexes: number;
-  buses: { used: number; rootRegion: number; lowestBusNr: number };
-  allowed: ReadonlySet<ControllerModel>;
   /** Addresses already settled: fixed ones, chipset devices, existing controllers placed first-fit. */
   placed: Map<number, PciAddress>;
   /** bus -> slot -> used function bits, after `placed`. */
   occupancy: Map<number, number[]>;
   /** Devices that are part of the instance (the domain's and the implicit ones). */
   devices: Device[];
+}
+
+/**
+ * The count model's numbers (encodings/instance.ts), with the devices behind its units and the
+ * decode's context: what buildInstance returns.
+ */
+export interface Instance extends CountInstance, DecodeContext {
+  units: Unit[];
+  classes: UnitClass[];
+  overflowRootPorts: Device[];
 }
 
 const CONTROLLERS_BY_MACHINE: Record<'pcie-root' | 'pci-root', ControllerModel[]> = {
@@ -350,12 +308,15 @@ export function locator(devices: readonly Device[], addresses: ReadonlyMap<numbe
   };
 }
 
-/** Units with the same requirements are interchangeable: one class each, in a stable order. */
-export function classify(units: Unit[]): UnitClass[] {
-  const classes = new Map<string, UnitClass>();
+/**
+ * Units with the same requirements are interchangeable: one class each, in a stable order. Generic
+ * so that a hand-written instance (of CountUnits) is classed by the same rule as a built one.
+ */
+export function classify<U extends CountUnit>(units: U[]): (CountClass & { units: U[] })[] {
+  const classes = new Map<string, CountClass & { units: U[] }>();
   for (const u of units) {
     const key = `${u.kind}.${u.hotplug === undefined ? 'any' : u.hotplug ? 'hp' : 'nohp'}.${u.numa ?? 'none'}${u.integrated ? '.int' : ''}${u.onRoot ? '' : '.noroot'}${u.packable ? '.pack' : ''}`;
-    const c = classes.get(key) ?? { key, kind: u.kind, hotplug: u.hotplug, numa: u.numa, integrated: u.integrated, onRoot: u.onRoot, packable: u.packable, units: [] };
+    const c = classes.get(key) ?? { key, kind: u.kind, hotplug: u.hotplug, numa: u.numa, integrated: u.integrated, onRoot: u.onRoot, packable: u.packable, units: [] as U[] };
     c.units.push(u);
     classes.set(key, c);
   }
@@ -561,7 +522,7 @@ export function countingConflict(domain: Domain, devices: readonly Device[], pol
  * need not be hot-pluggable may sit at one node, a second expander there might be needed, and an
  * unsat answer is not a proof. Returns why, or undefined when the assumption cannot bind.
  */
-export function expanderLimitMayBind(inst: Instance): string | undefined {
+export function expanderLimitMayBind(inst: CountInstance): string | undefined {
   const perNode = new Map<string, number>();
   for (const c of inst.classes) {
     if (c.kind !== 'pci' || c.hotplug === true || c.integrated) continue;

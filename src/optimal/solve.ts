@@ -5,20 +5,12 @@
 // with the best layout found, marked as not proven. Then the canonical layout among those with the
 // optimum: a lexicographic descent over the decode's counts (encodings/canonical.ts), so that the
 // layout does not depend on Z3's search.
-import { encodeBusNumbers } from '../../encodings/busNumbers.js';
 import { blocks, canonicalObjectives, fixKeys, leastSlots, lexSmaller, seedOptions, SLOTS_BLOCK } from '../../encodings/canonical.js';
-import { encodeDemand } from '../../encodings/demand.js';
-import { encodeExpanders } from '../../encodings/expanders.js';
-import { encodeObjective } from '../../encodings/objective.js';
-import { encodePciSlots } from '../../encodings/pciSlots.js';
-import { encodePorts } from '../../encodings/ports.js';
-import { encodeRootBus } from '../../encodings/rootBus.js';
-import { encodeSpares } from '../../encodings/spares.js';
-import { declareVars, type Vars } from '../../encodings/variables.js';
+import type { CountInstance } from '../../encodings/instance.js';
+import { encodeCountModel, type ModelRequirements, type ModelVars } from '../../encodings/model.js';
 import { openSession } from '../solver/backend.js';
 import { parseCheck, parseCore, type SolverChoice } from '../solver/session.js';
 import { Smt, type Tracked } from '../solver/smt.js';
-import type { Instance } from './instance.js';
 
 export interface Progress {
   /** Added controllers of the best layout found so far, if any. */
@@ -44,7 +36,7 @@ export type SolveOutcome =
   | {
       status: 'sat';
       values: Map<string, number>;
-      vars: Vars;
+      vars: ModelVars;
       added: number;
       lowerBound: number;
       bound: number;
@@ -59,18 +51,9 @@ export type SolveOutcome =
   | { status: 'unsat'; lowerBound: number }
   | { status: 'unknown'; lowerBound: number; bound: number };
 
-export function buildModel(inst: Instance): { smt: Smt; vars: Vars; lowerBound: number; trusted: number } {
+export function buildModel(inst: CountInstance): { smt: Smt; vars: ModelVars; requirements: ModelRequirements; lowerBound: number; trusted: number } {
   const smt = new Smt();
-  const vars = declareVars(inst, smt);
-  encodeDemand(inst, vars, smt);
-  encodePorts(inst, vars, smt);
-  const pci = encodePciSlots(inst, vars, smt);
-  encodeRootBus(inst, vars, smt, pci);
-  encodeExpanders(inst, vars, smt);
-  encodeBusNumbers(inst, vars, smt);
-  encodeSpares(inst, vars, smt);
-  const { lowerBound, trusted } = encodeObjective(inst, vars, smt);
-  return { smt, vars, lowerBound, trusted };
+  return { smt, ...encodeCountModel(inst, smt) };
 }
 
 /**
@@ -82,7 +65,7 @@ export function buildModel(inst: Instance): { smt: Smt; vars: Vars; lowerBound: 
 export const Z3_OPTIONS = '(set-option :smt.arith.solver 2)\n';
 export const CHECK = '(check-sat-using (then simplify propagate-values solve-eqs smt))';
 
-export async function solveInstance(inst: Instance, opts: SolveOptions): Promise<SolveOutcome> {
+export async function solveInstance(inst: CountInstance, opts: SolveOptions): Promise<SolveOutcome> {
   const start = performance.now();
   const { smt, vars, lowerBound: analytic, trusted } = opts.model ?? buildModel(inst);
   // The analytic bound speeds every check up; proofs that lean on it are re-checked at the end
@@ -203,18 +186,19 @@ export async function solveInstance(inst: Instance, opts: SolveOptions): Promise
 
 /**
  * One feasibility check (no objective): whether any layout exists, and if none, the tracked
- * requirements of Z3's unsat core. `explain` calls it for every relaxation it tries.
+ * assertions of Z3's unsat core, with the names of those that are requirements (the rest are
+ * facts). `explain` calls it for every relaxation it tries.
  */
-export async function checkFeasible(inst: Instance, timeoutMs: number, solver?: SolverChoice): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; core: Tracked[] }> {
-  const { smt } = buildModel(inst);
+export async function checkFeasible(inst: CountInstance, timeoutMs: number, solver?: SolverChoice): Promise<{ answer: 'sat' | 'unsat' | 'unknown'; core: Tracked[]; requirements: ModelRequirements }> {
+  const { smt, requirements } = buildModel(inst);
   const z3 = await openSession(solver, { unsatCores: true });
   try {
     const limit = Math.max(50, Math.round(timeoutMs));
     const text = `(set-option :timeout ${limit})\n${Z3_OPTIONS}${smt.script()}(check-sat)`;
     const { answer } = await z3.query(text, (out) => parseCheck(out), { timeoutMs: limit });
-    if (answer !== 'unsat') return { answer, core: [] };
+    if (answer !== 'unsat') return { answer, core: [], requirements };
     const names = await z3.query('(get-unsat-core)', (out) => parseCore(out, (n) => smt.tracked.has(n)));
-    return { answer, core: names.map((n) => smt.tracked.get(n)!) };
+    return { answer, core: names.map((n) => smt.tracked.get(n)!), requirements };
   } finally {
     z3.close();
   }

@@ -7,7 +7,7 @@
 // device, and only it, is placed again. The allocator then sees fixed addresses, exactly as for
 // `attach`, so the new devices get the fewest added controllers around what is kept.
 import { implicitDevices } from '../alloc/implicit.js';
-import { inputFaults } from '../explain/validationConflicts.js';
+import { inputFaults } from '../validate/inputFaults.js';
 import { applyLayout } from '../model/applyLayout.js';
 import { readDomain, type ParsedDomain } from '../model/parseDomain.js';
 import type { Policy } from '../model/schemas.js';

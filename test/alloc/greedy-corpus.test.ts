@@ -10,7 +10,7 @@ import { PciplanError } from '../../src/errors.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import { validateDomain } from '../../src/validate/validateDomain.js';
 import { corpusIndex, pairFile, skipCorpus } from '../helpers/corpus.js';
-import { addressTable, tableDiff } from '../helpers/parity.js';
+import { addressTable, tableDiff } from '../../testkit/parity.js';
 
 /** Pairs where pciplan deliberately differs from libvirt, with the reason and what it says. */
 const DIFFERENCES: Record<string, { reason: string; error: RegExp }> = {

@@ -8,7 +8,7 @@ import { formatAddress } from '../../src/model/types.js';
 import { parseXml } from '../../src/xml/parseXml.js';
 import { rootElement } from '../../src/xml/tree.js';
 import { writeXml } from '../../src/xml/writeXml.js';
-import { ctrl, domainXml, pciAddr, rootPort } from '../helpers/domains.js';
+import { ctrl, domainXml, pciAddr, rootPort } from '../../testkit/domains.js';
 
 export const rng = (alias: string, address?: string, hints = '') =>
   `<rng model='virtio'>\n  <backend model='random'>/dev/urandom</backend>\n  <alias name='${alias}'/>${hints ? `\n  ${hints}` : ''}${address ? `\n  ${address}` : ''}\n</rng>`;

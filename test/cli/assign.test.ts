@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pciplan } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
-import { disk, domainXml } from '../helpers/domains.js';
+import { disk, domainXml } from '../../testkit/domains.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pciplan-assign-'));
 const workstation = join(REPO, 'fixtures', 'q35-workstation.xml');
@@ -99,7 +99,7 @@ describe('pciplan assign (optimal, the default)', () => {
 
 describe('pciplan assign: the time budget', () => {
   it('ends within budget with a valid layout marked not proven, or says no layout was found in time; never a false proof', async () => {
-    const { hardMixed } = await import('../../bench/hardMixed.js');
+    const { hardMixed } = await import('../../testkit/hardMixed.js');
     const { xml } = hardMixed(64, 7);
     const r = pciplan(['assign', '-', '--pack-functions', '--timeout', '0.05', '--format', 'json'], xml);
     if (r.code === 0) {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, openSync, ftruncateSync, closeSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { domainXml } from '../helpers/domains.js';
+import { domainXml } from '../../testkit/domains.js';
 import { pciplan } from '../helpers/cli.js';
 
 let dir: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pciplan } from '../helpers/cli.js';
-import { ctrl, disk, domainXml, pciAddr, rootPort } from '../helpers/domains.js';
+import { ctrl, disk, domainXml, pciAddr, rootPort } from '../../testkit/domains.js';
 import { REPO } from '../helpers/corpus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pciplan-cli-'));

@@ -17,7 +17,7 @@ import { optimalInputOf } from '../../src/assign.js';
 import { ConflictError } from '../../src/errors.js';
 import { LIFT_COST, liftCost } from '../../src/explain/cost.js';
 import { fixCost, minimumHittingSet } from '../../src/explain/fixes.js';
-import { validationConflicts } from '../../src/explain/validationConflicts.js';
+import { validationConflicts } from '../../src/validate/inputFaults.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import type { Policy } from '../../src/model/schemas.js';
 import { buildInstance } from '../../src/optimal/instance.js';
@@ -25,7 +25,7 @@ import { checkFeasible } from '../../src/optimal/solve.js';
 import { defineBatch, libvirtAvailable } from '../../src/oracle/libvirt.js';
 import { pciplan } from '../helpers/cli.js';
 import { IN_CI, REPO } from '../helpers/corpus.js';
-import { addressTable, tableDiff } from '../helpers/parity.js';
+import { addressTable, tableDiff } from '../../testkit/parity.js';
 import { Rng } from '../helpers/prng.js';
 
 const fixture = (n: string) => join(REPO, 'fixtures', 'infeasible', n);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pciplan } from '../helpers/cli.js';
 import { errorCases, REPO, skipCorpus } from '../helpers/corpus.js';
-import { disk, domainXml, pciAddr, rootPort } from '../helpers/domains.js';
+import { disk, domainXml, pciAddr, rootPort } from '../../testkit/domains.js';
 import { EXPECTED_ERRORS } from '../helpers/libvirtErrors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pciplan-explain-'));

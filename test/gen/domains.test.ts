@@ -2,7 +2,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import { validateDomain } from '../../src/validate/validateDomain.js';
-import { FAILURES, generateDomain, generateDomains } from './domains.js';
+import { FAILURES, generateDomain, generateDomains } from '../../testkit/unaddressedDomains.js';
 
 /** Device elements written in <devices>, the emulator not counted. */
 const DEVICE_RE = /^ {4}<(disk|controller|interface|channel|input|graphics|sound|video|hostdev|watchdog|memballoon|rng|shmem)\b/gm;

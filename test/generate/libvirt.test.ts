@@ -9,7 +9,7 @@ import { generateDomain, type GeneratedDomain } from '../../src/generate/index.j
 import { parseDomain } from '../../src/model/parseDomain.js';
 import { defineBatch, libvirtAvailable, libvirtUnavailableReason, type DefineResult } from '../../src/oracle/libvirt.js';
 import { writeXml } from '../../src/xml/writeXml.js';
-import { addressTable, tableDiff } from '../helpers/parity.js';
+import { addressTable, tableDiff } from '../../testkit/parity.js';
 import { ALL_CASES, SEED } from './cases.js';
 
 const available = libvirtAvailable();

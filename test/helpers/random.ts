@@ -1,6 +1,6 @@
 // Seeded random domains for property tests and benchmarks.
 import type { Policy } from '../../src/model/schemas.js';
-import { domainXml } from './domains.js';
+import { domainXml } from '../../testkit/domains.js';
 import { mulberry32 } from './prng.js';
 
 /** `maxDevices` caps the device count (1..maxDevices, default 24) for suites that solve a domain many times. */

@@ -5,7 +5,7 @@ import { parseDomain } from '../../src/model/parseDomain.js';
 import { canonicalXml } from '../../src/xml/canonical.js';
 import { parseXml } from '../../src/xml/parseXml.js';
 import { writeXml } from '../../src/xml/writeXml.js';
-import { ctrl, disk, domainXml, nic } from '../helpers/domains.js';
+import { ctrl, disk, domainXml, nic } from '../../testkit/domains.js';
 
 const none = { addresses: new Map(), added: [] };
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { leastSlots } from '../../encodings/canonical.js';
-import { hardMixed } from '../../bench/hardMixed.js';
+import { hardMixed } from '../../testkit/hardMixed.js';
 import { implicitDevices } from '../../src/alloc/implicit.js';
 import { prepareOptimal } from '../../src/assign.js';
 import { parseDomain } from '../../src/model/parseDomain.js';

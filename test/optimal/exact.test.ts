@@ -11,11 +11,12 @@ import { solveExact, solveExactDetailed, type ExactOutcome } from '../../encodin
 import { implicitDevices } from '../../src/alloc/implicit.js';
 import { assignGreedy, type GreedyResult } from '../../src/alloc/greedy.js';
 import { PciplanError } from '../../src/errors.js';
-import { buildInstance, classify, type Instance, type Location, type Unit, type UnitClass } from '../../src/optimal/instance.js';
+import type { CountInstance, CountUnit, Location } from '../../encodings/instance.js';
+import { buildInstance, classify, type Instance } from '../../src/optimal/instance.js';
+import type { ControllerModel } from '../../src/catalog/index.js';
 import { buildModel, solveInstance } from '../../src/optimal/solve.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import type { Policy } from '../../src/model/schemas.js';
-import type { Device } from '../../src/model/types.js';
 import { openSession } from '../../src/solver/backend.js';
 import { SOLVER_CHOICES, type SolverChoice } from '../../src/solver/session.js';
 import { validateDomain } from '../../src/validate/validateDomain.js';
@@ -36,14 +37,14 @@ const SOLVER: SolverChoice = (() => {
   return v as SolverChoice;
 })();
 
-async function count(inst: Instance): Promise<Answer> {
+async function count(inst: CountInstance): Promise<Answer> {
   const r = await solveInstance(inst, { timeoutMs: 30_000, solver: SOLVER });
   // A layout the count model did not prove optimal (time out) is no answer to compare.
   return r.status === 'sat' && !r.proven ? (`unproven sat ${r.added}` as Answer) : answer(r);
 }
 
 /** Diagnostics for a disagreement: the count model without its analytic lower bound. */
-async function countWithoutLowerBound(inst: Instance): Promise<Answer> {
+async function countWithoutLowerBound(inst: CountInstance): Promise<Answer> {
   // The model's script carries no bound: solve.ts asserts the bounds per check.
   const { smt, vars } = buildModel(inst);
   const script = smt.script();
@@ -180,7 +181,7 @@ export function randomCase(seed: number, i: number): Case {
   return { name: `random ${seed}#${i}`, xml: domain(q35 ? 'q35' : 'pc', cells, devs), policy };
 }
 
-function describeInstance(inst: Instance): string {
+function describeInstance(inst: CountInstance): string {
   const units = inst.units.map((u) => `${u.devices.map((d) => d.id).join('+')} ${u.kind}${u.hotplug === undefined ? '' : u.hotplug ? ' hp' : ' nohp'}${u.numa === undefined ? '' : ` numa${u.numa}`}${u.packable ? ' pack' : ''}`);
   const locs = inst.locations.map((l) => `${l.id}${l.expander?.existing ? `(existing busNr=${l.expander.busNr ?? '-'})` : ''}: hpPorts=${l.hpPorts} offPorts=${l.offPorts} up=${l.upstreamFree} hpSlots=${l.hpSlots} offSlots=${l.offSlots}`);
   return [`${inst.rootKind} root=${JSON.stringify(inst.root)} spares=${JSON.stringify(inst.spares)} allowed=${[...inst.allowed].join(',')}`, ...units, ...locs].join('\n    ');
@@ -248,28 +249,27 @@ async function both(xml: string, policy: Policy): Promise<{ inst: Instance; exac
   return { inst: r.inst, exact: answer(await solveExact(r.inst, { solver: SOLVER })), count: await count(r.inst) };
 }
 
-/** An Instance written directly, for topologies no small domain reaches (only what the models read). */
+/** An instance of the count model written directly, for topologies no small domain reaches. */
 function handInstance(spec: {
   rootKind: 'pcie-root' | 'pci-root';
-  units: Partial<Unit>[];
+  units: Partial<CountUnit>[];
   locations: Partial<Location>[];
-  root: Instance['root'];
-  spares?: Instance['spares'];
-  allowed: string[];
-}): Instance {
-  const units: Unit[] = spec.units.map((u, i) => ({
-    devices: [{ id: `unit[${i}]`, hints: {} } as unknown as Device],
+  root: CountInstance['root'];
+  spares?: CountInstance['spares'];
+  allowed: ControllerModel[];
+}): CountInstance {
+  const units: CountUnit[] = spec.units.map((u, i) => ({
+    devices: [{ id: `unit[${i}]`, hints: {} }],
     kind: 'pcie',
     hotplug: undefined,
     numa: undefined,
     integrated: false,
     onRoot: true,
     packable: false,
-    why: { hotplug: 'hint', kind: 'class' },
     ...u,
   }));
   const classes = classify(units);
-  const locations = spec.locations.map((l) => ({ id: 'R', node: undefined, hpPorts: 0, offPorts: 0, upstreamFree: 0, hpSlots: 0, offSlots: 0, pciBuses: 0, ...l }) as Location);
+  const locations = spec.locations.map((l): Location => ({ id: 'R', node: undefined, hpPorts: 0, offPorts: 0, upstreamFree: 0, hpSlots: 0, offSlots: 0, pciBuses: 0, ...l }));
   return {
     rootKind: spec.rootKind,
     units,
@@ -281,7 +281,7 @@ function handInstance(spec: {
     spares: spec.spares ?? { ports: 0, slots: 0 },
     buses: { used: 1 + spec.locations.length, rootRegion: 1 + spec.locations.length, lowestBusNr: 256 },
     allowed: new Set(spec.allowed),
-  } as unknown as Instance;
+  };
 }
 
 describe('exact per-slot model and count model on hand-made instances', () => {

@@ -1,7 +1,7 @@
 /**
  * pciplan's greedy strategy against real libvirt 9.0 (define + dumpxml) on generated domains
- * without addresses (test/gen/domains.ts), plus the validator and real QEMU on every layout
- * greedy writes.
+ * without addresses (testkit/unaddressedDomains.ts), plus the validator and real QEMU on every
+ * layout greedy writes.
  *
  * Parity is the device-to-address table (PCI controllers included, with their model) and the PCI
  * controllers each side added (index, model, address). A domain counts as matching when both
@@ -16,8 +16,8 @@ import { parseDomain } from '../../src/model/parseDomain.js';
 import { formatAddress, pciControllers, type Domain } from '../../src/model/types.js';
 import { validateDomain } from '../../src/validate/validateDomain.js';
 import { writeXml } from '../../src/xml/writeXml.js';
-import { generateDomains, type FailureKind, type GeneratedDomain } from '../gen/domains.js';
-import { addressTable, tableDiff } from '../helpers/parity.js';
+import { generateDomains, type FailureKind, type GeneratedDomain } from '../../testkit/unaddressedDomains.js';
+import { addressTable, tableDiff } from '../../testkit/parity.js';
 import { defineBatch, libvirtAvailable, libvirtUnavailableReason, type DefineResult } from '../../src/oracle/libvirt.js';
 import { qemuAcceptsBatch, qemuAvailable, type QemuResult } from './qemu.js';
 

@@ -15,7 +15,7 @@ import { PolicySchema } from '../../src/model/schemas.js';
 import { validateDomain } from '../../src/validate/validateDomain.js';
 import { writeXml } from '../../src/xml/writeXml.js';
 import { corpusIndex, HAVE_CORPUS, pairFile, REPO } from '../helpers/corpus.js';
-import { addressTable, tableDiff } from '../helpers/parity.js';
+import { addressTable, tableDiff } from '../../testkit/parity.js';
 import { defineBatch, libvirtAvailable } from '../../src/oracle/libvirt.js';
 import { qemuAcceptsBatch, qemuAvailable } from './qemu.js';
 

@@ -10,7 +10,7 @@ import { parseDomain } from '../../src/model/parseDomain.js';
 import { defineBatch, libvirtAvailable } from '../../src/oracle/libvirt.js';
 import { expectRefusal, pciplan } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
-import { addressTable, tableDiff } from '../helpers/parity.js';
+import { addressTable, tableDiff } from '../../testkit/parity.js';
 
 const fixture = (name: string) => join(REPO, 'fixtures', 'fuzz', name);
 const dir = mkdtempSync(join(tmpdir(), 'pciplan-fuzz-findings-'));

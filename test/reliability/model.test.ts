@@ -17,7 +17,7 @@ import { validateDomain } from '../../src/validate/validateDomain.js';
 import { rootElement, type XmlElement } from '../../src/xml/tree.js';
 import { pciplan } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
-import { addressTable, tableDiff } from '../helpers/parity.js';
+import { addressTable, tableDiff } from '../../testkit/parity.js';
 
 const repro = (name: string) => join(REPO, 'fixtures', 'repro', name);
 const tmp = mkdtempSync(join(tmpdir(), 'pciplan-model-'));

@@ -22,7 +22,7 @@ import { renderPciTree } from '../../src/report/tree.js';
 import { strategyView, writtenView } from '../../src/report/views.js';
 import { spareCapacity } from '../../src/validate/hints.js';
 import { REPO } from '../helpers/corpus.js';
-import { ctrl, domainXml, pciAddr } from '../helpers/domains.js';
+import { ctrl, domainXml, pciAddr } from '../../testkit/domains.js';
 
 const FIXTURES = ['q35-workstation', 'hard/numa-4', 'hard/groups', 'hard/spares', 'hard/legacy-q35', 'hard/mixed-hotplug'];
 

@@ -9,7 +9,7 @@ import { jsonSchemaOf, OUTPUT_SCHEMAS, SCHEMA_VERSION, type OutputName } from '.
 import { pciplan } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
 import { checkJsonOutput } from '../helpers/jsonOutput.js';
-import { breakingChanges, versionOf } from './compat.js';
+import { breakingChanges, versionOf } from '../../testkit/schemaCompat.js';
 
 const shipped = (name: string) => JSON.parse(readFileSync(join(REPO, 'schema', `${name}.json`), 'utf8')) as Record<string, unknown>;
 const names = Object.keys(OUTPUT_SCHEMAS) as OutputName[];

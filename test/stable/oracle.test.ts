@@ -11,7 +11,7 @@ import { parseDomain } from '../../src/model/parseDomain.js';
 import { defineBatch, libvirtAvailable } from '../../src/oracle/libvirt.js';
 import { writeXml } from '../../src/xml/writeXml.js';
 import { REPO } from '../helpers/corpus.js';
-import { addressTable, tableDiff } from '../helpers/parity.js';
+import { addressTable, tableDiff } from '../../testkit/parity.js';
 import { changed, withFourDisks } from './changes.js';
 import { plan } from './helpers.js';
 

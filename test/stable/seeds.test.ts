@@ -21,7 +21,7 @@ import { writeXml } from '../../src/xml/writeXml.js';
 import { REPO } from '../helpers/corpus.js';
 import { deviceElements } from '../../src/stable/previous.js';
 import { chunks, plan, smallDomain } from './helpers.js';
-import { hardMixed } from '../../bench/hardMixed.js';
+import { hardMixed } from '../../testkit/hardMixed.js';
 
 const SEEDS = [undefined, 1, 2, 3, 4, 5];
 
@@ -67,7 +67,7 @@ describe('layouts do not depend on the solver seed', () => {
   }
 
   it('a hard domain whose first optimum is not the least one: canonical, the same for every seed', async () => {
-    // hard mixed 64 (bench/hardMixed.ts): many optimal layouts that differ in where hint-free NICs
+    // hard mixed 64 (testkit/hardMixed.ts): many optimal layouts that differ in where hint-free NICs
     // and ports go, so the descent takes a few dozen checks (it once ran out of its own budget).
     const { xml, policy } = hardMixed(64, 3);
     const outs: string[] = [];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import type { RuleId } from '../../src/validate/problems.js';
 import { validateDomain } from '../../src/validate/validateDomain.js';
-import { ctrl, disk, domainXml, nic, pciAddr, rootPort, type DomainSpec } from '../helpers/domains.js';
+import { ctrl, disk, domainXml, nic, pciAddr, rootPort, type DomainSpec } from '../../testkit/domains.js';
 
 function check(spec: DomainSpec, policy = {}) {
   const { domain } = parseDomain(domainXml(spec), 'test.xml');

@@ -1,6 +1,6 @@
 // Device-to-address tables for comparing a layout with libvirt's.
-import type { Domain } from '../../src/model/types.js';
-import { formatAddress } from '../../src/model/types.js';
+import type { Domain } from '../src/model/types.js';
+import { formatAddress } from '../src/model/types.js';
 
 /** id -> address of every device with a PCI address; PCI controllers also carry their model. */
 export function addressTable(domain: Domain): Map<string, string> {

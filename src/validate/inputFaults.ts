@@ -1,12 +1,14 @@
 // A given layout that breaks a rule has no completion: each broken rule is a conflict of its own,
-// between what the XML fixes (an address, a controller) and the rule.
+// between what the XML fixes (an address, a controller) and the rule. A reading of the validator's
+// problems, so it lives with the validator: assign, assign --previous (src/stable) and explain
+// all refuse an input by it.
 import type { Policy } from '../model/schemas.js';
 import { addressOf, buildTopology } from '../model/topology.js';
 import type { Domain } from '../model/types.js';
-import { hintFaults } from '../validate/hints.js';
-import type { Problem } from '../validate/problems.js';
-import { validateDomain } from '../validate/validateDomain.js';
-import type { Conflict } from './conflict.js';
+import { hintFaults } from './hints.js';
+import type { Problem } from './problems.js';
+import { validateDomain } from './validateDomain.js';
+import type { Conflict } from '../conflict.js';
 
 /**
  * The errors of the input itself. Hints are requirements for the allocator, not faults, until

@@ -7,8 +7,8 @@
  * The mix scales to 2,000 devices within the 256 guest bus numbers.
  */
 import type { Policy } from '../src/model/schemas.js';
-import { domainXml } from '../test/helpers/domains.js';
-import { mulberry32 } from '../test/helpers/prng.js';
+import { domainXml } from './domains.js';
+import { mulberry32 } from '../src/generate/prng.js';
 
 const mac = (i: number) => `52:54:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
 const devName = (i: number) => {

@@ -2,7 +2,7 @@
 // property newly required, a type or constant changed, an enum member added (a value the old
 // reader does not expect) or removed. Adding an optional property breaks nobody. Used by
 // scripts/write-schemas.ts (which refuses to overwrite a schema of the same version with a
-// breaking change) and tested in schema.test.ts.
+// breaking change) and tested in test/schema/schema.test.ts.
 
 type Json = Record<string, unknown>;
 

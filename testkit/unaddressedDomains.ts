@@ -18,7 +18,7 @@
  * Determinism: domain i of seed s depends only on (s, i), so generateDomains(s, n) is a prefix of
  * generateDomains(s, n + k).
  */
-import { mix, Rng } from '../helpers/prng.js';
+import { mix, Rng } from '../src/generate/prng.js';
 
 export type Machine = 'q35' | 'pc' | 'virt';
 

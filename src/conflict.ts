@@ -1,6 +1,9 @@
 // Why there is no layout, as data: the requirements a person could change (each names its
 // devices and the rule), and the facts of the machine and the given layout they run into. A
 // conflict is minimal: dropping any one requirement leaves a domain that has a layout.
+// It sits beside errors.ts, below every other module: a ConflictError carries one, and the layers
+// that find conflicts (the instance builder, the validator's input faults, explain's search) all
+// lie above the errors they throw.
 
 export interface Requirement {
   /**
