@@ -29,7 +29,7 @@ let offline = '';
  */
 function cloneCopy(): string {
   const dir = join(work, 'clone');
-  const tracked = execFileSync('git', ['ls-files', '-z', '--', 'package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'src', 'encodings', 'schema', 'scripts/bundle.mjs'], { cwd: REPO, encoding: 'utf8' });
+  const tracked = execFileSync('git', ['ls-files', '-z', '--', 'package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'src', 'encodings', 'schema', 'scripts/bundle.mjs', 'scripts/code-cache.mjs', 'fixtures/q35-workstation.xml', 'fixtures/infeasible/two-conflicts.xml'], { cwd: REPO, encoding: 'utf8' });
   for (const f of tracked.split('\0').filter(Boolean)) {
     mkdirSync(dirname(join(dir, f)), { recursive: true });
     copyFileSync(join(REPO, f), join(dir, f));
@@ -88,6 +88,9 @@ describe('installed into an empty project', () => {
     expect(json.file).toBe('stdin');
     expect(json.objective.addedControllers).toBe(7);
     expect(json.proven).toBe(true);
+    // The code cache the pack's build wrote is the installed command's, and this Node takes it.
+    const c = run('npx', ['--no-install', 'pciplan', '--version'], { env: { ...process.env, PCIPLAN_CODE_CACHE: 'check' } });
+    expect(c.stderr).toBe('pciplan: code cache accepted\n');
   });
 
   it("import('pciplan') plans the workstation: 7 controllers added, proven, and the XML", (ctx) => {
