@@ -3,8 +3,8 @@
  *
  *   added = sum_L new_L                                      (controllers pciplan adds)
  * Lexicographic goals: (1) added, (2) guest bus numbers used = used + added (every controller
- * pciplan adds numbers exactly one bus, so (2) follows (1)), (3) a deterministic tie-break, which
- * decodeLayout applies (lowest addresses, in document order).
+ * pciplan adds numbers exactly one bus, so (2) follows (1)), (3) the canonical layout among those
+ * with the least `added` (encodings/canonical.ts, the descent in src/optimal/solve.ts).
  *
  * The analytic lower bound handed to the solver as `added >= LB` (redundant, decisive for speed).
  * It adds up controllers of different kinds, each term counting only what no layout can avoid and
@@ -24,7 +24,9 @@
  *              (a dmi bridge may serve both); without nodes, one parent for the root's bridges
  *              when nothing already is one
  * Ports, bridges, dmi bridges and expanders are distinct controllers, so LB <= every feasible
- * `added`; test/optimal checks it against searches without it and against an exact model.
+ * `added`. A proof that leans on it is re-checked with the trusted part alone (src/optimal/solve.ts),
+ * so a bound too high costs checks, never a false proof; test/encodings/objective.test.ts checks it
+ * on a hand-written instance, and test/optimal's exact model checks the optima it helps prove.
  */
 import type { CountInstance } from './instance.js';
 import { eq, sum, type Smt } from '../src/solver/smt.js';

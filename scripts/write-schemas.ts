@@ -1,6 +1,6 @@
 // npm run schema: writes schema/<output>.json from the zod schemas in src/schema. A change that
 // would break a reader of the schema already written, at the same schemaVersion, is refused:
-// bump SCHEMA_VERSION in src/schema/common.ts first (README: Machine interface).
+// bump SCHEMA_VERSION in src/schema/version.ts first (README: Machine interface).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonSchemaOf, OUTPUT_SCHEMAS, SCHEMA_VERSION, type OutputName } from '../src/schema/index.js';
@@ -16,7 +16,7 @@ for (const name of Object.keys(OUTPUT_SCHEMAS) as OutputName[]) {
     const broken = versionOf(old) === SCHEMA_VERSION ? breakingChanges(old, fresh) : [];
     if (broken.length) {
       refused = true;
-      process.stderr.write(`schema/${name}.json: breaking change at schemaVersion ${SCHEMA_VERSION} (bump SCHEMA_VERSION in src/schema/common.ts):\n  ${broken.join('\n  ')}\n`);
+      process.stderr.write(`schema/${name}.json: breaking change at schemaVersion ${SCHEMA_VERSION} (bump SCHEMA_VERSION in src/schema/version.ts):\n  ${broken.join('\n  ')}\n`);
       continue;
     }
   }
