@@ -4,15 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { encodeBusNumbers } from '../../encodings/busNumbers.js';
 import { declareVars } from '../../encodings/variables.js';
 import { Smt } from '../../src/solver/smt.js';
-import { check, fix, instance, location, units } from './tiny.js';
+import { alone, check, fix, instance, location, units } from './tiny.js';
 
 describe('busNumbers: 256 guest bus numbers in the PCI domain', () => {
   // 255 buses in use already.
   const inst = instance({ units: units(2, { hotplug: true }), buses: { used: 255, rootRegion: 255, lowestBusNr: 256 } });
-  const smt = new Smt();
-  const v = declareVars(inst, smt);
-  const bare = smt.script();
-  encodeBusNumbers(inst, v, smt);
+  const { smt, v, bare } = alone(inst, encodeBusNumbers);
   const R = v.loc.get('R')!;
 
   it('one new root port takes the last number', async () => {

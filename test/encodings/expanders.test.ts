@@ -2,17 +2,12 @@
 // and k_X + dm_X <= 32 e_X + freeSlots_X.
 import { describe, expect, it } from 'vitest';
 import { encodeExpanders } from '../../encodings/expanders.js';
-import { declareVars } from '../../encodings/variables.js';
-import { Smt } from '../../src/solver/smt.js';
-import { check, fix, instance, location, newExpander, units } from './tiny.js';
+import { alone, check, fix, instance, location, newExpander, units } from './tiny.js';
 
 describe('expanders: a root port on a NUMA node sits on that node\'s expander bus', () => {
   // One hot-pluggable PCIe unit on node 0, which has no expander yet.
   const inst = instance({ units: units(1, { hotplug: true, numa: 0 }), locations: [location({ id: 'R' }), newExpander(0)] });
-  const smt = new Smt();
-  const v = declareVars(inst, smt);
-  const bare = smt.script();
-  encodeExpanders(inst, v, smt);
+  const { smt, v, bare } = alone(inst, encodeExpanders);
   const X0 = v.loc.get('X0')!;
 
   it('with the expander added', async () => {

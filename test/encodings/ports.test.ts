@@ -2,17 +2,12 @@
 // other port and switch counts).
 import { describe, expect, it } from 'vitest';
 import { encodePorts } from '../../encodings/ports.js';
-import { declareVars } from '../../encodings/variables.js';
-import { Smt } from '../../src/solver/smt.js';
-import { check, fix, instance, location, units, x } from './tiny.js';
+import { alone, check, fix, instance, location, units, x } from './tiny.js';
 
 describe('ports: a hot-pluggable unit needs a hot-pluggable port of its own', () => {
   // Two hotplug=yes PCIe units, one free hot-pluggable root port that exists already.
   const inst = instance({ units: units(2, { hotplug: true }), locations: [location({ id: 'R', hpPorts: 1 })] });
-  const smt = new Smt();
-  const v = declareVars(inst, smt);
-  const bare = smt.script();
-  encodePorts(inst, v, smt);
+  const { smt, v, bare } = alone(inst, encodePorts);
   const R = v.loc.get('R')!;
 
   it('the free port and one new root port hold both', async () => {
@@ -27,10 +22,7 @@ describe('ports: a hot-pluggable unit needs a hot-pluggable port of its own', ()
 
 describe('ports: downstream ports come 32 to a switch', () => {
   const inst = instance({ units: units(2, { hotplug: true }), locations: [location({ id: 'R', hpPorts: 1 })] });
-  const smt = new Smt();
-  const v = declareVars(inst, smt);
-  const bare = smt.script();
-  encodePorts(inst, v, smt);
+  const { smt, v, bare } = alone(inst, encodePorts);
   const R = v.loc.get('R')!;
 
   it('a switch on the free port gives the two ports', async () => {

@@ -2,12 +2,24 @@
 // constraint family in encodings/: a family is encoded alone on its variables (declareVars), a few
 // variables are fixed by the test, and Z3 says whether the family's rule allows that.
 import type { CountInstance, CountUnit, Location, Requirements } from '../../encodings/instance.js';
-import type { Placement, Vars } from '../../encodings/variables.js';
+import { declareVars, type Placement, type Vars } from '../../encodings/variables.js';
 import type { ControllerModel } from '../../src/catalog/index.js';
 import { classify } from '../../src/optimal/instance.js';
 import { openSession } from '../../src/solver/backend.js';
 import { parseCheck } from '../../src/solver/session.js';
-import { eq, type Smt, type Term } from '../../src/solver/smt.js';
+import { eq, Smt, type Term } from '../../src/solver/smt.js';
+
+/**
+ * One family encoded alone on the instance's variables: `bare` is the script of the variables
+ * without it, so a case the family refuses can be shown to be the family's doing.
+ */
+export function alone(inst: CountInstance, encode: (inst: CountInstance, v: Vars, smt: Smt) => unknown): { smt: Smt; v: Vars; bare: string } {
+  const smt = new Smt();
+  const v = declareVars(inst, smt);
+  const bare = smt.script();
+  encode(inst, v, smt);
+  return { smt, v, bare };
+}
 
 /** `n` interchangeable units with the same requirements (PCIe, hotplug either, no node, by default). */
 export function units(n: number, req: Partial<Requirements> = {}, name = 'dev'): CountUnit[] {
