@@ -100,7 +100,7 @@ function report(e: unknown): number {
 
 /**
  * The whole command: runs `argv`, then exits with its code once the output is flushed. The bin
- * (dist/cli/pciplan.js, scripts/launcher.cts) calls it; `node dist/src/cli/main.js` runs it below.
+ * (dist/cli/pciplan.js, built from src/cli/launcher.cts) calls it; `node dist/src/cli/main.js` runs it below.
  */
 export function cli(argv: string[]): void {
   // A reader that closes the pipe early (`pciplan validate ... | head`) wants no more output: that
