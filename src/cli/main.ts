@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
 import { PciplanError } from '../errors.js';
+import { configureWasm } from '../solver/wasm.js';
 import { subCommands } from './commands/index.js';
 
 /**
@@ -103,6 +104,10 @@ function report(e: unknown): number {
  * (dist/cli/pciplan.js, built from src/cli/launcher.cts) calls it; `node dist/src/cli/main.js` runs it below.
  */
 export function cli(argv: string[]): void {
+  // The process is this command's alone: a WASM check may hold its thread, and a V8 flag may be set
+  // for it (src/solver/wasm.ts, WasmStart). `run` alone, as tests and the code-cache writer call
+  // it, keeps the library's defaults.
+  configureWasm({ thread: 'main', lazyValidation: true });
   // A reader that closes the pipe early (`pciplan validate ... | head`) wants no more output: that
   // is no failure of pciplan's, and Node would otherwise die on the unhandled EPIPE with a trace.
   for (const stream of [process.stdout, process.stderr]) {

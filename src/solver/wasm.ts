@@ -12,6 +12,14 @@
 // entry: that also builds the high-level API and the generated low-level wrapper of every Z3
 // function, none of which a script needs, and loading them was about 80 ms of each WASM run
 // (bench/README.md). The five calls below are the wrapper's own, written out.
+//
+// Where a check runs (WasmStart, below): by default on z3-solver's worker thread, so the event loop
+// stays free during a long check, as a library in a server needs. A one-shot process (the CLI) has
+// nothing else for its event loop to do, and runs checks on its own thread instead: that saves
+// starting the worker for the first check, most of a first check's cost on a small domain
+// (bench/README.md). Answers are the same: the same build, context and script. Z3's :timeout still
+// ends each check, from a timer thread of its own, and progress is reported between checks.
+import { setFlagsFromString } from 'node:v8';
 import { checkNoCores, sessionPrologue, type EvalOptions, type SessionOptions, type SmtSession } from './session.js';
 
 /** The parts of z3-solver 5.2's Emscripten module pciplan calls (z3-built.js, `initZ3()`). */
@@ -28,6 +36,26 @@ interface Z3Module {
   _Z3_del_context(ctx: number): void;
   _set_noop_error_handler(ctx: number): void;
   ccall(name: string, ret: null, types: string[], args: (number | string)[]): void;
+  ccall(name: string, ret: 'string', types: string[], args: (number | string)[]): string;
+}
+
+/** How the WASM build starts and runs checks (see the top of this file). */
+export interface WasmStart {
+  /** 'worker' (default): each check on z3-solver's worker thread; 'main': on the calling thread. */
+  thread: 'worker' | 'main';
+  /**
+   * Validate the 35 MB module's functions when first called, not all at load (V8's
+   * --wasm-lazy-validation; compilation is lazy already): about half of the load. The flag is
+   * process-wide, which is why only the CLI, which owns its process, asks for it.
+   */
+  lazyValidation: boolean;
+}
+
+const start: WasmStart = { thread: 'worker', lazyValidation: false };
+
+/** Sets how the WASM build runs; lazyValidation counts only before the module is first loaded. */
+export function configureWasm(opts: Partial<WasmStart>): void {
+  Object.assign(start, opts);
 }
 
 let modulePromise: Promise<Z3Module> | undefined;
@@ -41,6 +69,7 @@ let queue: Promise<unknown> = Promise.resolve();
 let lease: Promise<void> = Promise.resolve();
 
 function z3(): Promise<Z3Module> {
+  if (!modulePromise && start.lazyValidation) setFlagsFromString('--wasm-lazy-validation');
   modulePromise ??= import('z3-solver/build/z3-built.js').then((m) => m.default({}) as Promise<Z3Module>);
   return modulePromise;
 }
@@ -101,6 +130,7 @@ export class WasmSession implements SmtSession {
       em.HEAPU8.set(bytes, ptr);
       em.HEAPU8[ptr + bytes.length] = 0;
       try {
+        if (start.thread === 'main') return em.ccall('Z3_eval_smtlib2_string', 'string', ['number', 'number'], [this.ctx, ptr]);
         return await em.async_call(em._async_Z3_eval_smtlib2_string, this.ctx, ptr);
       } finally {
         em._free(ptr);
