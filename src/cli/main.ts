@@ -8,6 +8,7 @@ import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef }
 import { PciplanError } from '../errors.js';
 import { configureWasm } from '../solver/wasm.js';
 import { subCommands } from './commands/index.js';
+import { resolveWasmThread } from './options.js';
 
 /**
  * pciplan's version, from its package.json: the nearest one named pciplan above this file, which
@@ -107,7 +108,11 @@ export function cli(argv: string[]): void {
   // The process is this command's alone: a WASM check may hold its thread, and a V8 flag may be set
   // for it (src/solver/wasm.ts, WasmStart). `run` alone, as tests and the code-cache writer call
   // it, keeps the library's defaults.
-  configureWasm({ thread: 'main', lazyValidation: true });
+  try {
+    configureWasm({ thread: resolveWasmThread(process.env.PCIPLAN_WASM_THREAD), lazyValidation: true });
+  } catch (e) {
+    process.exit(report(e));
+  }
   // A reader that closes the pipe early (`pciplan validate ... | head`) wants no more output: that
   // is no failure of pciplan's, and Node would otherwise die on the unhandled EPIPE with a trace.
   for (const stream of [process.stdout, process.stderr]) {

@@ -3,6 +3,7 @@ import type { ArgsDef } from 'citty';
 import { inputError } from '../errors.js';
 import { PolicySchema, zodMessage, type Policy } from '../model/schemas.js';
 import { SOLVER_CHOICES, type SolverChoice } from '../solver/session.js';
+import type { WasmStart } from '../solver/wasm.js';
 import { readPolicyFile } from './io.js';
 
 export const policyArgs = {
@@ -70,6 +71,17 @@ export function resolveSolver(args: { solver?: unknown }, env: NodeJS.ProcessEnv
   const [value, from] = args.solver !== undefined ? [String(args.solver), '--solver'] : env.PCIPLAN_SOLVER ? [env.PCIPLAN_SOLVER, 'PCIPLAN_SOLVER'] : ['auto', ''];
   if (!(SOLVER_CHOICES as readonly string[]).includes(value)) throw inputError(undefined, `${from} must be one of ${SOLVER_CHOICES.join(', ')}, got '${value}'`);
   return value as SolverChoice;
+}
+
+/**
+ * PCIPLAN_WASM_THREAD: where the CLI's WASM checks run, `main` (the default: the process has nothing
+ * else to do, and it saves starting a worker) or `worker` (z3-solver's worker thread, as the library
+ * does). Bad values are exit 2.
+ */
+export function resolveWasmThread(value: string | undefined): WasmStart['thread'] {
+  if (value === undefined || value === '') return 'main';
+  if (value === 'main' || value === 'worker') return value;
+  throw inputError(undefined, `PCIPLAN_WASM_THREAD must be main or worker, got '${value}'`);
 }
 
 /**

@@ -202,6 +202,17 @@ describe('a broken native z3 (fakes through PCIPLAN_Z3)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe("pciplan: PCIPLAN_SOLVER must be one of auto, native, wasm, got 'fast'\n");
   });
+
+  it('PCIPLAN_WASM_THREAD takes main or worker, the same bytes from each; anything else is bad usage', () => {
+    const on = (thread: string) => pciplan(['assign', WORKSTATION, '--solver', 'wasm'], undefined, { PCIPLAN_WASM_THREAD: thread });
+    const main = on('main');
+    const worker = on('worker');
+    expect(main.code).toBe(0);
+    expect(worker.stdout).toBe(main.stdout);
+    const bad = on('both');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("pciplan: PCIPLAN_WASM_THREAD must be main or worker, got 'both'\n");
+  });
 });
 
 describe.skipIf(skipNative)('one native process per run', () => {
