@@ -16,6 +16,7 @@ import { applyLayout, newController, type Layout, type NewController } from './m
 import { moveHintsToMetadata } from './model/hints.js';
 import { gapModel, MAX_CONTROLLER_INDEX } from './catalog/index.js';
 import type { ParsedDomain } from './model/parseDomain.js';
+import { decideRootHotplug, type SettingChange } from './model/rootHotplug.js';
 import { readDevice, readDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
 import { compareAddressText, formatAddress, WAIVABLE_HINTS, type Device, type Domain, type PciAddress, type WaivableHint } from './model/types.js';
@@ -57,6 +58,8 @@ export interface AssignResult {
   moved?: Move[];
   /** The layout is the canonical one among the optimal layouts (encodings/canonical.ts); greedy's always is. */
   canonical: boolean;
+  /** Machine settings pciplan changed for the layout (i440fx's root bus hotplug), with why. */
+  settings: SettingChange[];
 }
 
 export interface AssignOptions {
@@ -398,7 +401,9 @@ export function optimalInputOf(parsed: ParsedDomain, policy: Policy): OptimalInp
 export async function assignDomain(input: ParsedDomain, opts: AssignOptions): Promise<AssignResult> {
   const start = performance.now();
   const pinned: Pinned | undefined = opts.previous ? pinPrevious(input, opts.previous, opts.policy, { dropUnused: !!opts.dropUnused }) : undefined;
-  const parsed = pinned?.parsed ?? input;
+  // The optimal strategy also chooses i440fx's root bus hotplug; libvirt's algorithm never does.
+  const decided = opts.strategy === 'optimal' ? decideRootHotplug(pinned?.parsed ?? input, opts.policy) : undefined;
+  const parsed = decided?.parsed ?? pinned?.parsed ?? input;
   const { doc, domain } = parsed;
   checkInput(domain, opts.policy);
   const implicit = implicitOf(parsed);
@@ -487,6 +492,7 @@ export async function assignDomain(input: ParsedDomain, opts: AssignOptions): Pr
     ms: performance.now() - start,
     solveMs: result.solveMs,
     canonical: result.canonical,
+    settings: decided?.change ? [decided.change] : [],
     ...(moved ? { moved } : {}),
   };
 }

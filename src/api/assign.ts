@@ -33,7 +33,7 @@ export interface AssignReport extends AssignJson {
 }
 
 /** A plan's figures as JSON; `compare` feeds real libvirt's plans through the same shape. */
-export function planJson(r: Pick<AssignResult, 'domain' | 'devices' | 'addedControllers' | 'objective' | 'lowerBound' | 'proven' | 'ms' | 'moved'> & { strategy: PlanJson['strategy'] }): PlanJson {
+export function planJson(r: Pick<AssignResult, 'domain' | 'devices' | 'addedControllers' | 'objective' | 'lowerBound' | 'proven' | 'ms' | 'moved'> & Partial<Pick<AssignResult, 'settings'>> & { strategy: PlanJson['strategy'] }): PlanJson {
   return {
     file: r.domain.file,
     strategy: r.strategy,
@@ -43,6 +43,7 @@ export function planJson(r: Pick<AssignResult, 'domain' | 'devices' | 'addedCont
     lowerBound: r.lowerBound,
     proven: r.proven,
     ...(r.moved ? { moved: r.moved.map(({ id, from, to, why }) => ({ id, from, to, why })) } : {}),
+    ...(r.settings?.length ? { settings: r.settings.map(({ device, target, devices, why }) => ({ device, target: { ...target }, devices: [...devices], why })) } : {}),
     ms: Math.round(r.ms * 1000) / 1000,
   };
 }

@@ -3,6 +3,7 @@
 // breaks a rule) come first and alone: nothing can be planned around them.
 import { countedConflict, implicitOf, optimalInputOf } from '../assign.js';
 import type { ParsedDomain } from '../model/parseDomain.js';
+import { decideRootHotplug } from '../model/rootHotplug.js';
 import type { Policy } from '../model/schemas.js';
 import type { SolverChoice } from '../solver/session.js';
 import { conflictLines, requirementLine, type Conflict } from '../conflict.js';
@@ -30,7 +31,9 @@ export interface ExplainDomainOptions {
 }
 
 /** Why `parsed` has no layout, or undefined when it has one (or the search could not tell in time). */
-export async function explainDomain(parsed: ParsedDomain, policy: Policy, opts: ExplainDomainOptions): Promise<Infeasible | undefined> {
+export async function explainDomain(input: ParsedDomain, policy: Policy, opts: ExplainDomainOptions): Promise<Infeasible | undefined> {
+  // What assign plans: the domain with the root bus hotplug it would choose.
+  const { parsed } = decideRootHotplug(input, policy);
   const broken = validationConflicts(parsed.domain, policy);
   if (broken.length) return { conflicts: broken, complete: true, stopped: 'input-faults', fixes: [] };
   const deadline = performance.now() + opts.timeoutMs;

@@ -47,6 +47,9 @@ export function explainLayout(result: AssignResult, policy: Policy): ControllerR
     g.devices.push(...devices);
     groups.set(key, g);
   };
+  // A setting the plan changed comes first: the controllers it adds may follow from it.
+  for (const c of result.settings) add(result.domain.machine.root, 0, c.devices.length ? `hotplug='${c.target.hotplug}' set, so that the guest cannot eject` : `hotplug='${c.target.hotplug}' set, for the policy's hotplug='no'`, c.devices);
+  const rootOff = result.settings.some((c) => c.device === 'controller[pci 0]' && c.target.hotplug === 'off');
   const added = result.addedControllers.filter((c) => CONTROLLERS[c.model as keyof typeof CONTROLLERS]?.connect);
   for (const c of added) {
     const bus = topo.buses.get(c.index);
@@ -77,7 +80,8 @@ export function explainLayout(result: AssignResult, policy: Policy): ControllerR
     const names = endpoints.map((d) => d.id);
     const kind = spec.accepts.includes('pcie-device') ? 'pcie' : 'pci';
     if (kind === 'pci') {
-      add(c.model, c.index, `conventional PCI slots${busHotpluggable(bus) ? '' : ' (not hot-pluggable)'}${onNode} for`, names);
+      const why = !busHotpluggable(bus) ? ' (not hot-pluggable)' : rootOff ? " (hot-pluggable: pci.0's are not)" : '';
+      add(c.model, c.index, `conventional PCI slots${why}${onNode} for`, names);
     } else if (busHotpluggable(bus)) {
       add(c.model, c.index, `hotplug=yes (${sources(endpoints)})${onNode} for`, names);
     } else {

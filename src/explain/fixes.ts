@@ -20,14 +20,12 @@
 import { assignDomain, optimalInputOf } from '../assign.js';
 import { ConflictError, PciplanError } from '../errors.js';
 import type { ParsedDomain } from '../model/parseDomain.js';
-import { readDomain } from '../model/parseDomain.js';
 import type { Policy } from '../model/schemas.js';
 import type { Device } from '../model/types.js';
 import { decodeLayout } from '../optimal/decode.js';
 import { buildInstance } from '../optimal/instance.js';
 import { solveInstance } from '../optimal/solve.js';
-import { appendChild } from '../xml/edit.js';
-import { cloneDocument, elements, firstElement, newElement, rootElement, type XmlElement } from '../xml/tree.js';
+import { rootHotplugOffFor, withRootHotplugOff } from '../model/rootHotplug.js';
 import { nameList, type Requirement } from '../conflict.js';
 import { liftCost } from './cost.js';
 import {
@@ -208,27 +206,13 @@ function busPciRelaxation(s: Search): { devices: Device[]; moved: string[] } | u
   return { devices, moved: s.input.devices.filter((d) => moved.has(d.index)).map((d) => d.id) };
 }
 
-/** The domain with `<target hotplug='off'/>` on i440fx's pci-root (added when not written). */
+/**
+ * The domain with `<target hotplug='off'/>` on i440fx's pci-root, when that may help: assign turns
+ * it off by itself unless the user wrote a setting (src/model/rootHotplug.ts), so this is the fix
+ * for a written hotplug='on'.
+ */
 function rootHotplugOff(parsed: ParsedDomain, policy: Policy): ParsedDomain | undefined {
-  const { domain } = parsed;
-  if (domain.machine.family !== 'pc' || domain.machine.root !== 'pci-root') return undefined;
-  const root = domain.devices.find((d) => d.pci?.index === 0 && d.pci.model === 'pci-root');
-  if (root?.pci?.target.hotplug === 'off') return undefined;
-  if (policy.hotplug !== 'no' && !domain.devices.some((d) => d.hints.hotplug === false)) return undefined;
-  const doc = cloneDocument(parsed.doc);
-  const top = rootElement(doc);
-  const devicesEl = firstElement(top, 'devices');
-  if (!devicesEl) return undefined;
-  const target = newElement('target', [['hotplug', 'off']]);
-  if (root) {
-    const el = (top.children[root.path[0]!] as XmlElement).children[root.path[1]!] as XmlElement;
-    const t = elements(el, 'target')[0];
-    if (t) t.attrs = [...t.attrs.filter(([n]) => n !== 'hotplug'), ['hotplug', 'off']];
-    else appendChild(el, target);
-  } else {
-    appendChild(devicesEl, newElement('controller', [['type', 'pci'], ['index', '0'], ['model', 'pci-root']], [target]));
-  }
-  return { doc, domain: readDomain(doc, domain.file) };
+  return rootHotplugOffFor(parsed.domain, policy, 'lift') && withRootHotplugOff(parsed);
 }
 
 export interface FixReport {

@@ -30,6 +30,10 @@ export const PlanJson = z.object({
     .array(z.object({ id: deviceName, from: z.string(), to: z.string(), why: z.string() }))
     .optional()
     .describe('With a previous layout (--previous): the devices at another address than there, and the requirement that moved each'),
+  settings: z
+    .array(z.object({ device: deviceName, target: z.object({ hotplug: z.literal('off') }), devices: z.array(deviceName), why: z.string() }))
+    .optional()
+    .describe("Machine settings the plan changed, each on a controller's <target> (i440fx's pci-root hotplug='off'), the devices that need it, and why; absent when none"),
   ms: z.number().min(0).describe('Wall time of the plan, in milliseconds (not deterministic)'),
 });
 

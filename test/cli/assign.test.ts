@@ -90,7 +90,12 @@ describe('pciplan assign (optimal, the default)', () => {
   });
 
   it('explains an impossible domain with the requirements in conflict, exit 1', () => {
-    const xml = domainXml({ devices: [disk('vda', undefined, "<addressPreferences hotplug='no'/>")], machine: 'pc' });
+    // pci.0 hot-plugs every slot as the user wrote it (pciplan would otherwise turn that off).
+    const xml = domainXml({ devices: [disk('vda', undefined, "<addressPreferences hotplug='no'/>")], machine: 'pc' }).replace(
+      '<devices>',
+      "<devices><controller type='pci' index='0' model='pci-root'><target hotplug='on'/></controller>",
+    );
+    expect(xml).toContain("hotplug='on'");
     const r = pciplan(['assign', '-'], xml);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^pciplan: stdin: no layout exists: disk\[vda\] needs a place \[place\]; hotplug='no' on disk\[vda\] \[hint-hotplug\]$/m);

@@ -191,7 +191,20 @@ function qemuError(stderr: string): string {
 }
 
 /** Runs a prepared QEMU command line; accepted iff query-status is answered. */
-export function runQemu(argv: string[]): Promise<{ ok: true } | { ok: false; error: string }> {
+export async function runQemu(argv: string[]): Promise<{ ok: true } | { ok: false; error: string }> {
+  const r = await qmpRun(argv, []);
+  return r.ok ? { ok: true } : r;
+}
+
+/** A QMP reply: a command's return value or its error. */
+export type QmpReply = { return: unknown } | { error: { class: string; desc: string } };
+
+/**
+ * Runs a prepared QEMU command line (paused, -S) and sends it `commands` after qmp_capabilities
+ * and query-status, then quit: the replies to `commands`, in order. Accepted iff query-status is
+ * answered.
+ */
+export function qmpRun(argv: string[], commands: object[]): Promise<{ ok: true; replies: QmpReply[] } | { ok: false; error: string }> {
   const [binary, ...args] = argv;
   return new Promise((resolve) => {
     const child = spawn(binary!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
@@ -203,7 +216,8 @@ export function runQemu(argv: string[]): Promise<{ ok: true } | { ok: false; err
     // Keep stdin open: an early EOF closes the monitor and QEMU drops the
     // queued commands. `quit` ends the process.
     child.stdin.on('error', () => undefined); // EPIPE when QEMU rejected the layout
-    child.stdin.write(QMP_SCRIPT);
+    const [capabilities, status, quit] = QMP_SCRIPT.trimEnd().split('\n');
+    child.stdin.write([capabilities, status, ...commands.map((c) => JSON.stringify(c)), quit].join('\n') + '\n');
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
@@ -214,15 +228,18 @@ export function runQemu(argv: string[]): Promise<{ ok: true } | { ok: false; err
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      const answered = stdout.split('\n').some((l) => {
+      // Replies in order: capabilities, query-status, the commands, quit (events interleave).
+      const replies = stdout.split('\n').flatMap((l): QmpReply[] => {
         try {
-          const msg = JSON.parse(l) as { return?: { status?: unknown } };
-          return typeof msg.return?.status === 'string';
+          const msg = JSON.parse(l) as Partial<QmpReply>;
+          return 'return' in msg || 'error' in msg ? [msg as QmpReply] : [];
         } catch {
-          return false;
+          return [];
         }
       });
-      if (answered) resolve({ ok: true });
+      const status = replies[1];
+      const answered = !!status && 'return' in status && typeof (status.return as { status?: unknown } | undefined)?.status === 'string';
+      if (answered) resolve({ ok: true, replies: replies.slice(2, 2 + commands.length) });
       else if (timedOut) resolve({ ok: false, error: `timed out after ${QEMU_TIMEOUT_MS / 1000} s ${qemuError(stderr)}`.trim() });
       else resolve({ ok: false, error: qemuError(stderr) || `exited with status ${code} and no message` });
     });

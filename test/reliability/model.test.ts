@@ -76,8 +76,19 @@ describe('finding 2a: a hint the device cannot honour is refused before solving,
   it("group= on pc's IDE controller, which the chipset fixes at 00:01.1", () => {
     sameRuleEverywhere(repro('model-group-hint-on-chipset-ide.xml'), 'hint-group', 'controller[ide 0]');
   });
-  it("hotplug='no' on pc's IDE controller, whose slot on pci.0 is hot-pluggable", () => {
-    sameRuleEverywhere(repro('model-hotplug-no-on-chipset-ide.xml'), 'hint-hotplug', 'controller[ide 0]');
+  it("hotplug='no' on pc's IDE controller, whose slot on pci.0 is hot-pluggable as written: optimal assign and explain turn pci.0's hotplug off instead", () => {
+    const file = repro('model-hotplug-no-on-chipset-ide.xml');
+    const v = pciplan(['validate', file, '--format', 'json']);
+    expect(v.code).toBe(1);
+    expect(json(v.stdout).problems!.filter((p) => p.severity === 'error').map((p) => [p.rule, p.device])).toEqual([['hint-hotplug', 'controller[ide 0]']]);
+    expect(refused(['assign', file, '--strategy', 'greedy'], 'hint-hotplug')).toContain('controller[ide 0]');
+    // The chipset's slot is not ejectable once pci.0's ACPI hotplug is off (src/model/rootHotplug.ts).
+    const out = join(tmp, 'chipset-ide-root-off.xml');
+    const a = pciplan(['assign', file, '-o', out]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stderr).toMatch(/^pciplan: controller\[pci 0\]: <target hotplug='off'\/> set: hotplug='no' on controller\[ide 0\] needs/);
+    expect(pciplan(['validate', out]).code).toBe(0);
+    expect(pciplan(['explain', file]).code).toBe(0);
   });
 });
 

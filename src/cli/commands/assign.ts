@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
 import { assign, type AssignReport, type Progress } from '../../api/assign.js';
 import { readDomainFile, writeOutput } from '../io.js';
+import { settingLine } from '../../model/rootHotplug.js';
 import { moveLine } from '../../stable/moves.js';
 import { formatArg, json, policyArgs, previousArgs, resolvePolicy, resolveProgressAfter, resolveSeed, resolveSolver, resolveTimeout, seedArg, solverArgs, timeoutArg } from '../options.js';
 import { renderTable } from '../table.js';
@@ -55,6 +56,7 @@ export default defineCommand({
       ...(previous ? { previous, dropUnused: !!args['drop-unused'] } : {}),
     });
     for (const m of report.moved ?? []) process.stderr.write(`pciplan: ${moveLine(m)}\n`);
+    for (const c of report.settings ?? []) process.stderr.write(`pciplan: ${settingLine(c)}\n`);
     if (report.strategy === 'optimal' && !report.canonical) {
       process.stderr.write(`pciplan: this layout is not proven the canonical one (the search or its tie-break ran out of time): another Z3 build or seed may give another\n`);
     }
