@@ -1,12 +1,23 @@
 /**
  * Devices first, room for later last (issue 11): on seeded random domains (q35, pc, virt; hints,
- * groups, NUMA nodes), 300 domains x 5 spare counts of 0..9. Whenever raising the spares from s
+ * groups, NUMA nodes), each with 5 spare counts of 0..9. Whenever raising the spares from s
  * to s' raises the optimum by exactly s' - s (the extra room is pure addition), no device's
  * address changes. Where it raises it by less, a move saved a controller, which is allowed.
+ *
+ * How many domains: seeds 1-96 and 105, or seeds 1..N and 105 with PCIPLAN_STABLE_COUNT=N; the
+ * full sweep of the issue is PCIPLAN_STABLE_COUNT=300. They are enough to fail on the bug this
+ * suite is for (besides the workstation fixture, the issue's own case): with the tie-break
+ * switched off (solve.ts keeping the search's model), 10 of seeds 1-96 move a device on a pure
+ * addition, and 105 does too (28 of the 300). Seed 105 is kept for its descent as well: the
+ * longest of the sweep before the block-by-block tie-break (23063a7).
  */
 import { describe, expect, it } from 'vitest';
 import { PciplanError } from '../../src/errors.js';
-import { chunks, deviceAddresses, plan, smallDomain, spareCounts } from './helpers.js';
+import { chunks, deviceAddresses, plan, smallDomain, spareCounts, sweepCount } from './helpers.js';
+
+const COUNT = sweepCount(96);
+const SWEEP = COUNT >= 105 ? chunks(1, COUNT, 4) : [...chunks(1, COUNT, 4), [105]];
+const DOMAINS = SWEEP.flat().length;
 
 const tally = { pure: 0, pairs: 0, solved: 0 };
 
@@ -28,7 +39,7 @@ describe('spare counts never move a device', () => {
     expect(layouts[0]!.addr.get('disk[vda]')).toBe('0000:00:03.0');
   });
 
-  for (const seeds of chunks(1, 300, 4)) {
+  for (const seeds of SWEEP) {
     it(`seeds ${seeds[0]}-${seeds[seeds.length - 1]}`, async () => {
       for (const seed of seeds) {
         const { xml, policy, pc } = smallDomain(seed);
@@ -53,9 +64,10 @@ describe('spare counts never move a device', () => {
   }
 
   it('the property was exercised (not vacuous)', () => {
-    // Of 300 domains x 10 pairs, most are feasible and many raise the optimum by exactly s' - s.
-    expect(tally.solved).toBeGreaterThan(1000);
-    expect(tally.pure).toBeGreaterThan(800);
+    // Of the domains x 10 pairs, most are feasible and many raise the optimum by exactly s' - s
+    // (the full 300: 1,220 layouts and 2,170 pure additions; the bounds, 1,000 and 800 of 300, per domain).
+    expect(tally.solved).toBeGreaterThan((DOMAINS * 10) / 3);
+    expect(tally.pure).toBeGreaterThan((DOMAINS * 8) / 3);
     console.log(`spares: ${tally.solved} layouts, ${tally.pairs} pairs, ${tally.pure} pure additions`);
   });
 });
