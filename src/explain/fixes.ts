@@ -18,6 +18,7 @@
 // hotplug='no' devices have a place on pci.0, checked by assigning the edited domain (which
 // validates the layout it writes).
 import { assignDomain, optimalInputOf } from '../assign.js';
+import { roleOf, rootRole } from '../catalog/index.js';
 import { ConflictError, PciplanError } from '../errors.js';
 import type { ParsedDomain } from '../model/parseDomain.js';
 import { readDomain } from '../model/parseDomain.js';
@@ -194,7 +195,7 @@ async function fixOf(s: Search, relaxations: readonly Requirement[]): Promise<Fo
 
 /** Devices that work in either kind of slot, in classes a conflict names: as conventional PCI. */
 function busPciRelaxation(s: Search): { devices: Device[]; moved: string[] } | undefined {
-  if (s.inst.rootKind !== 'pcie-root') return undefined;
+  if (s.inst.rootKind !== 'express-root') return undefined;
   const classes = new Set(s.found.flat().flatMap((c) => ('cls' in c ? [c.cls] : [])));
   const moved = new Set<number>();
   for (const cls of classes) {
@@ -211,8 +212,8 @@ function busPciRelaxation(s: Search): { devices: Device[]; moved: string[] } | u
 /** The domain with `<target hotplug='off'/>` on i440fx's pci-root (added when not written). */
 function rootHotplugOff(parsed: ParsedDomain, policy: Policy): ParsedDomain | undefined {
   const { domain } = parsed;
-  if (domain.machine.family !== 'pc' || domain.machine.root !== 'pci-root') return undefined;
-  const root = domain.devices.find((d) => d.pci?.index === 0 && d.pci.model === 'pci-root');
+  if (domain.machine.family !== 'pc' || rootRole(domain.machine) !== 'conventional-root') return undefined;
+  const root = domain.devices.find((d) => d.pci?.index === 0 && roleOf(d.pci.model) === 'conventional-root');
   if (root?.pci?.target.hotplug === 'off') return undefined;
   if (policy.hotplug !== 'no' && !domain.devices.some((d) => d.hints.hotplug === false)) return undefined;
   const doc = cloneDocument(parsed.doc);
@@ -226,7 +227,7 @@ function rootHotplugOff(parsed: ParsedDomain, policy: Policy): ParsedDomain | un
     if (t) t.attrs = [...t.attrs.filter(([n]) => n !== 'hotplug'), ['hotplug', 'off']];
     else appendChild(el, target);
   } else {
-    appendChild(devicesEl, newElement('controller', [['type', 'pci'], ['index', '0'], ['model', 'pci-root']], [target]));
+    appendChild(devicesEl, newElement('controller', [['type', 'pci'], ['index', '0'], ['model', domain.machine.root]], [target]));
   }
   return { doc, domain: readDomain(doc, domain.file) };
 }
