@@ -30,11 +30,16 @@
  * with expanders, never with devices.
  */
 import type { CountInstance } from './instance.js';
-import { GUEST_BUS_NUMBERS } from '../src/catalog/index.js';
+import { CONTROLLERS, GUEST_BUS_NUMBERS, modelFor, type ControllerRole } from '../src/catalog/index.js';
 import { eq, ge, le, mul, sum, type Smt, type Term } from '../src/solver/smt.js';
-import type { LocVars, Vars } from './variables.js';
+import { ROLE_COUNTS, type CountKey, type LocVars, type Vars } from './variables.js';
 
-export const newBuses = (lv: LocVars): Term => sum([lv.rp, lv.ro, lv.sw, lv.dp, lv.df, lv.br, lv.pb, lv.dm, lv.e]);
+/** The counts whose controllers number a bus (catalog guestBus), each once, in ROLE_COUNTS's order. */
+const BUS_COUNTS: readonly CountKey[] = [
+  ...new Set((Object.keys(ROLE_COUNTS) as ControllerRole[]).flatMap((role) => (CONTROLLERS[modelFor(role)].guestBus ? ROLE_COUNTS[role] : []))),
+];
+
+export const newBuses = (lv: LocVars): Term => sum(BUS_COUNTS.map((k) => lv[k]));
 
 /** Existing expanders with a busNr, by busNr: the gaps above them are 1..m. */
 export function busNrGaps(inst: CountInstance): { id: string; busNr: number; range: number; subtree: number }[] {

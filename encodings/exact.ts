@@ -81,6 +81,7 @@
  * more than 12 units, N + SP + SS > 24.
  */
 import type { CountInstance, CountUnit, Location } from './instance.js';
+import { expanderRoleFor, modelFor, type ControllerRole } from '../src/catalog/index.js';
 import { openSession, type Session } from '../src/solver/backend.js';
 import { parseBoolList, parseCheck, parseSilent, type SolverChoice } from '../src/solver/session.js';
 
@@ -197,8 +198,8 @@ export function buildExact(inst: CountInstance, opts: ExactOptions = {}): Built 
   const SP = inst.spares.ports;
   const SS = inst.spares.slots;
   if (N > 12 || N + SP + SS > 24) throw new Error(`exact model: instance too large (${N} units, ${SP} spare ports, ${SS} spare slots)`);
-  const q35 = inst.rootKind === 'pcie-root';
-  const can = (m: string) => inst.allowed.has(m as never);
+  const q35 = inst.rootKind === 'express-root';
+  const can = (role: ControllerRole) => inst.allowed.has(modelFor(role));
   const s = new Script();
   const places: Place[] = [];
   const cands: Cand[] = [];
@@ -218,7 +219,7 @@ export function buildExact(inst: CountInstance, opts: ExactOptions = {}): Built 
   };
 
   // Which locations a unit may use.
-  const canX = can(q35 ? 'pcie-expander-bus' : 'pci-expander-bus');
+  const canX = can(expanderRoleFor(inst.rootKind));
   // Without strictNuma a new node-less expander is never needed when a new expander on some node
   // may be added: that one serves node-less units as well (relabel it, or merge the two).
   const newNode = !opts.strictNuma && canX && inst.locations.some((l) => typeof l.node === 'number' && !l.expander?.existing);
@@ -258,18 +259,18 @@ export function buildExact(inst: CountInstance, opts: ExactOptions = {}): Built 
     const id = l.id;
     if (q35) {
       const P = pAt(id);
-      const needPcb = can('pcie-to-pci-bridge') && pciAt(id) + SS > 0;
-      const usOk = can('pcie-switch-upstream-port') && can('pcie-switch-downstream-port') && P + SP + (needPcb ? 1 : 0) > 0;
-      const rpN = can('pcie-root-port') ? P + SP + (usOk ? 1 : 0) + (needPcb ? 1 : 0) : 0;
-      const dsOk = can('pcie-switch-downstream-port') && (usOk || l.upstreamFree > 0);
-      const dsN = dsOk ? P + SP + (needPcb ? 1 : 0) + (can('pcie-switch-upstream-port') && l.upstreamFree > 0 ? 1 : 0) : 0;
+      const needPcb = can('express-to-conventional-bridge') && pciAt(id) + SS > 0;
+      const usOk = can('switch-upstream') && can('switch-downstream') && P + SP + (needPcb ? 1 : 0) > 0;
+      const rpN = can('root-port') ? P + SP + (usOk ? 1 : 0) + (needPcb ? 1 : 0) : 0;
+      const dsOk = can('switch-downstream') && (usOk || l.upstreamFree > 0);
+      const dsN = dsOk ? P + SP + (needPcb ? 1 : 0) + (can('switch-upstream') && l.upstreamFree > 0 ? 1 : 0) : 0;
       rpPool.set(id, Array.from({ length: rpN }, (_, i) => cand(`rp_${id}_${i}`, 'rp', id, `rp_${id}`, true)));
       if (usOk) usCand.set(id, cand(`us_${id}`, 'us', id, `us_${id}`, false));
       dsPool.set(id, Array.from({ length: dsN }, (_, i) => cand(`ds_${id}_${i}`, 'ds', id, `ds_${id}`, true)));
       if (needPcb) pcbCand.set(id, cand(`pcb_${id}`, 'pcb', id, `pcb_${id}`, false));
-      if (can('dmi-to-pci-bridge') && pciAt(id) + SS > 0) dmCand.set(id, cand(`dm_${id}`, 'dm', id, `dm_${id}`, false));
+      if (can('dmi-bridge') && pciAt(id) + SS > 0) dmCand.set(id, cand(`dm_${id}`, 'dm', id, `dm_${id}`, false));
     }
-    if (can('pci-bridge') && pciAt(id) + SS > 0) pbCand.set(id, cand(`pb_${id}`, 'pb', id, `pb_${id}`, false));
+    if (can('conventional-bridge') && pciAt(id) + SS > 0) pbCand.set(id, cand(`pb_${id}`, 'pb', id, `pb_${id}`, false));
   }
 
   // Bus 0.

@@ -19,7 +19,7 @@ import { eq, le, mul, sum, type Smt } from '../src/solver/smt.js';
 import type { Vars } from './variables.js';
 
 export function encodeExpanders(inst: CountInstance, v: Vars, smt: Smt): void {
-  const pcie = inst.rootKind === 'pcie-root';
+  const pcie = inst.rootKind === 'express-root';
   for (const [id, lv] of v.loc) {
     if (id === 'R') continue;
     if (pcie) {

@@ -8,7 +8,7 @@
  * The type lives with the encodings, not with its builder: the encodings are below src/optimal
  * (which builds the model from them), so what they read must not come from above them.
  */
-import type { BusKind, ControllerModel } from '../src/catalog/index.js';
+import type { BusKind, ControllerModel, RootRole } from '../src/catalog/index.js';
 
 /** What a unit asks of its place (the same for every unit of a class). */
 export interface Requirements {
@@ -63,7 +63,7 @@ export interface Location {
 }
 
 export interface CountInstance {
-  rootKind: 'pcie-root' | 'pci-root';
+  rootKind: RootRole;
   units: readonly CountUnit[];
   /** The units by class, in a stable order (class key order). */
   classes: readonly CountClass[];

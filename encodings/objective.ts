@@ -55,7 +55,7 @@ function tally(inst: CountInstance) {
  */
 export function trustedLowerBound(inst: CountInstance): number {
   const { units, sum, nodes, expanders, at } = tally(inst);
-  if (inst.rootKind === 'pci-root') {
+  if (inst.rootKind === 'conventional-root') {
     const room = (inst.root.hotplug ? inst.root.freeSlots : 0) + 32 * expanders;
     return expanders + Math.ceil(Math.max(0, units((c) => c.hotplug === true) + inst.spares.slots - sum((l) => l.hpSlots) - room) / 31);
   }
@@ -80,7 +80,7 @@ export function trustedLowerBound(inst: CountInstance): number {
 
 export function lowerBound(inst: CountInstance): number {
   const { units, sum, nodes, expanders, at } = tally(inst);
-  if (inst.rootKind === 'pci-root') {
+  if (inst.rootKind === 'conventional-root') {
     const room = (inst.root.hotplug ? inst.root.freeSlots : 0) + 32 * expanders;
     const bridges = Math.ceil(Math.max(0, units((c) => c.hotplug === true) + inst.spares.slots - sum((l) => l.hpSlots) - room) / 31);
     return expanders + bridges;

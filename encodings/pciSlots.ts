@@ -18,6 +18,7 @@
  * 31 + 31*31 bridges below it, more than 256. Slot 0 of a bridge is its hotplug controller.
  */
 import type { CountInstance } from './instance.js';
+import { modelFor } from '../src/catalog/index.js';
 import { eq, ge, le, mul, sum, type Smt, type Term } from '../src/solver/smt.js';
 import type { Vars } from './variables.js';
 
@@ -39,8 +40,8 @@ export interface PciSlotVars {
 }
 
 export function encodePciSlots(inst: CountInstance, v: Vars, smt: Smt): PciSlotVars {
-  const pciRoot = inst.rootKind === 'pci-root';
-  const pbRoot = pciRoot && inst.allowed.has('pci-bridge') ? smt.int('pbRoot', 0, 31) : '0';
+  const pciRoot = inst.rootKind === 'conventional-root';
+  const pbRoot = pciRoot && inst.allowed.has(modelFor('conventional-bridge')) ? smt.int('pbRoot', 0, 31) : '0';
   const spRoot = pciRoot && inst.root.hotplug ? smt.int('spRoot', 0, 31) : '0';
   const bridgesAt = new Map<string, BridgeDepths>();
   for (const [id, lv] of v.loc) {

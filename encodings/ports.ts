@@ -23,7 +23,7 @@ import { ge, le, mul, sum, type Smt } from '../src/solver/smt.js';
 import type { Vars } from './variables.js';
 
 export function encodePorts(inst: CountInstance, v: Vars, smt: Smt): void {
-  if (inst.rootKind !== 'pcie-root') return;
+  if (inst.rootKind !== 'express-root') return;
   for (const [id, lv] of v.loc) {
     const on = v.assignments.filter((a) => a.loc === id && a.w === 'port').map((a) => a.u);
     const off = v.assignments.filter((a) => a.loc === id && a.w === 'portOff').map((a) => a.u);

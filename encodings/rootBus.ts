@@ -19,7 +19,7 @@ export function encodeRootBus(inst: CountInstance, v: Vars, smt: Smt, pci: PciSl
   const R = v.loc.get('R')!;
   const expanders = [...v.loc.values()].map((l) => l.e);
   const free = String(inst.root.freeSlots);
-  if (inst.rootKind === 'pcie-root') {
+  if (inst.rootKind === 'express-root') {
     const integrated = v.assignments.filter((a) => a.loc === 'R' && a.w === 'int').map((a) => a.u);
     smt.assert(ge(sum([mul(8, R.k), String(inst.root.rootPortFns)]), sum([R.rp, R.ro, R.ov])));
     smt.require('root_slots', `bus 0 (pcie.0) has ${inst.root.freeSlots} free slot${inst.root.freeSlots === 1 ? '' : 's'}`, le(sum([R.k, ...expanders, R.dm, ...integrated]), free));

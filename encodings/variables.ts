@@ -22,7 +22,7 @@
  * hotplug on / off), bridge (a hot-pluggable conventional slot), dmi (a dmi-to-pci-bridge slot).
  */
 import type { CountClass, CountInstance, Location } from './instance.js';
-import type { ControllerModel } from '../src/catalog/index.js';
+import { expanderRoleFor, modelFor, type ControllerRole } from '../src/catalog/index.js';
 import type { Smt, Term } from '../src/solver/smt.js';
 
 export type Placement = 'int' | 'root' | 'port' | 'portOff' | 'bridge' | 'dmi';
@@ -43,6 +43,27 @@ export interface LocVars {
   spS: Term;
   ov: Term;
 }
+
+/** The counts of new controllers at a location. */
+export type CountKey = 'rp' | 'ro' | 'sw' | 'dp' | 'df' | 'br' | 'pb' | 'dm' | 'e';
+
+/**
+ * The counts that add a controller of each role, at every location ([] = the count model never
+ * adds one). Each numbers one guest bus (busNumbers.ts newBuses, in this order), and the decode
+ * builds each (src/optimal/decode.ts); a new role must be given its counts here.
+ */
+export const ROLE_COUNTS: Record<ControllerRole, readonly CountKey[]> = {
+  'root-port': ['rp', 'ro'],
+  'switch-upstream': ['sw'],
+  'switch-downstream': ['dp', 'df'],
+  'express-to-conventional-bridge': ['br'],
+  'conventional-bridge': ['pb'],
+  'dmi-bridge': ['dm'],
+  'conventional-expander': ['e'],
+  'express-expander': ['e'],
+  'conventional-root': [],
+  'express-root': [],
+};
 
 export interface Assignment {
   cls: CountClass;
@@ -69,7 +90,7 @@ export function locationsFor(inst: CountInstance, c: CountClass): readonly Locat
 /** The placements a class allows at a location (the hotplug, bus-type and NUMA requirements). */
 export function placementsFor(inst: CountInstance, c: CountClass, l: Location): Placement[] {
   const hp = c.hotplug;
-  if (inst.rootKind === 'pci-root') {
+  if (inst.rootKind === 'conventional-root') {
     // Without a PCI Express root there are only conventional slots: a bus='pcie' unit has none.
     if (c.kind === 'pcie') return [];
     const out: Placement[] = [];
@@ -87,7 +108,7 @@ export function placementsFor(inst: CountInstance, c: CountClass, l: Location): 
     if (hp !== true) out.push('portOff');
   } else {
     if (hp !== false) out.push('bridge');
-    if (hp !== true && inst.allowed.has('dmi-to-pci-bridge')) out.push('dmi');
+    if (hp !== true && inst.allowed.has(modelFor('dmi-bridge'))) out.push('dmi');
   }
   return out;
 }
@@ -109,29 +130,28 @@ function bounds(inst: CountInstance, l: Location) {
 
 /** Declare every variable; models the policy or machine forbids are fixed at 0. */
 export function declareVars(inst: CountInstance, smt: Smt): Vars {
-  const can = (m: ControllerModel) => inst.allowed.has(m);
+  const can = (role: ControllerRole) => inst.allowed.has(modelFor(role));
   const loc = new Map<string, LocVars>();
-  const pcie = inst.rootKind === 'pcie-root';
+  const pcie = inst.rootKind === 'express-root';
   for (const l of inst.locations) {
     const id = l.id;
     const isX = id !== 'R';
     const b = bounds(inst, l);
     const offUnits = inst.classes.some((c) => c.kind === 'pcie' && c.hotplug !== true && locationsFor(inst, c).includes(l));
     const v = (name: string, allowed: boolean, hi?: number) => (allowed && hi !== 0 ? smt.int(`${name}_${id}`, 0, hi) : '0');
-    const expanderModel: ControllerModel = pcie ? 'pcie-expander-bus' : 'pci-expander-bus';
     loc.set(id, {
       loc: l,
-      rp: v('rp', pcie && can('pcie-root-port'), b.ports),
+      rp: v('rp', pcie && can('root-port'), b.ports),
       // hotplug='off' root ports serve only units that must not be hot-pluggable; switches and
       // bridges sit as well on the plain ones, which cost the same.
-      ro: v('ro', pcie && can('pcie-root-port') && offUnits, b.ports),
-      df: v('df', pcie && can('pcie-switch-downstream-port') && can('pcie-switch-upstream-port') && offUnits, b.ports),
-      sw: v('sw', pcie && can('pcie-switch-upstream-port'), b.switches),
-      dp: v('dp', pcie && can('pcie-switch-downstream-port'), b.ports),
-      br: v('br', pcie && can('pcie-to-pci-bridge'), b.bridges),
-      pb: v('pb', can('pci-bridge'), b.bridges),
-      dm: v('dm', pcie && can('dmi-to-pci-bridge'), b.dmi),
-      e: v('e', isX && !l.expander?.existing && can(expanderModel), 1),
+      ro: v('ro', pcie && can('root-port') && offUnits, b.ports),
+      df: v('df', pcie && can('switch-downstream') && can('switch-upstream') && offUnits, b.ports),
+      sw: v('sw', pcie && can('switch-upstream'), b.switches),
+      dp: v('dp', pcie && can('switch-downstream'), b.ports),
+      br: v('br', pcie && can('express-to-conventional-bridge'), b.bridges),
+      pb: v('pb', can('conventional-bridge'), b.bridges),
+      dm: v('dm', pcie && can('dmi-bridge'), b.dmi),
+      e: v('e', isX && !l.expander?.existing && can(expanderRoleFor(inst.rootKind)), 1),
       k: v('k', pcie, 32),
       // Spares above the required count are never needed at one place.
       spP: v('spP', pcie, inst.spares.ports),

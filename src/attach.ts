@@ -6,7 +6,7 @@
 // moves is checked on the result, not assumed.
 import { implicitDevices } from './alloc/implicit.js';
 import { assignDomain, type AssignResult } from './assign.js';
-import { DEVICE_KINDS, ROOT_MODELS, type DeviceKind } from './catalog/index.js';
+import { DEVICE_KINDS, ROOT_MODELS, rootRole, type DeviceKind } from './catalog/index.js';
 import { inputError, PciplanError } from './errors.js';
 import { HINTS_ELEMENT } from './model/hints.js';
 import { readDevice, readDomain, type ParsedDomain } from './model/parseDomain.js';
@@ -146,7 +146,7 @@ function explainNoRoom(domain: Domain, live: boolean): string {
   const f = freePlaces(domain);
   const left = `${plural(f.hpPorts, 'empty hot-pluggable PCIe port')} and ${plural(f.hpSlots, 'free hot-pluggable PCI slot')} left`;
   const off = f.offPorts ? `, ${plural(f.offPorts, 'empty port has', 'empty ports have')} hotplug='off'` : '';
-  const root = f.rootSlots ? `, ${plural(f.rootSlots, 'free slot')} of ${domain.machine.root === 'pcie-root' ? 'pcie.0 (not hot-pluggable)' : 'the root bus with hotplug off'}` : '';
+  const root = f.rootSlots ? `, ${plural(f.rootSlots, 'free slot')} of ${rootRole(domain.machine) === 'express-root' ? 'pcie.0 (not hot-pluggable)' : 'the root bus with hotplug off'}` : '';
   if (live) return `attach --live: ${left}${off}${root}; --live forbids adding controllers (attach without --live to add them, then restart the guest)`;
   return `attach: ${left}${off}${root}`;
 }

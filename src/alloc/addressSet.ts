@@ -3,7 +3,7 @@
 // exactly as libvirt does (domain_addr.c: reserve, find the next free slot first-fit, and in a
 // dry run grow the set by adding buses); docs/pci-rules.md (What plugs where; libvirt's own
 // allocator).
-import { busAccepts, CONNECT_TYPE_WORDING, CONTROLLERS, gapModel, type ConnectType, type ControllerModel, type MachineSpec, type Reservation } from '../catalog/index.js';
+import { busAccepts, CONNECT_TYPE_WORDING, connectOf, CONTROLLERS, gapModel, modelFor, rootRole, type ConnectType, type ControllerModel, type MachineSpec, type Reservation } from '../catalog/index.js';
 import { PciplanError } from '../errors.js';
 import { formatAddress, type PciAddress, type PciController } from '../model/types.js';
 
@@ -84,7 +84,7 @@ export class AddressSet {
    */
   reserveChipset<T extends { id: string; flags: DeviceFlags; given?: PciAddress | undefined }>(ownerOf: (r: Reservation) => T | undefined): [T, PciAddress][] {
     const placed: [T, PciAddress][] = [];
-    const endpoint: DeviceFlags = { connect: this.machine.root === 'pcie-root' ? 'pcie-device' : 'pci-device', autoAssign: true, integrated: false, aggregate: false };
+    const endpoint: DeviceFlags = { connect: rootRole(this.machine) === 'express-root' ? 'pcie-device' : 'pci-device', autoAssign: true, integrated: false, aggregate: false };
     for (const r of this.machine.reserved) {
       const owner = r.owner ? ownerOf(r) : undefined;
       const at: PciAddress = { domain: 0, bus: 0, slot: r.slot, function: r.function };
@@ -181,23 +181,23 @@ export class AddressSet {
     if (add <= 0) return;
     let model: ControllerModel;
     if (flags.connect === 'pci-device') {
-      if (this.machine.multipleRoots) model = 'pci-root';
+      if (this.machine.multipleRoots) model = modelFor('conventional-root');
       else {
-        model = 'pci-bridge';
-        if (!this.buses.some((b) => b.accepts.includes('pci-bridge'))) {
+        model = modelFor('conventional-bridge');
+        if (!this.buses.some((b) => b.accepts.includes(connectOf('conventional-bridge')))) {
           // A pure PCIe machine: a root port that only a pcie-to-pci-bridge may use, then the bridge.
-          const port = new BusState(this.buses.length, 'pcie-root-port');
-          port.accepts = ['pcie-to-pci-bridge'];
+          const port = new BusState(this.buses.length, modelFor('root-port'));
+          port.accepts = [connectOf('express-to-conventional-bridge')];
           port.autoAssign = false;
           port.hotplug = false;
           this.buses.push(port);
-          model = 'pcie-to-pci-bridge';
+          model = modelFor('express-to-conventional-bridge');
           if (add === 1) addr.bus++;
           else add--;
         }
       }
-    } else if (flags.connect === 'pcie-device' || flags.connect === 'pcie-switch-upstream-port') {
-      model = 'pcie-root-port';
+    } else if (flags.connect === 'pcie-device' || flags.connect === connectOf('switch-upstream')) {
+      model = modelFor('root-port');
     } else if (CONTROLLERS[flags.connect as ControllerModel]) {
       throw new PciplanError(
         'invalid',

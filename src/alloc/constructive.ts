@@ -18,7 +18,21 @@
 //   numa=N               the same, under an expander bus on node N (added once per node, numbered
 //                        from the top of the 256 guest bus numbers down).
 // The caller validates the result with the policy; a layout the validator rejects is no layout.
-import { CONTROLLERS, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS, type BusKind, type ConnectType, type ControllerModel } from '../catalog/index.js';
+import {
+  connectOf,
+  CONTROLLERS,
+  expanderRoleFor,
+  FUNCTIONS_PER_SLOT,
+  GUEST_BUS_NUMBERS,
+  isExpanderRole,
+  isPortRole,
+  modelFor,
+  type BusKind,
+  type ConnectType,
+  type ControllerModel,
+  type ControllerRole,
+  type RootRole,
+} from '../catalog/index.js';
 import { markMultifunction, newController, type NewController } from '../model/applyLayout.js';
 import { addressOf } from '../model/topology.js';
 import { needsPciAddress, type ControllerTarget, type Device, type Domain, type PciAddress } from '../model/types.js';
@@ -35,7 +49,7 @@ export interface ConstructiveUnit {
 /** The pass's input: the optimal instance satisfies it (requirements are read in one place). */
 export interface ConstructiveInput {
   domain: Domain;
-  rootKind: 'pcie-root' | 'pci-root';
+  rootKind: RootRole;
   units: readonly ConstructiveUnit[];
   root: { hotplug: boolean };
   spares: { ports: number; slots: number };
@@ -55,6 +69,7 @@ export type ConstructiveResult =
 interface Bus {
   index: number;
   model: ControllerModel;
+  role: ControllerRole;
   hotplug: boolean;
   /** The NUMA node of the nearest expander at or above it. */
   node: number | undefined;
@@ -67,7 +82,7 @@ interface Bus {
 
 class NoPlace extends Error {}
 
-const isPort = (b: Bus) => b.model === 'pcie-root-port' || b.model === 'pcie-switch-downstream-port';
+const isPort = (b: Bus) => isPortRole(b.role);
 
 class Builder {
   readonly buses = new Map<number, Bus>();
@@ -90,11 +105,11 @@ class Builder {
     const maxIndex = Math.max(0, ...ctrls.map((d) => d.pci!.index));
     for (let i = 0; i <= maxIndex; i++) {
       const d = byIndex.get(i);
-      const model: ControllerModel = d ? d.pci!.model : i === 0 ? input.rootKind : 'pci-bridge';
+      const model: ControllerModel = d ? d.pci!.model : modelFor(i === 0 ? input.rootKind : 'conventional-bridge');
       const hotplug = i === 0 ? input.root.hotplug : CONTROLLERS[model].hotpluggable && d?.pci!.target.hotplug !== 'off';
-      const bus: Bus = { index: i, model, hotplug, node: nodeOf(i), slots: [...(input.occupancy.get(i) ?? Array<number>(32).fill(0))] };
+      const bus: Bus = { index: i, model, role: CONTROLLERS[model].role, hotplug, node: nodeOf(i), slots: [...(input.occupancy.get(i) ?? Array<number>(32).fill(0))] };
       this.buses.set(i, bus);
-      if (d?.pci!.target.node !== undefined && (model === 'pcie-expander-bus' || model === 'pci-expander-bus') && !this.expanders.has(bus.node!)) {
+      if (d?.pci!.target.node !== undefined && isExpanderRole(CONTROLLERS[model].role) && !this.expanders.has(bus.node!)) {
         this.expanders.set(bus.node!, bus);
       }
     }
@@ -115,25 +130,31 @@ class Builder {
     return { domain: 0, bus: b.index, slot, function: fn };
   }
 
-  /** A new controller of `model` plugged into `parent`; root ports share a slot as functions. */
-  private addController(model: ControllerModel, parent: Bus, target: ControllerTarget = {}): Bus {
+  /** Whether the policy lets the pass add a controller of `role`. */
+  private can(role: ControllerRole): boolean {
+    return this.input.allowed.has(modelFor(role));
+  }
+
+  /** A new controller of `role` plugged into `parent`; root ports share a slot as functions. */
+  private addController(role: ControllerRole, parent: Bus, target: ControllerTarget = {}): Bus {
+    const model = modelFor(role);
     if (!this.input.allowed.has(model)) throw new NoPlace(`the policy does not allow adding a ${model}`);
     if (this.nextIndex > 255) throw new NoPlace('controller indexes run out (255)');
     let at: PciAddress | undefined;
-    if (model === 'pcie-root-port' && parent.portSlot !== undefined) {
+    if (role === 'root-port' && parent.portSlot !== undefined) {
       const fns = parent.slots[parent.portSlot]!;
       const fn = [...Array(FUNCTIONS_PER_SLOT).keys()].find((f) => !(fns & (1 << f)));
       if (fn !== undefined) at = this.use(parent, parent.portSlot, fn);
     }
-    if (!at && this.freeSlot(parent) === undefined && model === 'pci-bridge') {
+    if (!at && this.freeSlot(parent) === undefined && role === 'conventional-bridge') {
       // A full bus: the bridge hangs from another conventional bus of the same location.
-      parent = [...this.buses.values()].find((b) => b.node === parent.node && CONTROLLERS[b.model].accepts.includes('pci-bridge') && this.freeSlot(b) !== undefined) ?? parent;
+      parent = [...this.buses.values()].find((b) => b.node === parent.node && CONTROLLERS[b.model].accepts.includes(connectOf('conventional-bridge')) && this.freeSlot(b) !== undefined) ?? parent;
     }
     if (!at) {
       const slot = this.freeSlot(parent);
       if (slot === undefined) throw new NoPlace(`no free slot on bus ${parent.index} for a ${model}`);
       at = this.use(parent, slot, 0);
-      if (model === 'pcie-root-port') parent.portSlot = slot;
+      if (role === 'root-port') parent.portSlot = slot;
     }
     const index = this.nextIndex++;
     const c = newController(model, index, at, target);
@@ -142,6 +163,7 @@ class Builder {
     const bus: Bus = {
       index,
       model,
+      role,
       hotplug: spec.hotpluggable && target.hotplug !== 'off',
       node: target.node ?? parent.node,
       slots: Array<number>(32).fill(0),
@@ -165,14 +187,14 @@ class Builder {
    * upstream port), when the policy allows switches.
    */
   private addPort(top: Bus, target: ControllerTarget): Bus {
-    const switches = this.input.allowed.has('pcie-switch-upstream-port') && this.input.allowed.has('pcie-switch-downstream-port');
-    if (!switches || this.rootPortRoom(top) > 1) return this.addController('pcie-root-port', top, target);
-    let up = [...this.buses.values()].find((b) => b.model === 'pcie-switch-upstream-port' && b.node === top.node && this.freeSlot(b) !== undefined);
+    const switches = this.can('switch-upstream') && this.can('switch-downstream');
+    if (!switches || this.rootPortRoom(top) > 1) return this.addController('root-port', top, target);
+    let up = [...this.buses.values()].find((b) => b.role === 'switch-upstream' && b.node === top.node && this.freeSlot(b) !== undefined);
     if (!up) {
       if (this.rootPortRoom(top) === 0) throw new NoPlace(`no room on bus ${top.index} for another PCIe port`);
-      up = this.addController('pcie-switch-upstream-port', this.addController('pcie-root-port', top));
+      up = this.addController('switch-upstream', this.addController('root-port', top));
     }
-    return this.addController('pcie-switch-downstream-port', up, target);
+    return this.addController('switch-downstream', up, target);
   }
 
   /** The bus a location hangs from: bus 0, or the expander on node N (added once). */
@@ -181,9 +203,8 @@ class Builder {
     if (numa === undefined) return root;
     const have = this.expanders.get(numa);
     if (have) return have;
-    const model: ControllerModel = this.input.rootKind === 'pcie-root' ? 'pcie-expander-bus' : 'pci-expander-bus';
     // busNr is set once the tree is complete (numbered from the top down).
-    const bus = this.addController(model, root, { node: numa });
+    const bus = this.addController(expanderRoleFor(this.input.rootKind), root, { node: numa });
     this.expanders.set(numa, bus);
     return bus;
   }
@@ -192,7 +213,7 @@ class Builder {
     if (u.integrated) return b.index === 0;
     const connect: ConnectType = u.kind === 'pcie' ? 'pcie-device' : 'pci-device';
     // pcie.0 takes a PCIe unit as an integrated endpoint: only one that must not be hot-pluggable.
-    const kindOk = b.index === 0 && this.input.rootKind === 'pcie-root' ? u.kind === 'pcie' && u.hotplug === false : CONTROLLERS[b.model].accepts.includes(connect);
+    const kindOk = b.index === 0 && this.input.rootKind === 'express-root' ? u.kind === 'pcie' && u.hotplug === false : CONTROLLERS[b.model].accepts.includes(connect);
     if (!kindOk) return false;
     if (u.hotplug !== undefined && b.hotplug !== u.hotplug) return false;
     return u.numa !== undefined ? b.node === u.numa : b.node === undefined;
@@ -210,10 +231,10 @@ class Builder {
       if (slot === undefined) continue;
       // Keep room to grow: bus 0's slots for the root ports still to come, and on a conventional
       // bus the last free slot for the bridge the next units may need.
-      if (b.index === 0 && this.input.rootKind === 'pcie-root' && !u.integrated) {
+      if (b.index === 0 && this.input.rootKind === 'express-root' && !u.integrated) {
         if (this.direct <= 0) continue;
         this.direct--;
-      } else if (CONTROLLERS[b.model].accepts.includes('pci-bridge') && this.freeCount(b) <= 1) continue;
+      } else if (CONTROLLERS[b.model].accepts.includes(connectOf('conventional-bridge')) && this.freeCount(b) <= 1) continue;
       return { bus: b, slot };
     }
     return undefined;
@@ -236,7 +257,7 @@ class Builder {
    * rest go on bus 0.
    */
   planRootSlots(units: readonly ConstructiveUnit[]): void {
-    if (this.input.rootKind !== 'pcie-root') return;
+    if (this.input.rootKind !== 'express-root') return;
     const local = units.filter((u) => !u.integrated && u.numa === undefined);
     const free = this.freeCount(this.buses.get(0)!) - units.filter((u) => u.integrated).length;
     const pinned = local.filter((u) => u.kind === 'pcie' && u.hotplug === false).length;
@@ -252,21 +273,21 @@ class Builder {
   /** A new bus of conventional PCI slots in the unit's location, hot-pluggable or not. */
   private newPciBus(numa: number | undefined, hotplug: boolean | undefined): Bus {
     const top = this.locationRoot(numa);
-    if (this.input.rootKind === 'pci-root') {
+    if (this.input.rootKind === 'conventional-root') {
       if (hotplug === false) throw new NoPlace('no conventional bus without hotplug can be added on this machine');
-      return this.addController('pci-bridge', top);
+      return this.addController('conventional-bridge', top);
     }
-    if (hotplug === false) return this.addController('dmi-to-pci-bridge', top);
+    if (hotplug === false) return this.addController('dmi-bridge', top);
     // A conventional bus the location already has (a dmi-to-pci-bridge) takes a pci-bridge.
     for (const b of this.buses.values()) {
-      if (b.model === 'dmi-to-pci-bridge' && b.node === numa && this.freeSlot(b) !== undefined && this.input.allowed.has('pci-bridge')) {
-        return this.addController('pci-bridge', b);
+      if (b.role === 'dmi-bridge' && b.node === numa && this.freeSlot(b) !== undefined && this.can('conventional-bridge')) {
+        return this.addController('conventional-bridge', b);
       }
     }
-    if (this.input.allowed.has('pcie-to-pci-bridge') && this.input.allowed.has('pcie-root-port')) {
-      return this.addController('pcie-to-pci-bridge', this.addPort(top, {}));
+    if (this.can('express-to-conventional-bridge') && this.can('root-port')) {
+      return this.addController('express-to-conventional-bridge', this.addPort(top, {}));
     }
-    return this.addController('pci-bridge', this.addController('dmi-to-pci-bridge', top));
+    return this.addController('conventional-bridge', this.addController('dmi-bridge', top));
   }
 
   place(u: ConstructiveUnit): void {
@@ -274,7 +295,7 @@ class Builder {
     let target = this.existingPlace(u);
     if (!target && u.integrated) throw new NoPlace(`no free slot on bus 0 for ${u.devices[0]!.id}`);
     if (!target && u.kind === 'pcie') {
-      if (this.input.rootKind !== 'pcie-root') throw new NoPlace(`${u.devices[0]!.id} needs a PCI Express slot on a conventional machine`);
+      if (this.input.rootKind !== 'express-root') throw new NoPlace(`${u.devices[0]!.id} needs a PCI Express slot on a conventional machine`);
       const top = this.locationRoot(u.numa);
       const port = this.addPort(top, u.hotplug === false ? { hotplug: 'off' } : {});
       target = { bus: port, slot: 0 };
@@ -301,7 +322,7 @@ class Builder {
     };
     const root = this.buses.get(0)!;
     while (free().ports < this.input.spares.ports) {
-      if (this.input.rootKind !== 'pcie-root') throw new NoPlace('spare PCIe ports on a conventional machine');
+      if (this.input.rootKind !== 'express-root') throw new NoPlace('spare PCIe ports on a conventional machine');
       this.addPort(root, {});
     }
     while (free().slots < this.input.spares.slots) this.newPciBus(undefined, true);
@@ -309,7 +330,7 @@ class Builder {
 
   /** busNr for the new expanders: from the top of the bus numbers down, below any existing one. */
   numberExpanders(): void {
-    const existing = [...this.buses.values()].filter((b) => !b.added && b.node !== undefined && (b.model === 'pcie-expander-bus' || b.model === 'pci-expander-bus'));
+    const existing = [...this.buses.values()].filter((b) => !b.added && b.node !== undefined && isExpanderRole(b.role));
     const given = this.input.devices.filter((d) => d.pci?.target.busNr !== undefined).map((d) => d.pci!.target.busNr!);
     let ceiling = Math.min(GUEST_BUS_NUMBERS, ...given);
     if (existing.length && given.length < existing.length) throw new NoPlace('an existing expander has no busNr');

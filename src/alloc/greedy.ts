@@ -5,7 +5,7 @@
 // devices in libvirt's category order, first fit. The spare rules (one free root port on a new q35
 // domain, one free slot on pci-root machines) come from the dummy reservations pass 1 makes and
 // pass 2 does not.
-import { ROOT_MODELS, type ControllerModel, type MachineSpec, type PreferredDevice } from '../catalog/index.js';
+import { roleOf, ROOT_MODELS, rootRole, type ControllerModel, type MachineSpec, type PreferredDevice } from '../catalog/index.js';
 import { markMultifunction, newController, type NewController } from '../model/applyLayout.js';
 import { readDevice } from '../model/parseDomain.js';
 import { addressOf } from '../model/topology.js';
@@ -104,8 +104,8 @@ class Pass {
       }
       case 'ich9-sound':
         return candidates.find((it) => it.device.kind === 'sound' && it.device.props.model === 'ich9');
-      case 'dmi-to-pci-bridge':
-        return candidates.find((it) => it.device.pci?.model === 'dmi-to-pci-bridge');
+      case 'dmi-bridge':
+        return candidates.find((it) => it.device.pci && roleOf(it.device.pci.model) === 'dmi-bridge');
       case 'usb2-companions':
         return candidates.find((it) => it.device.kind === 'controller' && it.device.props.model === 'ich9-uhci1');
     }
@@ -152,12 +152,12 @@ export function assignGreedy(domain: Domain, implicit: ImplicitDevice[]): Greedy
   const dry = new Pass(domain, machine, makeItems(all), maxIdx + 1, true);
   dry.collect();
   dry.chipset();
-  if (machine.root === 'pci-root' && dry.set.buses.some((b) => !b.fullyReserved())) {
+  if (rootRole(machine) === 'conventional-root' && dry.set.buses.some((b) => !b.fullyReserved())) {
     // Keep a conventional slot free so that a pci-bridge can still be plugged in later.
     dry.set.reserveNext(PCI_ENDPOINT, -1, 'spare PCI slot');
   }
   dry.assignAll();
-  if (maxIdx <= 0 && dry.set.buses.length > maxIdx + 1 && machine.root === 'pcie-root') {
+  if (maxIdx <= 0 && dry.set.buses.length > maxIdx + 1 && rootRole(machine) === 'express-root') {
     // libvirt's one spare hot-pluggable root port on new PCIe domains.
     dry.set.reserveNext(PCIE_ENDPOINT, -1, 'spare PCIe port');
   }

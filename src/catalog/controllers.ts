@@ -18,11 +18,45 @@ export const CONTROLLER_MODELS = [
 ] as const;
 export type ControllerModel = (typeof CONTROLLER_MODELS)[number];
 
+/**
+ * What a controller does, which is what the code outside the catalog branches on (a model is only
+ * libvirt's name for it). Code that treats roles differently uses an exhaustive `switch` ending in
+ * `assertNever` or a `Record<ControllerRole, …>`, so a new role is a compile error at every place
+ * that must learn it (docs/how-to.md, Add a controller model).
+ */
+export const CONTROLLER_ROLES = [
+  /** The root bus of a conventional machine: PCI slots, hot-pluggable, may be several (pSeries). */
+  'conventional-root',
+  /** The PCIe root complex: integrated endpoints and root ports, no hotplug. */
+  'express-root',
+  /** A PCI-to-PCI bridge: a hot-pluggable conventional bus in a conventional slot. */
+  'conventional-bridge',
+  /** A DMI-to-PCI bridge: a conventional bus without hotplug on the root complex (or an expander). */
+  'dmi-bridge',
+  /** A PCIe root port: one hot-pluggable PCIe slot on the root complex (or a PCIe expander). */
+  'root-port',
+  /** A PCIe switch's upstream port: sits in a port, holds up to 32 downstream ports. */
+  'switch-upstream',
+  /** A PCIe switch's downstream port: one hot-pluggable PCIe slot under an upstream port. */
+  'switch-downstream',
+  /** A PCI expander bus (pxb): a conventional root bus of its own, with a NUMA node. */
+  'conventional-expander',
+  /** A PCIe expander bus (pxb-pcie): a root complex of its own for root ports, with a NUMA node. */
+  'express-expander',
+  /** A PCIe-to-PCI bridge: a hot-pluggable conventional bus in a PCIe port. */
+  'express-to-conventional-bridge',
+] as const;
+export type ControllerRole = (typeof CONTROLLER_ROLES)[number];
+export type RootRole = Extract<ControllerRole, 'conventional-root' | 'express-root'>;
+export type ExpanderRole = Extract<ControllerRole, 'conventional-expander' | 'express-expander'>;
+
 /** Options of `<target>` a model may carry (anything else: "Option '%s' is not valid"). */
 export type TargetOption = 'chassisNr' | 'chassis' | 'port' | 'busNr' | 'node' | 'hotplug' | 'index' | 'pcihole64' | 'memReserve';
 
 export interface ControllerSpec {
   model: ControllerModel;
+  /** What it does (the code branches on this, not on the model). */
+  role: ControllerRole;
   /** What the controller itself is on its upstream side; null for the roots (they have no address). */
   connect: ConnectType | null;
   /** What its own bus accepts downstream. */
@@ -55,6 +89,7 @@ const PCIE_PORT_BUS: readonly ConnectType[] = ['pcie-device', 'pcie-switch-upstr
 export const CONTROLLERS: Record<ControllerModel, ControllerSpec> = {
   'pci-root': {
     model: 'pci-root',
+    role: 'conventional-root',
     connect: null,
     accepts: ['pci-device', 'pci-bridge', 'pci-expander-bus'],
     autoAssign: true,
@@ -69,6 +104,7 @@ export const CONTROLLERS: Record<ControllerModel, ControllerSpec> = {
   },
   'pcie-root': {
     model: 'pcie-root',
+    role: 'express-root',
     connect: null,
     accepts: ['pcie-device', 'pcie-root-port', 'dmi-to-pci-bridge', 'pcie-expander-bus'],
     autoAssign: false,
@@ -83,6 +119,7 @@ export const CONTROLLERS: Record<ControllerModel, ControllerSpec> = {
   },
   'pci-bridge': {
     model: 'pci-bridge',
+    role: 'conventional-bridge',
     connect: 'pci-bridge',
     accepts: PCI_ENDPOINT_BUS,
     autoAssign: true,
@@ -98,6 +135,7 @@ export const CONTROLLERS: Record<ControllerModel, ControllerSpec> = {
   },
   'dmi-to-pci-bridge': {
     model: 'dmi-to-pci-bridge',
+    role: 'dmi-bridge',
     connect: 'dmi-to-pci-bridge',
     accepts: PCI_ENDPOINT_BUS,
     autoAssign: false,
@@ -112,6 +150,7 @@ export const CONTROLLERS: Record<ControllerModel, ControllerSpec> = {
   },
   'pcie-root-port': {
     model: 'pcie-root-port',
+    role: 'root-port',
     connect: 'pcie-root-port',
     accepts: PCIE_PORT_BUS,
     autoAssign: true,
@@ -126,6 +165,7 @@ export const CONTROLLERS: Record<ControllerModel, ControllerSpec> = {
   },
   'pcie-switch-upstream-port': {
     model: 'pcie-switch-upstream-port',
+    role: 'switch-upstream',
     connect: 'pcie-switch-upstream-port',
     accepts: ['pcie-switch-downstream-port'],
     autoAssign: false,
@@ -140,6 +180,7 @@ export const CONTROLLERS: Record<ControllerModel, ControllerSpec> = {
   },
   'pcie-switch-downstream-port': {
     model: 'pcie-switch-downstream-port',
+    role: 'switch-downstream',
     connect: 'pcie-switch-downstream-port',
     accepts: PCIE_PORT_BUS,
     autoAssign: true,
@@ -154,6 +195,7 @@ export const CONTROLLERS: Record<ControllerModel, ControllerSpec> = {
   },
   'pci-expander-bus': {
     model: 'pci-expander-bus',
+    role: 'conventional-expander',
     connect: 'pci-expander-bus',
     accepts: PCI_ENDPOINT_BUS,
     autoAssign: true,
@@ -169,6 +211,7 @@ export const CONTROLLERS: Record<ControllerModel, ControllerSpec> = {
   },
   'pcie-expander-bus': {
     model: 'pcie-expander-bus',
+    role: 'express-expander',
     connect: 'pcie-expander-bus',
     accepts: ['pcie-root-port', 'dmi-to-pci-bridge'],
     autoAssign: false,
@@ -184,6 +227,7 @@ export const CONTROLLERS: Record<ControllerModel, ControllerSpec> = {
   },
   'pcie-to-pci-bridge': {
     model: 'pcie-to-pci-bridge',
+    role: 'express-to-conventional-bridge',
     connect: 'pcie-to-pci-bridge',
     accepts: PCI_ENDPOINT_BUS,
     autoAssign: true,
@@ -199,8 +243,56 @@ export const CONTROLLERS: Record<ControllerModel, ControllerSpec> = {
   },
 };
 
-export const ROOT_MODELS: readonly ControllerModel[] = ['pci-root', 'pcie-root'];
-export const EXPANDER_MODELS: readonly ControllerModel[] = ['pci-expander-bus', 'pcie-expander-bus'];
+export const ROOT_MODELS: readonly ControllerModel[] = CONTROLLER_MODELS.filter((m) => isRootRole(CONTROLLERS[m].role));
+export const EXPANDER_MODELS: readonly ControllerModel[] = CONTROLLER_MODELS.filter((m) => isExpanderRole(CONTROLLERS[m].role));
+
+/** The role of a model. */
+export function roleOf(model: ControllerModel): ControllerRole {
+  return CONTROLLERS[model].role;
+}
+
+/** The one model of each role: what pciplan writes when it adds a controller of that role. */
+const MODEL_OF = new Map<ControllerRole, ControllerModel>();
+for (const m of CONTROLLER_MODELS) {
+  const role = CONTROLLERS[m].role;
+  if (MODEL_OF.has(role)) throw new Error(`catalog: two models with the role ${role}; modelFor must learn to choose`);
+  MODEL_OF.set(role, m);
+}
+
+/** The model that plays `role`, for code that creates a controller (never a model literal). */
+export function modelFor(role: ControllerRole): ControllerModel {
+  const m = MODEL_OF.get(role);
+  if (m === undefined) throw new Error(`catalog: no model with the role ${role}`);
+  return m;
+}
+
+/** The connect type a controller of `role` has on its upstream side (what a bus must accept to take it). */
+export function connectOf(role: Exclude<ControllerRole, RootRole>): ConnectType {
+  return CONTROLLERS[modelFor(role)].connect!;
+}
+
+export function isRootRole(role: ControllerRole): role is RootRole {
+  return role === 'conventional-root' || role === 'express-root';
+}
+
+export function isExpanderRole(role: ControllerRole): role is ExpanderRole {
+  return role === 'conventional-expander' || role === 'express-expander';
+}
+
+/** A one-slot port that takes one device or switch, with `<target chassis port>`. */
+export function isPortRole(role: ControllerRole): role is 'root-port' | 'switch-downstream' {
+  return role === 'root-port' || role === 'switch-downstream';
+}
+
+/** The expander a machine with this root adds for a NUMA node. */
+export function expanderRoleFor(root: RootRole): ExpanderRole {
+  return root === 'express-root' ? 'express-expander' : 'conventional-expander';
+}
+
+/** The end of an exhaustive switch: a value the types say cannot occur (a new role not handled). */
+export function assertNever(x: never): never {
+  throw new Error(`unhandled case: ${String(x)}`);
+}
 
 /** Valid ranges of numeric `<target>` options (libvirt domain_validate.c). */
 export const TARGET_RANGES: Partial<Record<TargetOption, readonly [number, number]>> = {

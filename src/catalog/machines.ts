@@ -2,12 +2,12 @@
 // adds to every domain of the type. Source: libvirt qemu_domain_address.c
 // (qemuDomainValidateDevicePCISlotsPIIX3 / ...Q35), qemu_postparse.c (implicit devices);
 // docs/pci-rules.md (Machine types).
-import type { ControllerModel } from './controllers.js';
+import { isRootRole, roleOf, type ControllerModel, type RootRole } from './controllers.js';
 import type { DeviceKind } from './devices.js';
 
 export type MachineFamily = 'q35' | 'pc' | 'virt' | 'pseries' | 's390-ccw' | 'versatile' | 'powermac';
 
-export type PreferredDevice = 'primary-video' | 'ich9-sound' | 'usb2-companions' | 'dmi-to-pci-bridge';
+export type PreferredDevice = 'primary-video' | 'ich9-sound' | 'usb2-companions' | 'dmi-bridge';
 
 export interface Preference {
   slot: number;
@@ -88,6 +88,13 @@ export function gapModel(machine: Pick<MachineSpec, 'multipleRoots' | 'root'>): 
   return machine.multipleRoots ? 'pci-root' : machine.root === 'pcie-root' ? 'pcie-root-port' : 'pci-bridge';
 }
 
+/** The role of the machine's root bus (what the code branches on; `root` is libvirt's model). */
+export function rootRole(machine: Pick<MachineSpec, 'root'>): RootRole {
+  const role = roleOf(machine.root);
+  if (!isRootRole(role)) throw new Error(`catalog: the root ${machine.root} of a machine has the role ${role}`);
+  return role;
+}
+
 export interface DeviceDefaults {
   nic: string;
   video: string;
@@ -124,7 +131,7 @@ export const MACHINES: readonly MachineSpec[] = [
       { slot: 0x01, what: 'primary video', device: 'primary-video' },
       { slot: 0x1d, what: 'first ich9 USB2 companion set', device: 'usb2-companions' },
       { slot: 0x1a, what: 'second ich9 USB2 companion set', device: 'usb2-companions' },
-      { slot: 0x1e, what: 'dmi-to-pci-bridge', device: 'dmi-to-pci-bridge' },
+      { slot: 0x1e, what: 'dmi-to-pci-bridge', device: 'dmi-bridge' },
       { slot: 0x1b, what: 'first ich9 sound device', device: 'ich9-sound' },
     ],
     implicit: { root: true, usb: 'qemu-xhci', sata: true, memballoon: true, videoWithGraphics: true },

@@ -3,7 +3,7 @@
 // device, a spare the policy keeps, a full bus 0). Controllers with the same model and reason are
 // counted together: "3 pcie-root-port: hotplug=yes on disk[vda], disk[vdb], interface[net0]".
 import type { AssignResult } from '../assign.js';
-import { CONTROLLERS } from '../catalog/index.js';
+import { CONTROLLERS, isExpanderRole } from '../catalog/index.js';
 import type { Policy } from '../model/schemas.js';
 import { addressOf, buildTopology, busHotpluggable, numaBus } from '../model/topology.js';
 import type { Device } from '../model/types.js';
@@ -61,7 +61,7 @@ export function explainLayout(result: AssignResult, policy: Policy): ControllerR
     const node = numaBus(topo, c.index)?.ctrl.target.node;
     const onNode = node !== undefined ? ` on NUMA node ${node}` : '';
     const sources = (ds: Device[]) => [...new Set(ds.map((d) => hotplugSource(d, policy)))].join(', ');
-    if (bus.ctrl.model === 'pci-expander-bus' || bus.ctrl.model === 'pcie-expander-bus') {
+    if (isExpanderRole(spec.role)) {
       const all = endpointsBelow(c.index, children);
       const numa = all.filter((d) => d.hints.numa !== undefined);
       if (node !== undefined && numa.length) add(c.model, c.index, `numa='${node}' on`, numa.map((d) => d.id));

@@ -192,7 +192,7 @@ async function fixOf(s: Search, relaxations: readonly Requirement[]): Promise<Fo
 
 /** Devices that work in either kind of slot, in classes a conflict names: as conventional PCI. */
 function busPciRelaxation(s: Search): { devices: Device[]; moved: string[] } | undefined {
-  if (s.inst.rootKind !== 'pcie-root') return undefined;
+  if (s.inst.rootKind !== 'express-root') return undefined;
   const classes = new Set(s.found.flat().flatMap((c) => ('cls' in c ? [c.cls] : [])));
   const moved = new Set<number>();
   for (const cls of classes) {

@@ -1,7 +1,7 @@
 // The seven families of generated domains, each a situation people run into. A family returns the
 // device elements (exactly the requested number), the NUMA cells it needs and the policy it is
 // meant to be planned with. Devices carry no PCI address except where the family pins one.
-import { CONTROLLERS, type ControllerModel, type MachineSpec } from '../catalog/index.js';
+import { CONTROLLERS, modelFor, type ControllerModel, type MachineSpec } from '../catalog/index.js';
 import type { Policy } from '../model/schemas.js';
 import type { DeviceMaker, GenDevice, HintAttrs, PinnedAddress } from './devices.js';
 import { canRefuseHotplug, type Family, type MachineName } from './options.js';
@@ -89,7 +89,7 @@ function legacy(c: FamilyContext): FamilyDomain {
   let sounds = 0;
   // A conventional device the guest cannot eject needs a bus without hotplug: the machine's
   // dmi-to-pci-bridge (q35). virt has none, so there only its 31 root slots would do.
-  const fixedPci = c.spec.preferred.some((p) => p.device === 'dmi-to-pci-bridge');
+  const fixedPci = c.spec.preferred.some((p) => p.device === 'dmi-bridge');
   const hints = (): HintAttrs | undefined => {
     const x = c.rng.next();
     if (x < 0.2) return { hotplug: 'yes' };
@@ -198,14 +198,14 @@ function fragmented(c: FamilyContext): FamilyDomain {
     const portIndexes: number[] = [];
     for (let p = 0; p < ports; p++) {
       portIndexes.push(index);
-      pinned.push(make.controller('pci', index++, 'pcie-root-port', { bus: 0, slot: rootSlots.pop()! }));
+      pinned.push(make.controller('pci', index++, modelFor('root-port'), { bus: 0, slot: rootSlots.pop()! }));
     }
     // A pcie-to-pci-bridge in the last written port, for the conventional devices.
     const bridgePort = n >= 12 && room() > 0 ? portIndexes.pop() : undefined;
     if (bridgePort !== undefined) {
       const b = index++;
-      pinned.push(make.controller('pci', b, 'pcie-to-pci-bridge', { bus: bridgePort, slot: 0 }));
-      for (const s of rng.shuffle(slotsOf('pcie-to-pci-bridge')).slice(0, clamp(n / 10, 1, 8))) bridgeSlots.push({ bus: b, slot: s });
+      pinned.push(make.controller('pci', b, modelFor('express-to-conventional-bridge'), { bus: bridgePort, slot: 0 }));
+      for (const s of rng.shuffle(slotsOf(modelFor('express-to-conventional-bridge'))).slice(0, clamp(n / 10, 1, 8))) bridgeSlots.push({ bus: b, slot: s });
     }
     for (const port of portIndexes) if (room() > 0 && rng.chance(0.6)) pinned.push(at(endpoint(true), { bus: port, slot: 0 }));
   } else {
@@ -214,13 +214,13 @@ function fragmented(c: FamilyContext): FamilyDomain {
     const nested = new Set<number>();
     for (let b = 0; b < bridges; b++) {
       const i = index++;
-      const slot = i > 1 && rng.chance(0.5) ? rng.pick(slotsOf('pci-bridge')) : undefined;
+      const slot = i > 1 && rng.chance(0.5) ? rng.pick(slotsOf(modelFor('conventional-bridge'))) : undefined;
       const parent = slot !== undefined && !nested.has(slot) ? { bus: 1, slot } : { bus: 0, slot: rootSlots.pop()! };
       if (parent.bus === 1) nested.add(parent.slot);
-      pinned.push(make.controller('pci', i, 'pci-bridge', parent));
+      pinned.push(make.controller('pci', i, modelFor('conventional-bridge'), parent));
     }
     for (let i = 1; i < index; i++) {
-      const free = slotsOf('pci-bridge').filter((s) => i !== 1 || !nested.has(s));
+      const free = slotsOf(modelFor('conventional-bridge')).filter((s) => i !== 1 || !nested.has(s));
       for (const s of rng.shuffle(free).slice(0, clamp(n / (5 * bridges), 1, 10))) bridgeSlots.push({ bus: i, slot: s });
     }
   }

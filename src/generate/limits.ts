@@ -3,7 +3,7 @@
 // behind a port of its own, a hot-pluggable one always behind a port, a NUMA-pinned one behind a
 // root port of its node's expander bus, and one PCI domain numbers 256 buses. The count is a lower
 // bound, so "exceeds" is a proof; below it the optimal allocator decides.
-import { CONTROLLERS, GUEST_BUS_NUMBERS, SLOTS_PER_BUS } from '../catalog/index.js';
+import { CONTROLLERS, GUEST_BUS_NUMBERS, rootRole, SLOTS_PER_BUS } from '../catalog/index.js';
 import { needsPciAddress, type Device, type Domain } from '../model/types.js';
 
 export interface Exceeds {
@@ -43,7 +43,7 @@ function units(domain: Domain, pcieRoot: boolean): Unit[] {
 
 /** The fewest guest bus numbers any layout of the domain uses, with what forces them. */
 export function busNumbersNeeded(domain: Domain): { busNumbers: number; why: string } {
-  const pcieRoot = domain.machine.root === 'pcie-root';
+  const pcieRoot = rootRole(domain.machine) === 'express-root';
   const all = units(domain, pcieRoot);
   if (!pcieRoot) {
     const buses = Math.ceil(all.length / SLOTS_PER_BUS);

@@ -4,7 +4,7 @@
 // user's document moves.
 import { appendChild, insertAfter, ownIndent } from '../xml/edit.js';
 import { attr, cloneDocument, elements, firstElement, newElement, rootElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
-import { CONTROLLERS, ROOT_MODELS, type ControllerModel } from '../catalog/index.js';
+import { assertNever, CONTROLLERS, ROOT_MODELS, type ControllerModel } from '../catalog/index.js';
 import { moveHintsToMetadata } from './hints.js';
 import type { ControllerTarget, DeviceAddress, Domain, PciAddress } from './types.js';
 
@@ -39,9 +39,28 @@ const DEVICE_ORDER = [
  */
 export function newController(model: ControllerModel, index: number, address: PciAddress | undefined, extra: ControllerTarget = {}): NewController {
   const target: ControllerTarget = {};
-  if (model === 'pcie-root-port' && address) Object.assign(target, { chassis: index, port: address.slot * 8 + address.function });
-  if (model === 'pcie-switch-downstream-port' && address) Object.assign(target, { chassis: index, port: address.slot });
-  if (model === 'pci-bridge') target.chassisNr = index;
+  const role = CONTROLLERS[model].role;
+  switch (role) {
+    case 'root-port':
+      if (address) Object.assign(target, { chassis: index, port: address.slot * 8 + address.function });
+      break;
+    case 'switch-downstream':
+      if (address) Object.assign(target, { chassis: index, port: address.slot });
+      break;
+    case 'conventional-bridge':
+      target.chassisNr = index;
+      break;
+    case 'conventional-root':
+    case 'express-root':
+    case 'dmi-bridge':
+    case 'switch-upstream':
+    case 'conventional-expander':
+    case 'express-expander':
+    case 'express-to-conventional-bridge':
+      break;
+    default:
+      assertNever(role);
+  }
   Object.assign(target, extra);
   const modelName = CONTROLLERS[model].modelNames[0];
   return {

@@ -7,6 +7,7 @@ import {
   DEVICE_KINDS,
   deviceDefault,
   findMachine,
+  gapModel,
   inferredDiskBus,
   isControllerModel,
   MAX_DISK_INDEX,
@@ -235,8 +236,7 @@ function assignControllerIndexes(devices: Device[], machine: MachineSpec): void 
 
 /** libvirt's model for a PCI controller written without one: the root at index 0, else the model it fills index gaps with. */
 function defaultControllerModel(index: number, machine: MachineSpec): ControllerModel {
-  if (index === 0 || machine.multipleRoots) return machine.root;
-  return machine.root === 'pcie-root' ? 'pcie-root-port' : 'pci-bridge';
+  return index === 0 ? machine.root : gapModel(machine);
 }
 
 function dedupeIds(devices: Device[]): void {

@@ -13,6 +13,7 @@
 import { cloneDocument, elements, firstElement, newElement, rootElement, type XmlElement } from '../xml/tree.js';
 import { appendChild, insertAfter } from '../xml/edit.js';
 import { nameList } from '../conflict.js';
+import { roleOf, rootRole } from '../catalog/index.js';
 import { readDomain, type ParsedDomain } from './parseDomain.js';
 import type { Policy } from './schemas.js';
 import type { Device, Domain } from './types.js';
@@ -30,7 +31,7 @@ export interface SettingChange {
 
 /** The pc machine's pci-root device, if the domain writes one. */
 function pciRoot(domain: Domain): Device | undefined {
-  return domain.devices.find((d) => d.pci?.index === 0 && d.pci.model === domain.machine.root);
+  return domain.devices.find((d) => d.pci?.index === 0 && roleOf(d.pci.model) === 'conventional-root');
 }
 
 /**
@@ -40,7 +41,7 @@ function pciRoot(domain: Domain): Device | undefined {
  * nothing to choose.
  */
 export function rootHotplugOffFor(domain: Domain, policy: Policy, written: 'fixed' | 'lift' = 'fixed'): Device[] | undefined {
-  if (domain.machine.family !== 'pc' || domain.machine.root !== 'pci-root') return undefined;
+  if (domain.machine.family !== 'pc' || rootRole(domain.machine) !== 'conventional-root') return undefined;
   const setting = pciRoot(domain)?.pci?.target.hotplug;
   if (setting === 'off' || (setting !== undefined && written === 'fixed')) return undefined;
   const hinted = domain.devices.filter((d) => d.hints.hotplug === false);

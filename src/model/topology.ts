@@ -1,6 +1,6 @@
 // The PCI tree a domain describes: one bus per PCI controller index, what sits on it, and where
 // each bus hangs. Shared by the validator, the allocators and `show`.
-import { CONTROLLERS, type BusKind, type ConnectType, type ControllerSpec } from '../catalog/index.js';
+import { CONTROLLERS, isPortRole, rootRole, type BusKind, type ConnectType, type ControllerSpec } from '../catalog/index.js';
 import { pciControllers, type Device, type Domain, type PciAddress, type PciController } from './types.js';
 
 export interface Bus {
@@ -67,7 +67,7 @@ export function connectTypeOf(d: Device, domain: Domain): ConnectType {
 
 /** The bus kind a device is by default on this machine (everything is PCI without pcie-root). */
 export function endpointKind(d: Device, domain: Domain): BusKind {
-  if (domain.machine.root !== 'pcie-root') return 'pci';
+  if (rootRole(domain.machine) !== 'express-root') return 'pci';
   return d.cls.connect === 'pcie' || d.cls.connect === 'virtio' ? 'pcie' : 'pci';
 }
 
@@ -85,7 +85,7 @@ export function busKind(bus: Bus): BusKind | undefined {
 
 /** A bus with one slot that takes one device or switch: a root port or a switch downstream port. */
 export function isPortBus(bus: Bus): boolean {
-  return bus.spec.aggregate || bus.ctrl.model === 'pcie-switch-downstream-port';
+  return isPortRole(bus.spec.role);
 }
 
 /**

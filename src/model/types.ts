@@ -1,6 +1,6 @@
 // The domain as pciplan reasons about it. Everything here is read from the XML by parseDomain;
 // nothing here is written back except through applyLayout.
-import type { BusKind, ControllerModel, DeviceClass, DeviceKind, DeviceProps, MachineSpec } from '../catalog/index.js';
+import { isRootRole, roleOf, type BusKind, type ControllerModel, type DeviceClass, type DeviceKind, type DeviceProps, type MachineSpec } from '../catalog/index.js';
 
 export interface PciAddress {
   domain: number;
@@ -111,7 +111,7 @@ export interface Domain {
 
 /** A device that should carry a PCI address once the layout is complete (roots never do). */
 export function needsPciAddress(d: Device): boolean {
-  if (d.pci) return d.pci.model !== 'pci-root' && d.pci.model !== 'pcie-root';
+  if (d.pci) return !isRootRole(roleOf(d.pci.model));
   return d.cls.connect !== 'none' && d.address.type !== 'other';
 }
 

@@ -3,7 +3,7 @@
 // the controllers parents first (so every index is above its parent bus), hangs switches and
 // bridges on the last free ports, and gives units the lowest places in document order: the
 // tie-break of the objective.
-import { CONTROLLERS, GUEST_BUS_NUMBERS, type ControllerModel } from '../catalog/index.js';
+import { CONTROLLERS, expanderRoleFor, GUEST_BUS_NUMBERS, isExpanderRole, isPortRole, modelFor, roleOf, type ControllerModel, type ControllerRole } from '../catalog/index.js';
 import { markMultifunction, newController, type NewController } from '../model/applyLayout.js';
 import type { Device, PciAddress } from '../model/types.js';
 import { busNrGaps } from '../../encodings/busNumbers.js';
@@ -17,6 +17,24 @@ export interface Decoded {
   addresses: Map<number, PciAddress>;
   added: NewController[];
 }
+
+/**
+ * The conventional slots a bus of each role gives units: hot-pluggable ('hot': the bridges in a
+ * slot or a port, a PCI expander), without hotplug ('off': a dmi-to-pci-bridge), or none the
+ * decode fills with units (ports, switches, roots, a PCIe expander: their slots hold controllers).
+ */
+const PCI_SLOTS: Record<ControllerRole, 'hot' | 'off' | undefined> = {
+  'conventional-bridge': 'hot',
+  'express-to-conventional-bridge': 'hot',
+  'conventional-expander': 'hot',
+  'dmi-bridge': 'off',
+  'root-port': undefined,
+  'switch-upstream': undefined,
+  'switch-downstream': undefined,
+  'express-expander': undefined,
+  'conventional-root': undefined,
+  'express-root': undefined,
+};
 
 interface NewCtrl {
   index: number;
@@ -64,8 +82,8 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
   const existingIndexes = inst.devices.flatMap((d) => (d.pci ? [d.pci.index] : []));
   let nextIndex = Math.max(0, ...existingIndexes) + 1;
   const created: NewCtrl[] = [];
-  const make = (model: ControllerModel, loc: string, extra: Partial<NewCtrl> = {}): NewCtrl => {
-    const c: NewCtrl = { index: nextIndex++, model, loc, ...extra };
+  const make = (role: ControllerRole, loc: string, extra: Partial<NewCtrl> = {}): NewCtrl => {
+    const c: NewCtrl = { index: nextIndex++, model: modelFor(role), loc, ...extra };
     created.push(c);
     occ.set(c.index, new Array<number>(32).fill(0));
     return c;
@@ -104,13 +122,12 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
   for (const lv of locs) {
     if (lv.loc.id === 'R') continue;
     if (val(lv.e) > 0) {
-      const model: ControllerModel = inst.rootKind === 'pcie-root' ? 'pcie-expander-bus' : 'pci-expander-bus';
-      const c = make(model, 'R', typeof lv.loc.node === 'number' ? { node: lv.loc.node } : {});
+      const c = make(expanderRoleFor(inst.rootKind), 'R', typeof lv.loc.node === 'number' ? { node: lv.loc.node } : {});
       c.address = take(at(0, freeSlot(0, 1, 31)!));
       c.loc = lv.loc.id;
       expanderBus.set(lv.loc.id, c.index);
     } else if (lv.loc.expander?.existing) {
-      const ex = inst.devices.find((d) => d.pci && (d.pci.model === 'pcie-expander-bus' || d.pci.model === 'pci-expander-bus') && `X${d.pci.target.node ?? 'none'}` === lv.loc.id);
+      const ex = inst.devices.find((d) => d.pci && isExpanderRole(roleOf(d.pci.model)) && `X${d.pci.target.node ?? 'none'}` === lv.loc.id);
       if (ex) expanderBus.set(lv.loc.id, ex.pci!.index);
     }
   }
@@ -121,13 +138,13 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
     const slots = new Set<number>();
     for (const d of inst.devices) {
       const a = addresses.get(d.index);
-      if (d.pci?.model === 'pcie-root-port' && a && a.bus === bus) slots.add(a.slot);
+      if (d.pci && roleOf(d.pci.model) === 'root-port' && a && a.bus === bus) slots.add(a.slot);
     }
     return [...slots].sort((x, y) => x - y);
   };
   const portSlot = (bus: number): PciAddress => {
     const f = fnsOf(bus);
-    for (const s of rootPortSlots(bus).concat(created.filter((c) => c.model === 'pcie-root-port' && c.address?.bus === bus).map((c) => c.address!.slot))) {
+    for (const s of rootPortSlots(bus).concat(created.filter((c) => roleOf(c.model) === 'root-port' && c.address?.bus === bus).map((c) => c.address!.slot))) {
       for (let fn = 0; fn < 8; fn++) if (!(f[s]! & (1 << fn))) return take(at(bus, s, fn));
     }
     const s = freeSlot(bus, bus === 0 ? 1 : 0, 31)!;
@@ -138,7 +155,7 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
   const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
   // Existing free ports first (they cost nothing), in index order.
   for (const d of [...inst.devices].sort((x, y) => (x.pci?.index ?? 0) - (y.pci?.index ?? 0))) {
-    if (!d.pci || (d.pci.model !== 'pcie-root-port' && d.pci.model !== 'pcie-switch-downstream-port')) continue;
+    if (!d.pci || !isPortRole(roleOf(d.pci.model))) continue;
     if ((occ.get(d.pci.index) ?? []).some((f) => f !== 0)) continue;
     const l = locationOf(d.pci.index);
     push(d.pci.target.hotplug === 'off' ? offPorts : hpPorts, l, d.pci.index);
@@ -151,8 +168,8 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
     if (bus === undefined) throw new Error(`decode: root ports at ${id} without an expander`);
     // Their slots come later, devices' ports first (below): a spare port must not take a slot
     // before a device does.
-    for (let i = 0; i < val(lv.rp); i++) push(hpPorts, id, make('pcie-root-port', id, { parentBus: bus }).index);
-    for (let i = 0; i < val(lv.ro); i++) push(offPorts, id, make('pcie-root-port', id, { hotplugOff: true, parentBus: bus }).index);
+    for (let i = 0; i < val(lv.rp); i++) push(hpPorts, id, make('root-port', id, { parentBus: bus }).index);
+    for (let i = 0; i < val(lv.ro); i++) push(offPorts, id, make('root-port', id, { hotplugOff: true, parentBus: bus }).index);
   }
   // Existing root ports bus 0 had no slot for: onto the expanders.
   const overflow = [...inst.overflowRootPorts];
@@ -196,14 +213,14 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
       for (let s = freeSlot(upstream, 0, 31); s !== undefined && future.hp + future.off > 0; s = freeSlot(upstream, 0, 31)) {
         const kind = future.hp > 0 ? 'hp' : 'off';
         future[kind]--;
-        pool[kind].push(make('pcie-switch-downstream-port', id, { address: take(at(upstream, s)), ...(kind === 'off' ? { hotplugOff: true } : {}) }).index);
+        pool[kind].push(make('switch-downstream', id, { address: take(at(upstream, s)), ...(kind === 'off' ? { hotplugOff: true } : {}) }).index);
       }
     };
     for (const d of inst.devices) {
-      if (d.pci?.model === 'pcie-switch-upstream-port' && locationOf(d.pci.index) === id) downstream(d.pci.index);
+      if (d.pci && roleOf(d.pci.model) === 'switch-upstream' && locationOf(d.pci.index) === id) downstream(d.pci.index);
     }
-    for (let i = 0; i < sw; i++) downstream(make('pcie-switch-upstream-port', id, { address: take(at(takePort(), 0)) }).index);
-    for (let i = 0; i < br; i++) make('pcie-to-pci-bridge', id, { address: take(at(takePort(), 0)) });
+    for (let i = 0; i < sw; i++) downstream(make('switch-upstream', id, { address: take(at(takePort(), 0)) }).index);
+    for (let i = 0; i < br; i++) make('express-to-conventional-bridge', id, { address: take(at(takePort(), 0)) });
     // Units take the lowest ports first.
     hpPorts.set(id, pool.hp.sort((x, y) => x - y));
     offPorts.set(id, pool.off.sort((x, y) => x - y));
@@ -213,8 +230,8 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
   for (const lv of locs) {
     for (let i = 0; i < val(lv.dm); i++) {
       const bus = lv.loc.id === 'R' ? 0 : expanderBus.get(lv.loc.id)!;
-      const s = bus === 0 && fnsOf(0)[0x1e] === 0 && inst.rootKind === 'pcie-root' ? 0x1e : freeSlot(bus, bus === 0 ? 1 : 0, 31)!;
-      make('dmi-to-pci-bridge', lv.loc.id, { address: take(at(bus, s)) });
+      const s = bus === 0 && fnsOf(0)[0x1e] === 0 && inst.rootKind === 'express-root' ? 0x1e : freeSlot(bus, bus === 0 ? 1 : 0, 31)!;
+      make('dmi-bridge', lv.loc.id, { address: take(at(bus, s)) });
     }
   }
 
@@ -222,16 +239,12 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
   const pciSlots = (id: string, hot: boolean): PciAddress[] => {
     const out: PciAddress[] = [];
     const buses: number[] = [];
+    const want = hot ? 'hot' : 'off';
     for (const d of [...inst.devices].sort((x, y) => (x.pci?.index ?? 0) - (y.pci?.index ?? 0))) {
       if (!d.pci) continue;
-      const m = d.pci.model;
-      const isHot = m === 'pci-bridge' || m === 'pcie-to-pci-bridge' || m === 'pci-expander-bus';
-      if ((hot ? isHot : m === 'dmi-to-pci-bridge') && locationOf(d.pci.index) === id) buses.push(d.pci.index);
+      if (PCI_SLOTS[roleOf(d.pci.model)] === want && locationOf(d.pci.index) === id) buses.push(d.pci.index);
     }
-    for (const c of created) {
-      const isHot = c.model === 'pci-bridge' || c.model === 'pcie-to-pci-bridge' || c.model === 'pci-expander-bus';
-      if ((hot ? isHot : c.model === 'dmi-to-pci-bridge') && c.loc === id) buses.push(c.index);
-    }
+    for (const c of created) if (PCI_SLOTS[roleOf(c.model)] === want && c.loc === id) buses.push(c.index);
     for (const b of buses) {
       const model = inst.devices.find((d) => d.pci?.index === b)?.pci?.model ?? created.find((c) => c.index === b)!.model;
       const [lo, hi] = CONTROLLERS[model].slots;
@@ -251,7 +264,7 @@ export function decodeLayout(inst: Instance, values: Map<string, number>, vars: 
     const rootBuses = new Set([...pciSlots(id, true), ...pciSlots(id, false)].map((x) => x.bus));
     const depths = vars.pciSlots.bridges.get(id)!;
     const counts = [val(depths.a), val(depths.b), val(depths.c), val(depths.d)];
-    const place = (a: PciAddress | undefined, depth: number) => level[depth]!.push(make('pci-bridge', id, { address: take(a!) }).index);
+    const place = (a: PciAddress | undefined, depth: number) => level[depth]!.push(make('conventional-bridge', id, { address: take(a!) }).index);
     for (; id === 'R' && onBus0 > 0; onBus0--) place(at(0, lastFree(fnsOf(0), 1, 31, reservedSlots)!), 0);
     for (let i = 0; i < counts[1]!; i++) place(pciSlots(id, false).pop(), 0);
     for (let i = 0; i < counts[0]!; i++) place(pciSlots(id, true).filter((x) => rootBuses.has(x.bus)).pop(), 0);
@@ -372,7 +385,7 @@ function expanderBusNrs(inst: Instance, created: NewCtrl[], vars: ModelVars, val
   const subtree = (x: NewCtrl) => 1 + created.filter((y) => y.loc === x.loc && y !== x).length;
   const gapOf = (x: NewCtrl) => Math.max(0, vars.busGaps.get(x.loc)?.findIndex((g) => val(g) === 1) ?? 0);
   const out = new Map<NewCtrl, number>();
-  const expanders = created.filter((c) => c.model === 'pcie-expander-bus' || c.model === 'pci-expander-bus');
+  const expanders = created.filter((c) => isExpanderRole(roleOf(c.model)));
   for (let i = 0; i <= gaps.length; i++) {
     let top = gaps[i]?.busNr ?? GUEST_BUS_NUMBERS;
     const order = expanders.filter((x) => gapOf(x) === i).sort((x, y) => subtree(y) - subtree(x) || x.index - y.index);

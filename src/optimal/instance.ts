@@ -8,7 +8,24 @@ import { AddressSet, type DeviceFlags } from '../alloc/addressSet.js';
 import { deviceFlags } from '../alloc/flags.js';
 import type { GreedyResult } from '../alloc/greedy.js';
 import { placementOrder } from '../alloc/order.js';
-import { CONTROLLERS, EXPANDER_MODELS, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS, MAX_CONTROLLER_INDEX, rootComplexFunction, type BusKind, type ControllerModel } from '../catalog/index.js';
+import {
+  assertNever,
+  CONTROLLERS,
+  EXPANDER_MODELS,
+  expanderRoleFor,
+  FUNCTIONS_PER_SLOT,
+  GUEST_BUS_NUMBERS,
+  isRootRole,
+  MAX_CONTROLLER_INDEX,
+  modelFor,
+  roleOf,
+  rootComplexFunction,
+  rootRole,
+  type BusKind,
+  type ControllerModel,
+  type ControllerRole,
+  type RootRole,
+} from '../catalog/index.js';
 import { ConflictError, PciplanError } from '../errors.js';
 import { nameList, type Conflict, type Requirement } from '../conflict.js';
 import type { Policy } from '../model/schemas.js';
@@ -54,9 +71,10 @@ export interface Instance extends CountInstance, DecodeContext {
   overflowRootPorts: Device[];
 }
 
-const CONTROLLERS_BY_MACHINE: Record<'pcie-root' | 'pci-root', ControllerModel[]> = {
-  'pcie-root': ['pcie-root-port', 'pcie-switch-upstream-port', 'pcie-switch-downstream-port', 'pcie-to-pci-bridge', 'pci-bridge', 'dmi-to-pci-bridge', 'pcie-expander-bus'],
-  'pci-root': ['pci-bridge', 'pci-expander-bus'],
+/** The roles pciplan may add, by the machine's root. */
+const CONTROLLERS_BY_MACHINE: Record<RootRole, ControllerRole[]> = {
+  'express-root': ['root-port', 'switch-upstream', 'switch-downstream', 'express-to-conventional-bridge', 'conventional-bridge', 'dmi-bridge', 'express-expander'],
+  'conventional-root': ['conventional-bridge', 'conventional-expander'],
 };
 
 function hotpluggable(model: ControllerModel, hotplugAttr: 'on' | 'off' | undefined): boolean {
@@ -105,7 +123,7 @@ function placeExisting(domain: Domain, devices: Device[], greedy: GreedyResult |
     try {
       reserve(d, set.nextAddr(flags, -1, d.id), flags);
     } catch (e) {
-      if (!(e instanceof PciplanError) || d.pci!.model !== 'pcie-root-port') throw e;
+      if (!(e instanceof PciplanError) || roleOf(d.pci!.model) !== 'root-port') throw e;
       overflow.push(d);
     }
   }
@@ -134,9 +152,9 @@ const groupRequirement = (name: string, members: readonly Device[]): Requirement
 });
 
 export function buildInstance(domain: Domain, devices: Device[], policy: Policy, greedy: GreedyResult | undefined, opts: InstanceOptions = {}): Instance {
-  const rootKind = domain.machine.root;
+  const rootKind = rootRole(domain.machine);
   const { placed, set, overflow } = placeExisting(domain, devices, greedy);
-  const pinnedRoot = domain.devices.find((d) => d.pci?.index === 0 && d.pci.model === 'pci-root');
+  const pinnedRoot = domain.devices.find((d) => d.pci?.index === 0 && roleOf(d.pci.model) === 'conventional-root');
 
   // Units: endpoints still without an address; groups become one unit.
   const units: Unit[] = [];
@@ -197,9 +215,10 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
   for (const bus of set.buses) {
     const d = ctrlDevice.get(bus.index);
     const model = bus.model;
+    const role = roleOf(model);
     const fns = occupancy.get(bus.index)!;
     const freeSlots = (lo: number, hi: number) => fns.slice(lo, hi + 1).filter((f) => f === 0).length;
-    if (bus.index === 0 && (model === 'pcie-root' || model === 'pci-root')) {
+    if (bus.index === 0 && isRootRole(role)) {
       for (let s = 1; s <= 31; s++) {
         if (fns[s] === 0 && !reservedSlots.has(s)) rootFree++;
         else if (fns[s] !== 0 && fns[s] !== 0xff && set.buses[0]!.slots[s]!.aggregate) rootPortFns += 8 - popcount(fns[s]!);
@@ -209,30 +228,30 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
     if (!d) continue;
     const l = loc(locationOf(bus.index));
     const hp = hotpluggable(model, d.pci!.target.hotplug);
-    switch (model) {
-      case 'pcie-root-port':
-      case 'pcie-switch-downstream-port':
+    switch (role) {
+      case 'root-port':
+      case 'switch-downstream':
         if (fns.every((f) => f === 0)) {
           if (hp) l.hpPorts++;
           else l.offPorts++;
         }
         break;
-      case 'pcie-switch-upstream-port':
+      case 'switch-upstream':
         l.upstreamFree += freeSlots(0, 31);
         break;
-      case 'pci-bridge':
-      case 'pcie-to-pci-bridge':
+      case 'conventional-bridge':
+      case 'express-to-conventional-bridge':
         l.hpSlots += freeSlots(1, 31);
         l.pciBuses++;
         break;
-      case 'dmi-to-pci-bridge':
+      case 'dmi-bridge':
         l.offSlots += freeSlots(0, 31);
         l.pciBuses++;
         break;
-      case 'pcie-expander-bus':
-      case 'pci-expander-bus': {
+      case 'express-expander':
+      case 'conventional-expander': {
         const ex = l.expander ?? { existing: true, freeSlots: 0, subtree: 0 };
-        if (model === 'pci-expander-bus') {
+        if (role === 'conventional-expander') {
           l.hpSlots += freeSlots(0, 31);
           l.pciBuses++;
         } else ex.freeSlots += freeSlots(0, 31);
@@ -240,16 +259,20 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
         l.expander = ex;
         break;
       }
-      default:
+      case 'conventional-root':
+      case 'express-root':
+        // A root other than bus 0 (a pSeries PHB): the count model does not use its slots.
         break;
+      default:
+        assertNever(role);
     }
   }
 
   // Locations for NUMA nodes units ask for, and a node-less expander for overflow.
   for (const u of units) if (u.numa !== undefined) loc(`X${u.numa}`);
-  const expanderModel: ControllerModel = rootKind === 'pcie-root' ? 'pcie-expander-bus' : 'pci-expander-bus';
-  const allowed = new Set(CONTROLLERS_BY_MACHINE[rootKind].filter((m) => !policy.addControllers || policy.addControllers.includes(m)));
-  if (domain.machine.family === 'virt') allowed.delete('dmi-to-pci-bridge');
+  const expanderModel = modelFor(expanderRoleFor(rootKind));
+  const allowed = new Set(CONTROLLERS_BY_MACHINE[rootKind].map(modelFor).filter((m) => !policy.addControllers || policy.addControllers.includes(m)));
+  if (domain.machine.family === 'virt') allowed.delete(modelFor('dmi-bridge'));
   if (!domain.machine.expander) allowed.delete(expanderModel);
   if (allowed.has(expanderModel)) loc('Xnone');
   for (const l of locations.values()) if (l.id !== 'R') l.expander ??= { existing: false, freeSlots: 0, subtree: 0 };
@@ -278,7 +301,7 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
     units,
     classes,
     locations: [...locations.values()],
-    root: { freeSlots: rootFree, rootPortFns, hotplug: rootKind === 'pci-root' && pinnedRoot?.pci?.target.hotplug !== 'off' },
+    root: { freeSlots: rootFree, rootPortFns, hotplug: rootKind === 'conventional-root' && pinnedRoot?.pci?.target.hotplug !== 'off' },
     overflowRootPorts: overflow,
     spares: defaultSpares(domain, policy, greedy, devices),
     freeIndexes: Math.max(0, MAX_CONTROLLER_INDEX - Math.max(0, ...devices.flatMap((d) => (d.pci ? [d.pci.index] : [])))),
@@ -394,11 +417,11 @@ function defaultSpares(domain: Domain, policy: Policy, greedy: GreedyResult | un
   const maxIdx = Math.max(-1, ...domain.devices.flatMap((d) => (d.pci ? [d.pci.index] : [])));
   // libvirt adds controllers when its layout has some, and when it fails it failed wanting more.
   const libvirtAdds = greedy ? greedy.added.length > 0 : true;
-  const ports = policy.sparePciePorts ?? (domain.machine.root === 'pcie-root' && maxIdx <= 0 && libvirtAdds ? 1 : 0);
+  const ports = policy.sparePciePorts ?? (rootRole(domain.machine) === 'express-root' && maxIdx <= 0 && libvirtAdds ? 1 : 0);
   let slots = policy.sparePciSlots;
   if (slots === undefined) {
     // libvirt keeps one conventional slot free on pci-root machines when it can.
-    slots = domain.machine.root === 'pci-root' && greedy && greedyFreePciSlots(domain, greedy, devices) > 0 ? 1 : 0;
+    slots = rootRole(domain.machine) === 'conventional-root' && greedy && greedyFreePciSlots(domain, greedy, devices) > 0 ? 1 : 0;
   }
   return { ports, slots };
 }
@@ -476,7 +499,7 @@ export function countingConflict(domain: Domain, devices: readonly Device[], pol
   }
   const per = policy.packFunctions ? FUNCTIONS_PER_SLOT : 1;
   const places = (n: number) => Math.ceil(n / per);
-  const pcieRoot = machine.root === 'pcie-root';
+  const pcieRoot = rootRole(machine) === 'express-root';
   const need = (p: number, q: number): number => {
     if (!pcieRoot) return Math.ceil(Math.max(0, places(p + q) - free - existing) / 32);
     const ports = Math.max(0, places(p) - free - existing);

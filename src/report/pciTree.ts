@@ -1,6 +1,6 @@
 // The PCI tree of a domain as people read it, as data: the text tree, the DOT graph and the HTML
 // page all draw this one model, so they cannot disagree about what hangs where or what is free.
-import { CONTROLLERS, type BusKind, type ControllerModel } from '../catalog/index.js';
+import { CONTROLLERS, isControllerModel, roleOf, type BusKind, type ControllerRole } from '../catalog/index.js';
 import { addressOf, buildTopology, busHotpluggable, busKind, freeSlots, isPortBus, type Bus, type Topology } from '../model/topology.js';
 import { needsPciAddress, type Device, type Domain, type PciAddress } from '../model/types.js';
 import type { Policy } from '../model/schemas.js';
@@ -9,17 +9,18 @@ import { checkHints, spareCapacity } from '../validate/hints.js';
 /** How a controller is drawn; endpoints are 'device'. */
 export type Role = 'root' | 'expander' | 'port' | 'switch' | 'bridge' | 'device';
 
-const ROLES: Record<ControllerModel, Role> = {
-  'pci-root': 'root',
-  'pcie-root': 'root',
-  'pci-expander-bus': 'expander',
-  'pcie-expander-bus': 'expander',
-  'pcie-root-port': 'port',
-  'pcie-switch-downstream-port': 'port',
-  'pcie-switch-upstream-port': 'switch',
-  'pci-bridge': 'bridge',
-  'dmi-to-pci-bridge': 'bridge',
-  'pcie-to-pci-bridge': 'bridge',
+/** How a controller of each role is drawn. */
+const DRAWN_AS: Record<ControllerRole, Role> = {
+  'conventional-root': 'root',
+  'express-root': 'root',
+  'conventional-expander': 'expander',
+  'express-expander': 'expander',
+  'root-port': 'port',
+  'switch-downstream': 'port',
+  'switch-upstream': 'switch',
+  'conventional-bridge': 'bridge',
+  'dmi-bridge': 'bridge',
+  'express-to-conventional-bridge': 'bridge',
 };
 
 /** The bus a controller opens, and what is left on it. */
@@ -126,7 +127,7 @@ export function buildPciTree(domain: Domain, policy: Policy = {}): PciTree {
     const n: PciNode = {
       id: d.id,
       kind: d.kind,
-      role: d.pci ? ROLES[d.pci.model] : 'device',
+      role: d.pci ? DRAWN_AS[roleOf(d.pci.model)] : 'device',
       model: d.pci ? d.pci.model : (d.props.model ?? ''),
       address: addressOf(d),
       hints: hintList(d),
@@ -190,7 +191,7 @@ export function slotRanges(slots: number[]): string {
 
 /** The name people use for a root bus (QEMU's: pcie.0 on q35, pci.0 elsewhere). */
 export function rootName(node: PciNode): string {
-  return node.model === 'pcie-root' ? 'pcie.0' : `pci.${node.bus?.index ?? 0}`;
+  return isControllerModel(node.model) && roleOf(node.model) === 'express-root' ? 'pcie.0' : `pci.${node.bus?.index ?? 0}`;
 }
 
 export function plural(n: number, word: string): string {

@@ -1,10 +1,27 @@
 // Rules about the PCI controllers themselves: indexes, the root, which machine has which model,
 // and the <target> options each model takes (libvirt qemu_validate.c, domain_validate.c,
 // qemu_postparse.c; docs/pci-rules.md: Controller models, Bus numbers and controller indexes).
-import { busAccepts, CONTROLLERS, gapModel, MAX_CONTROLLER_INDEX, ROOT_MODELS, TARGET_RANGES, type ConnectType, type TargetOption } from '../catalog/index.js';
+import { busAccepts, connectOf, CONTROLLERS, gapModel, MAX_CONTROLLER_INDEX, ROOT_MODELS, TARGET_RANGES, type ConnectType, type ControllerRole, type TargetOption } from '../catalog/index.js';
 import { addressOf, type Topology } from '../model/topology.js';
 import { pciControllers, type Domain } from '../model/types.js';
 import { error, warning, type Problem } from './problems.js';
+
+/**
+ * The checks libvirt makes for one model only, by role: whether the index must be larger than the
+ * bus the controller sits on (bridge-index), and libvirt's own words when the machine lacks it.
+ */
+const ROLE_RULES: Record<ControllerRole, { indexAboveBus: boolean; notOnMachine?: string }> = {
+  'conventional-root': { indexAboveBus: false },
+  'express-root': { indexAboveBus: false },
+  'conventional-bridge': { indexAboveBus: true },
+  'dmi-bridge': { indexAboveBus: false },
+  'root-port': { indexAboveBus: false },
+  'switch-upstream': { indexAboveBus: false },
+  'switch-downstream': { indexAboveBus: false },
+  'conventional-expander': { indexAboveBus: false, notOnMachine: 'are only supported on 440fx-based machinetypes' },
+  'express-expander': { indexAboveBus: false },
+  'express-to-conventional-bridge': { indexAboveBus: false },
+};
 
 export function checkControllers(domain: Domain, topo: Topology): Problem[] {
   const out: Problem[] = [];
@@ -14,6 +31,7 @@ export function checkControllers(domain: Domain, topo: Topology): Problem[] {
     const { index, model, target } = d.pci;
     const spec = CONTROLLERS[model];
     const isRoot = ROOT_MODELS.includes(model);
+    const rules = ROLE_RULES[spec.role];
     if (index < 0) {
       out.push(error('controller-index', d, `invalid value for attribute 'index' in element 'controller': '${index}'. Expected non-negative value`));
       continue;
@@ -27,7 +45,7 @@ export function checkControllers(domain: Domain, topo: Topology): Problem[] {
       out.push(
         error('root-model', d, `the PCI controller with index='0' must be model='${domain.machine.root}' for this machine type, but model='${model}' was found instead`),
       );
-    } else if (isRoot && index !== 0 && !(multipleRoots && model === 'pci-root')) {
+    } else if (isRoot && index !== 0 && !(multipleRoots && spec.role === 'conventional-root')) {
       out.push(error('controller-index', d, 'pci-root and pcie-root controllers should have index 0'));
     } else if (isRoot && model !== domain.machine.root) {
       out.push(error('root-model', d, `a ${model} controller does not exist on machine '${domain.machineName}' (its root is ${domain.machine.root})`));
@@ -39,9 +57,7 @@ export function checkControllers(domain: Domain, topo: Topology): Problem[] {
         error(
           'controller-machine',
           d,
-          model === 'pci-expander-bus'
-            ? 'pci-expander-bus controllers are only supported on 440fx-based machinetypes'
-            : `${model} controllers are not supported with this machine type`,
+          `${model} controllers ${rules.notOnMachine ?? 'are not supported with this machine type'}`,
         ),
       );
     }
@@ -50,7 +66,7 @@ export function checkControllers(domain: Domain, topo: Topology): Problem[] {
       // pSeries PHBs take index and node; on other machines pci-root takes neither.
       const allowed =
         spec.targetOptions.includes(option as TargetOption) &&
-        !(model === 'pci-root' && (option === 'index' || option === 'node') && !multipleRoots);
+        !(spec.role === 'conventional-root' && (option === 'index' || option === 'node') && !multipleRoots);
       if (!allowed) out.push(error('controller-option', d, `option '${option}' is not valid for PCI controller with index '${index}', model '${model}'`));
     }
     for (const [option, [lo, hi]] of Object.entries(TARGET_RANGES) as [TargetOption, [number, number]][]) {
@@ -72,7 +88,7 @@ export function checkControllers(domain: Domain, topo: Topology): Problem[] {
       }
     }
     const at = addressOf(d);
-    if (model === 'pci-bridge' && at && index <= at.bus) {
+    if (rules.indexAboveBus && at && index <= at.bus) {
       out.push(
         error('bridge-index', d, `PCI controller at index ${index} has bus='0x${at.bus.toString(16).padStart(2, '0')}', but index must be larger than bus`),
       );
@@ -101,7 +117,7 @@ export function checkControllers(domain: Domain, topo: Topology): Problem[] {
 function checkUnaddressedBridges(domain: Domain, topo: Topology): Problem[] {
   const out: Problem[] = [];
   const fill = CONTROLLERS[gapModel(domain.machine)];
-  const takesBridge = (accepts: readonly ConnectType[]) => busAccepts(accepts, 'pci-bridge', false);
+  const takesBridge = (accepts: readonly ConnectType[]) => busAccepts(accepts, connectOf('conventional-bridge'), false);
   // Lowest index whose bus takes a pci-bridge (a gap counts as its fill model).
   let lowest = Infinity;
   // Indexes above 255 are refused on their own (controller-index): never loop up to them.
@@ -110,7 +126,7 @@ function checkUnaddressedBridges(domain: Domain, topo: Topology): Problem[] {
     if (bus ? takesBridge(bus.spec.accepts) : i > 0 && takesBridge(fill.accepts)) lowest = i;
   }
   for (const d of pciControllers(domain)) {
-    if (d.pci.model !== 'pci-bridge' || addressOf(d) || lowest < d.pci.index) continue;
+    if (CONTROLLERS[d.pci.model].role !== 'conventional-bridge' || addressOf(d) || lowest < d.pci.index) continue;
     out.push(error('bridge-index', d, `pci-bridge with index ${d.pci.index} has no address, and no bus with a lower index takes a pci-bridge${d.pci.index > 1 ? ` (libvirt fills the unused indexes with ${fill.model} controllers)` : ''}: give it an address, or a bus that takes it (a pcie-to-pci-bridge) with a lower index`));
   }
   return out;

@@ -1,6 +1,6 @@
 // Whether placement hints and the policy are honoured by the addresses as written. A hint on a
 // device without an address is a requirement for the allocator, not a validation failure.
-import { FUNCTIONS_PER_SLOT, rootComplexFunction, type BusKind } from '../catalog/index.js';
+import { FUNCTIONS_PER_SLOT, rootComplexFunction, rootRole, type BusKind } from '../catalog/index.js';
 import type { Policy } from '../model/schemas.js';
 import { addressOf, busHotpluggable, numaBus, busKind, freeSlots, isPortBus, slotKey, type Bus, type Topology } from '../model/topology.js';
 import { formatAddress, type Device, type Domain, type WaivableHint } from '../model/types.js';
@@ -17,7 +17,7 @@ function pinned(d: Device, domain: Domain): boolean {
  * where it depends on the device model (catalog ROOT_COMPLEX_FUNCTION).
  */
 export function slotKind(bus: Bus, d: Device): BusKind | undefined {
-  return bus.ctrl.model === 'pcie-root' ? rootComplexFunction(d.cls.connect) : busKind(bus);
+  return bus.spec.role === 'express-root' ? rootComplexFunction(d.cls.connect) : busKind(bus);
 }
 
 /**
@@ -55,7 +55,7 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
     if (h.numa !== undefined && !domain.numaCells.includes(h.numa)) {
       out.push(breach('numa', 'hint-numa', d, `asks for NUMA node ${h.numa}, which is not in <cpu><numa> (cells: ${domain.numaCells.join(', ') || 'none'})`));
     }
-    if (h.bus === 'pcie' && domain.machine.root !== 'pcie-root') {
+    if (h.bus === 'pcie' && rootRole(domain.machine) !== 'express-root') {
       out.push(breach('bus', 'hint-bus', d, `asks for bus='pcie' but machine '${domain.machineName}' has no PCI Express root`));
     }
     const a = addressOf(d);
@@ -97,7 +97,7 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
     }
     const kind = slotKind(bus, d);
     if (h.bus && kind !== h.bus) {
-      const what = bus.ctrl.model === 'pcie-root' ? `${d.id} is a ${kind === 'pci' ? 'conventional PCI function' : 'PCI Express integrated endpoint'} on the root complex` : `${formatAddress(a)} is a ${kind ?? 'non-endpoint'} slot`;
+      const what = bus.spec.role === 'express-root' ? `${d.id} is a ${kind === 'pci' ? 'conventional PCI function' : 'PCI Express integrated endpoint'} on the root complex` : `${formatAddress(a)} is a ${kind ?? 'non-endpoint'} slot`;
       out.push(breach('bus', 'hint-bus', d, `asks for bus='${h.bus}' but ${what} (${formatAddress(a)} on ${place(bus)})`));
     }
   }
@@ -140,7 +140,7 @@ export function hintFaults(domain: Domain, topo: Topology): Problem[] {
     }
     // A conventional PCI device is a conventional function in every slot (catalog
     // ROOT_COMPLEX_FUNCTION; behind a port it is still no PCI Express function): no place meets it.
-    if (h.bus === 'pcie' && d.cls.connect === 'pci' && domain.machine.root === 'pcie-root') {
+    if (h.bus === 'pcie' && d.cls.connect === 'pci' && rootRole(domain.machine) === 'express-root') {
       out.push(error('hint-bus', d, `asks for bus='pcie' but ${d.kind} model '${d.props.model ?? ''}' is a conventional PCI device`));
       continue;
     }
@@ -159,7 +159,7 @@ export function hintFaults(domain: Domain, topo: Topology): Problem[] {
       out.push(error('hint-hotplug', d, `asks for hotplug='yes', but ${where}, a slot it shares with the chipset's other functions: QEMU hot-plugs and ejects a slot as a whole`));
     }
     const kind = slotKind(root, d);
-    if (h.bus !== undefined && kind !== h.bus && !(h.bus === 'pcie' && domain.machine.root !== 'pcie-root')) {
+    if (h.bus !== undefined && kind !== h.bus && !(h.bus === 'pcie' && rootRole(domain.machine) !== 'express-root')) {
       out.push(error('hint-bus', d, `asks for bus='${h.bus}', but ${where}, where it is a ${kind === 'pci' ? 'conventional PCI' : 'PCI Express'} function`));
     }
     if (h.group !== undefined && chipset) {

@@ -1,7 +1,7 @@
 // Rules about the tree as a whole: guest bus numbers (QEMU docs/pcie.txt section 4: 256 per PCI
 // domain; expander buses own the range from their busNr up to the next expander's), PCIe chassis
 // numbers, and host devices passed through twice.
-import { EXPANDER_MODELS, GUEST_BUS_NUMBERS } from '../catalog/index.js';
+import { EXPANDER_MODELS, GUEST_BUS_NUMBERS, isPortRole, isRootRole } from '../catalog/index.js';
 import { addressOf, ancestry, type Bus, type Topology } from '../model/topology.js';
 import type { Domain } from '../model/types.js';
 import { error, type Problem } from './problems.js';
@@ -34,7 +34,7 @@ export function checkBusNumbers(topo: Topology): Problem[] {
   for (const bus of topo.buses.values()) {
     if (!bus.spec.guestBus) continue;
     // A bus that is not plugged anywhere yet still needs its number; count it at the root.
-    const region = addressOf(bus.device) || bus.ctrl.model.endsWith('root') || EXPANDER_MODELS.includes(bus.ctrl.model) ? regionOf(topo, bus) : 0;
+    const region = addressOf(bus.device) || isRootRole(bus.spec.role) || EXPANDER_MODELS.includes(bus.ctrl.model) ? regionOf(topo, bus) : 0;
     need.set(region, (need.get(region) ?? 0) + 1);
   }
 
@@ -48,7 +48,7 @@ export function checkBusNumbers(topo: Topology): Problem[] {
   }
 
   // Regions of one PCI domain, in bus-number order: the root from 0, each expander from its busNr.
-  const roots = [...topo.buses.values()].filter((b) => b.ctrl.model === 'pci-root' || b.ctrl.model === 'pcie-root');
+  const roots = [...topo.buses.values()].filter((b) => isRootRole(b.spec.role));
   for (const root of roots) {
     const starts: { index: number; start: number }[] = [{ index: root.index, start: 0 }];
     for (const [index, nr] of busNr) {
@@ -85,8 +85,7 @@ export function checkChassis(topo: Topology): Problem[] {
   const out: Problem[] = [];
   const seen = new Map<number, string>();
   for (const bus of topo.buses.values()) {
-    const m = bus.ctrl.model;
-    if (m !== 'pcie-root-port' && m !== 'pcie-switch-downstream-port') continue;
+    if (!isPortRole(bus.spec.role)) continue;
     const chassis = bus.ctrl.target.chassis ?? bus.index;
     const twin = seen.get(chassis);
     if (twin) out.push(error('chassis', bus.device, `chassis ${chassis} is also the chassis of ${twin}: QEMU refuses two PCIe ports with one chassis/slot pair`));

@@ -59,7 +59,7 @@ const Q35_MODELS: ControllerModel[] = ['pcie-root-port', 'pcie-switch-upstream-p
 export function instance(spec: Partial<Omit<CountInstance, 'units' | 'classes'>> & { units?: CountUnit[] } = {}): CountInstance {
   const all = spec.units ?? [];
   return {
-    rootKind: 'pcie-root',
+    rootKind: 'express-root',
     locations: [location({ id: 'R' })],
     root: { freeSlots: 0, rootPortFns: 0, hotplug: false },
     overflowRootPorts: [],

@@ -13,7 +13,7 @@ import { assignGreedy, type GreedyResult } from '../../src/alloc/greedy.js';
 import { PciplanError } from '../../src/errors.js';
 import type { CountInstance, CountUnit, Location } from '../../encodings/instance.js';
 import { buildInstance, classify, type Instance } from '../../src/optimal/instance.js';
-import type { ControllerModel } from '../../src/catalog/index.js';
+import type { ControllerModel, RootRole } from '../../src/catalog/index.js';
 import { buildModel, solveInstance } from '../../src/optimal/solve.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import type { Policy } from '../../src/model/schemas.js';
@@ -251,7 +251,7 @@ async function both(xml: string, policy: Policy): Promise<{ inst: Instance; exac
 
 /** An instance of the count model written directly, for topologies no small domain reaches. */
 function handInstance(spec: {
-  rootKind: 'pcie-root' | 'pci-root';
+  rootKind: RootRole;
   units: Partial<CountUnit>[];
   locations: Partial<Location>[];
   root: CountInstance['root'];
@@ -336,7 +336,7 @@ describe('exact per-slot model and count model on hand-made instances', () => {
     // Two hot-pluggable PCIe units, one existing free hot-pluggable root port, no free pcie.0
     // slot or root-port function: an upstream port on the free port and two downstream ports = 3.
     const inst = handInstance({
-      rootKind: 'pcie-root',
+      rootKind: 'express-root',
       units: [{ hotplug: true }, { hotplug: true }],
       locations: [{ id: 'R', hpPorts: 1 }],
       root: { freeSlots: 0, rootPortFns: 0, hotplug: false },
@@ -403,7 +403,7 @@ describe("readings earlier count models made narrower, now followed", () => {
     // the free port and a downstream port with hotplug='off' = 2. (Count models without
     // hotplug='off' downstream ports found no layout.)
     const inst = handInstance({
-      rootKind: 'pcie-root',
+      rootKind: 'express-root',
       units: [{ hotplug: false }],
       locations: [{ id: 'R', hpPorts: 1 }],
       root: { freeSlots: 0, rootPortFns: 0, hotplug: false },

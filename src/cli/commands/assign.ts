@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
 import { assign, type AssignReport, type Progress } from '../../api/assign.js';
+import { isControllerModel, ROOT_MODELS } from '../../catalog/index.js';
 import { readDomainFile, writeOutput } from '../io.js';
 import { settingLine } from '../../model/rootHotplug.js';
 import { moveLine } from '../../stable/moves.js';
@@ -14,7 +15,7 @@ export function assignTable(r: AssignReport): string {
   });
   // The controllers the layout needs; a root bus the XML did not write is named apart.
   const added = r.objective.addedControllers;
-  const root = r.addedControllers.some((c) => c.model === 'pcie-root' || c.model === 'pci-root') ? ' (and the root bus)' : '';
+  const root = r.addedControllers.some((c) => isControllerModel(c.model) && ROOT_MODELS.includes(c.model)) ? ' (and the root bus)' : '';
   const proof = r.strategy === 'optimal' ? (r.proven ? ', proven optimal' : `, not proven optimal (no layout needs fewer than ${r.lowerBound})`) : '';
   const moved = r.moved ? `moved vs --previous: ${r.moved.length === 0 ? 'none' : ''}\n${r.moved.map((m) => `  ${moveLine(m)}\n`).join('')}` : '';
   return `${renderTable(['BUS', 'SLOT', 'FN', 'DEVICE', 'MODEL', 'ORIGIN'], rows)}${r.strategy}: ${r.devices.length} PCI functions, ${added} controller${added === 1 ? '' : 's'} added${root}${proof}\n${moved}`;
