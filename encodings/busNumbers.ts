@@ -54,8 +54,8 @@ export function busNrGaps(inst: CountInstance): { id: string; busNr: number; ran
  */
 export function encodeBusNumbers(inst: CountInstance, v: Vars, smt: Smt): Map<string, Term[]> {
   const all = [...v.loc.values()].map(newBuses);
-  smt.require('bus_numbers', `at most ${GUEST_BUS_NUMBERS} guest bus numbers in the PCI domain (${inst.buses.used} in use already)`, le(sum([String(inst.buses.used), ...all]), String(GUEST_BUS_NUMBERS)));
-  smt.require('controller_indexes', `controller indexes end at 255: ${inst.freeIndexes} left above the highest in use`, le(v.added, String(inst.freeIndexes)));
+  smt.require('bus-numbers', undefined, `at most ${GUEST_BUS_NUMBERS} guest bus numbers in the PCI domain (${inst.buses.used} in use already)`, le(sum([String(inst.buses.used), ...all]), String(GUEST_BUS_NUMBERS)));
+  smt.require('controller-indexes', undefined, `controller indexes end at 255: ${inst.freeIndexes} left above the highest in use`, le(v.added, String(inst.freeIndexes)));
   const R = v.loc.get('R')!;
   const existing = busNrGaps(inst);
   const addable = [...v.loc.values()].filter((l) => l.loc.id !== 'R' && !l.loc.expander?.existing && l.e !== '0');
@@ -91,14 +91,16 @@ export function encodeBusNumbers(inst: CountInstance, v: Vars, smt: Smt): Map<st
     return gaps;
   }
   smt.require(
-    'bus_region_root',
+    'bus-region',
+    'root',
     `the root hierarchy (and any new expander numbered below ${existing[0]!.busNr}) fits below the lowest existing expander busNr (${existing[0]!.busNr})`,
     le(sum([String(inst.buses.rootRegion), newBuses(R), ...extra(0)]), String(existing[0]!.busNr)),
   );
   existing.forEach((e, k) => {
     const lv = v.loc.get(e.id)!;
     smt.require(
-      `bus_region_${e.id}`,
+      'bus-region',
+      e.id,
       `the expander on node ${lv.loc.node} owns bus numbers ${e.busNr}-${e.busNr + e.range - 1} (with any new expander numbered in that range)`,
       le(sum([String(e.subtree), newBuses(lv), ...extra(k + 1)]), String(e.range)),
     );

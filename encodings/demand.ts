@@ -13,6 +13,7 @@
 import type { CountClass, CountInstance } from './instance.js';
 import { eq, ge, le, mul, sum, type Smt } from '../src/solver/smt.js';
 import type { Vars } from './variables.js';
+import { smtName } from '../src/rules.js';
 
 export function describeClass(c: CountClass): string {
   const hp = c.hotplug === undefined ? '' : c.hotplug ? ', hotplug=yes' : ', hotplug=no';
@@ -26,13 +27,12 @@ export function describeClass(c: CountClass): string {
 export function encodeDemand(inst: CountInstance, v: Vars, smt: Smt): string[] {
   return inst.classes.map((c, ci) => {
     const xs = v.assignments.filter((a) => a.cls === c);
-    const name = `demand_${ci}`;
-    smt.require(name, `place ${c.units.length === 1 ? 'the unit' : `all ${c.units.length} units`} (${describeClass(c)})`, eq(sum(xs.map((a) => a.x)), String(c.units.length)));
+    smt.require('demand', ci, `place ${c.units.length === 1 ? 'the unit' : `all ${c.units.length} units`} (${describeClass(c)})`, eq(sum(xs.map((a) => a.x)), String(c.units.length)));
     for (const a of xs) {
       if (a.u === a.x) continue;
       smt.assert(ge(mul(8, a.u), a.x));
       smt.assert(le(a.u, a.x));
     }
-    return name;
+    return smtName('demand', ci);
   });
 }

@@ -421,6 +421,7 @@ export function buildExact(inst: CountInstance, opts: ExactOptions = {}): Built 
       if (u.packable) p.packs.set(u.kind, [...(p.packs.get(u.kind) ?? []), v]);
       else p.single.push(v);
       if (u.hotplug === true) s.assert(implies(v, p.hot));
+      // Not hot-pluggable: only a place the guest cannot eject (@rule hotplug-no).
       if (u.hotplug === false) s.assert(implies(v, not(p.hot)));
     }
     const vs = vars.map((x) => x.v);

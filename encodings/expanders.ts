@@ -31,7 +31,8 @@ export function encodeExpanders(inst: CountInstance, v: Vars, smt: Smt): void {
     const ov = [...v.loc.values()].map((l) => l.ov);
     const names = inst.overflowRootPorts.map((d) => d.id);
     smt.require(
-      'overflow_root_ports',
+      'overflow-root-ports',
+      undefined,
       `place ${names.length} existing pcie-root-port${names.length === 1 ? '' : 's'} bus 0 has no slot for (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}); only an expander bus can take them`,
       eq(sum(ov), String(names.length)),
     );

@@ -23,6 +23,8 @@
  *              such a parent (no dmi forced, no PCI bus or free port there), the larger count
  *              (a dmi bridge may serve both); without nodes, one parent for the root's bridges
  *              when nothing already is one
+ * (hotplug=no units count as where they may go: pcie.0, hotplug='off' ports, dmi slots;
+ * @rule hotplug-no.)
  * Ports, bridges, dmi bridges and expanders are distinct controllers, so LB <= every feasible
  * `added`. A proof that leans on it is re-checked with the trusted part alone (src/optimal/solve.ts),
  * so a bound too high costs checks, never a false proof; test/encodings/objective.test.ts checks it

@@ -22,9 +22,9 @@ export function encodeRootBus(inst: CountInstance, v: Vars, smt: Smt, pci: PciSl
   if (inst.rootKind === 'express-root') {
     const integrated = v.assignments.filter((a) => a.loc === 'R' && a.w === 'int').map((a) => a.u);
     smt.assert(ge(sum([mul(8, R.k), String(inst.root.rootPortFns)]), sum([R.rp, R.ro, R.ov])));
-    smt.require('root_slots', `bus 0 (pcie.0) has ${inst.root.freeSlots} free slot${inst.root.freeSlots === 1 ? '' : 's'}`, le(sum([R.k, ...expanders, R.dm, ...integrated]), free));
+    smt.require('root-slots', undefined, `bus 0 (pcie.0) has ${inst.root.freeSlots} free slot${inst.root.freeSlots === 1 ? '' : 's'}`, le(sum([R.k, ...expanders, R.dm, ...integrated]), free));
     return;
   }
   const onRoot = v.assignments.filter((a) => a.loc === 'R' && a.w === 'root').map((a) => a.u);
-  smt.require('root_slots', `bus 0 (pci.0) has ${inst.root.freeSlots} free slot${inst.root.freeSlots === 1 ? '' : 's'}`, le(sum([...onRoot, pci.pbRoot, ...expanders, pci.spRoot]), free));
+  smt.require('root-slots', undefined, `bus 0 (pci.0) has ${inst.root.freeSlots} free slot${inst.root.freeSlots === 1 ? '' : 's'}`, le(sum([...onRoot, pci.pbRoot, ...expanders, pci.spRoot]), free));
 }

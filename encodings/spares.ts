@@ -10,6 +10,7 @@
 import type { CountInstance } from './instance.js';
 import { ge, sum, type Smt } from '../src/solver/smt.js';
 import type { Vars } from './variables.js';
+import { smtName } from '../src/rules.js';
 
 /** Returns the names of the tracked demands it made (none when no spare is asked for). */
 export function encodeSpares(inst: CountInstance, v: Vars, smt: Smt): string[] {
@@ -17,12 +18,12 @@ export function encodeSpares(inst: CountInstance, v: Vars, smt: Smt): string[] {
   const lv = [...v.loc.values()];
   const names: string[] = [];
   if (ports > 0) {
-    smt.require('spare_ports', `keep ${ports} free hot-pluggable PCIe port${ports === 1 ? '' : 's'}`, ge(sum(lv.map((l) => l.spP)), String(ports)));
-    names.push('spare_ports');
+    smt.require('spare-ports', undefined, `keep ${ports} free hot-pluggable PCIe port${ports === 1 ? '' : 's'}`, ge(sum(lv.map((l) => l.spP)), String(ports)));
+    names.push(smtName('spare-ports'));
   }
   if (slots > 0) {
-    smt.require('spare_slots', `keep ${slots} free hot-pluggable PCI slot${slots === 1 ? '' : 's'}`, ge(sum(lv.map((l) => l.spS)), String(slots)));
-    names.push('spare_slots');
+    smt.require('spare-slots', undefined, `keep ${slots} free hot-pluggable PCI slot${slots === 1 ? '' : 's'}`, ge(sum(lv.map((l) => l.spS)), String(slots)));
+    names.push(smtName('spare-slots'));
   }
   return names;
 }

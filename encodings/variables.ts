@@ -87,7 +87,10 @@ export function locationsFor(inst: CountInstance, c: CountClass): readonly Locat
   return inst.locations;
 }
 
-/** The placements a class allows at a location (the hotplug, bus-type and NUMA requirements). */
+/**
+ * The placements a class allows at a location (the hotplug, bus-type and NUMA requirements;
+ * hotplug=no: no 'port' or 'bridge', @rule hotplug-no).
+ */
 export function placementsFor(inst: CountInstance, c: CountClass, l: Location): Placement[] {
   const hp = c.hotplug;
   if (inst.rootKind === 'conventional-root') {

@@ -21,7 +21,7 @@ import { readDevice, readDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
 import { compareAddressText, formatAddress, WAIVABLE_HINTS, type Device, type Domain, type PciAddress, type WaivableHint } from './model/types.js';
 import { guestBusNumbers } from './model/topology.js';
-import type { Problem } from './validate/problems.js';
+import type { Problem, RuleId } from './validate/problems.js';
 import { isRequirementRule, validateDomain } from './validate/validateDomain.js';
 import { addressChanges, assertNothingMoved, type Move } from './stable/moves.js';
 import { pinPrevious, type Pinned } from './stable/previous.js';
@@ -114,7 +114,7 @@ function refuse(domain: Domain, errors: readonly Problem[]): void {
   });
 }
 
-const HINT_OF_RULE: Partial<Record<string, WaivableHint>> = { 'hint-hotplug': 'hotplug', 'hint-bus': 'bus', 'hint-numa': 'numa', 'hint-group': 'group' };
+const HINT_OF_RULE: Partial<Record<RuleId, WaivableHint>> = { 'hint-hotplug': 'hotplug', 'hint-bus': 'bus', 'hint-numa': 'numa', 'hint-group': 'group' };
 
 /** How a hint reads in a message (the policy's default when the device has no hotplug hint). */
 function describeHint(d: Device, hint: WaivableHint): string {

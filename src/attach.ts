@@ -8,6 +8,7 @@ import { implicitDevices } from './alloc/implicit.js';
 import { assignDomain, type AssignResult } from './assign.js';
 import { DEVICE_KINDS, ROOT_MODELS, rootRole, type DeviceKind } from './catalog/index.js';
 import { inputError, PciplanError } from './errors.js';
+import type { AttachRule } from './rules.js';
 import { HINTS_ELEMENT } from './model/hints.js';
 import { readDevice, readDomain, type ParsedDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
@@ -103,14 +104,22 @@ function deviceEls(doc: XmlDocument, domain: Domain): XmlElement[] {
   return domain.devices.map((d) => (root.children[d.path[0]!] as XmlElement).children[d.path[1]!] as XmlElement);
 }
 
-/** What libvirt refuses to hot-plug, checked before any search. */
+/** A refusal of attach --live: its id ends the message, in brackets, and is the error's rule. */
+function refusal(rule: AttachRule, message: string): PciplanError {
+  return new PciplanError('invalid', `${message} [${rule}]`, { rule });
+}
+
+/**
+ * What libvirt refuses to hot-plug, checked before any search. A device that must not be
+ * hot-pluggable is never attached live (@rule hotplug-no).
+ */
 function checkLive(d: Device, file: string): void {
   const where = at(file, d.line);
   if (d.hints.hotplug === false) {
-    throw new PciplanError('invalid', `${where}: ${d.id} has hotplug='no' and cannot be attached with --live: a device the guest must not eject goes where nothing is hot-plugged (attach it without --live, then restart the guest) [live-hotplug]`);
+    throw refusal('live-hotplug', `${where}: ${d.id} has hotplug='no' and cannot be attached with --live: a device the guest must not eject goes where nothing is hot-plugged (attach it without --live, then restart the guest)`);
   }
   if (d.kind === 'controller' && d.props.type !== 'scsi') {
-    throw new PciplanError('invalid', `${where}: ${d.id} cannot be attached with --live: libvirt hot-plugs no controller but a SCSI one (attach it without --live, then restart the guest) [live-controller]`);
+    throw refusal('live-controller', `${where}: ${d.id} cannot be attached with --live: libvirt hot-plugs no controller but a SCSI one (attach it without --live, then restart the guest)`);
   }
 }
 
@@ -280,7 +289,7 @@ export async function attachDevices(parsed: ParsedDomain, news: readonly NewDevi
     const was = addressOf(d);
     const is = now && addressOf(now.device);
     if (was && is && (was.multifunction ?? 'off') !== (is.multifunction ?? 'off')) {
-      if (opts.live) throw new PciplanError('invalid', `${d.id} at ${formatAddress(was)} would need multifunction='${is.multifunction}', which cannot change while the guest runs [live-multifunction]`);
+      if (opts.live) throw refusal('live-multifunction', `${d.id} at ${formatAddress(was)} would need multifunction='${is.multifunction}', which cannot change while the guest runs`);
       warnings.push(`${d.id} at ${formatAddress(was)} needs multifunction='${is.multifunction}' now: edit it too`);
     }
   });
@@ -292,10 +301,10 @@ export async function attachDevices(parsed: ParsedDomain, news: readonly NewDevi
     const { el, device } = byMark.get(`n${k}`)!;
     const address = addressOf(device);
     if (opts.live && address && address.bus === 0 && domain.machine.family === 'pc' && !acpi) {
-      throw new PciplanError('invalid', `${at(a.file ?? domain.file, a.element.line)}: ${device.id} would go to ${formatAddress(address)} on pci.0, which QEMU hot-plugs through ACPI only, and the domain has no <features><acpi/> [live-hotplug]`);
+      throw refusal('live-hotplug', `${at(a.file ?? domain.file, a.element.line)}: ${device.id} would go to ${formatAddress(address)} on pci.0, which QEMU hot-plugs through ACPI only, and the domain has no <features><acpi/>`);
     }
     if (opts.live && address && !busHotpluggable(topo.buses.get(address.bus)!)) {
-      throw new PciplanError('invalid', `${at(a.file ?? domain.file, a.element.line)}: ${device.id} at ${formatAddress(address)} is on ${topo.buses.get(address.bus)!.ctrl.model} (index ${address.bus}), where nothing is hot-plugged [live-hotplug]`);
+      throw refusal('live-hotplug', `${at(a.file ?? domain.file, a.element.line)}: ${device.id} at ${formatAddress(address)} is on ${topo.buses.get(address.bus)!.ctrl.model} (index ${address.bus}), where nothing is hot-plugged`);
     }
     return { id: device.id, kind: device.kind, ...(a.file ? { file: a.file } : {}), element: outputElement(el), ...(address ? { address } : {}), plugOrder: 0, isController: device.kind === 'controller' };
   });

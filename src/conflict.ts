@@ -4,15 +4,17 @@
 // It sits beside errors.ts, below every other module: a ConflictError carries one, and the layers
 // that find conflicts (the instance builder, the validator's input faults, explain's search) all
 // lie above the errors they throw.
+import type { RequirementRule } from './rules.js';
 
 export interface Requirement {
   /**
-   * What kind of requirement: a hint (hint-hotplug, hint-numa, hint-bus, hint-group), a default
+   * What kind of requirement (src/rules.ts): a hint (hint-hotplug, hint-numa, hint-group), a default
    * (default-hotplug: as hot-pluggable as libvirt makes it, or the policy's hotplug), a policy
-   * setting (policy-spares, policy-add-controllers), a device that needs a place (place), or the
-   * validator rule a given address or controller breaks.
+   * setting (policy-spares, policy-add-controllers), a device that needs a place (place), a given
+   * address (address), the validator rule a given address or controller breaks, or in a fix, a
+   * relaxation (bus-pci, root-hotplug-off).
    */
-  rule: string;
+  rule: RequirementRule;
   /** The devices it concerns (kind[alias|target|mac|...]); empty for domain-wide policy. */
   devices: string[];
   /** The requirement in plain words. */

@@ -3,6 +3,7 @@
 // device and rule it concerns. Anything else escaping to the CLI is a bug, reported as such.
 
 import { conflictSentence, type Conflict } from './conflict.js';
+import type { RegisteredId } from './rules.js';
 
 export type ErrorKind =
   /** The input cannot be read or understood (XML, options, policy): exit 2. */
@@ -22,8 +23,8 @@ export interface ErrorDetails {
   line?: number;
   /** The device's name, kind[alias|target|...]. */
   device?: string;
-  /** The validator rule or requirement broken (see `pciplan validate`), e.g. 'slot-range'. */
-  rule?: string;
+  /** The validator rule, requirement or refusal (src/rules.ts), e.g. 'slot-range'. */
+  rule?: RegisteredId;
 }
 
 export class PciplanError extends Error implements ErrorDetails {
@@ -31,7 +32,7 @@ export class PciplanError extends Error implements ErrorDetails {
   file?: string;
   line?: number;
   device?: string;
-  rule?: string;
+  rule?: RegisteredId;
   constructor(
     readonly kind: ErrorKind,
     message: string,

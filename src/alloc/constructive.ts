@@ -8,7 +8,8 @@
 // Places, in the order tried for a unit (each from the catalog's controller specs):
 //   integrated           a free slot of bus 0, nothing else;
 //   an existing place    a free slot (or an empty port) of a bus of the right kind, hotplug and node;
-//   PCIe, hotplug=no     a free slot of pcie.0 (root location), else a root port with hotplug='off';
+//   PCIe, hotplug=no     a free slot of pcie.0 (root location), else a root port with hotplug='off'
+//                        (@rule hotplug-no, as the dmi-to-pci-bridge for PCI below);
 //   PCIe, otherwise      a new root port (aggregated eight to a slot, as libvirt does); the last
 //                        root-port place of a location holds a switch, whose downstream ports
 //                        take the rest;

@@ -15,6 +15,7 @@
 //                           else helps, and then as few as it can)
 // Costs add up: two hints cost more than one, and any number of spares and defaults less than a
 // device.
+import type { RequirementRule } from '../rules.js';
 
 export const LIFT_COST = {
   'policy-spares': 1,
@@ -26,11 +27,11 @@ export const LIFT_COST = {
   'hint-numa': 16,
   'hint-group': 32,
   place: 1_000_000,
-} as const satisfies Record<string, number>;
+} as const satisfies Partial<Record<RequirementRule, number>>;
 
 export type LiftRule = keyof typeof LIFT_COST;
 
 /** The cost of lifting a requirement of this rule (a validator rule, not liftable here, costs as a device). */
-export function liftCost(rule: string): number {
-  return (LIFT_COST as Record<string, number>)[rule] ?? LIFT_COST.place;
+export function liftCost(rule: RequirementRule): number {
+  return (LIFT_COST as Partial<Record<RequirementRule, number>>)[rule] ?? LIFT_COST.place;
 }

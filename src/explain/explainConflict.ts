@@ -24,6 +24,7 @@ import type { Policy } from '../model/schemas.js';
 import type { Device, Hints } from '../model/types.js';
 import { nameList, type Conflict, type Requirement } from '../conflict.js';
 import { liftCost } from './cost.js';
+import type { RequirementRule } from '../rules.js';
 
 /**
  * Hints a conflict may drop. Dropping one must only ever make placement easier, or the search
@@ -242,7 +243,7 @@ export function describe(c: Candidate, inst: Instance, policy: Policy, kept: rea
 export const candidateKey = (c: Candidate): string => (c.kind === 'policy-spares' || c.kind === 'policy-add-controllers' ? c.kind : c.kind === 'hint' ? `hint:${c.cls}:${c.hint}` : `${c.kind}:${c.cls}`);
 
 /** The rule a candidate's requirement carries (what lifting it costs, see cost.ts). */
-export const candidateRule = (c: Candidate): string => (c.kind === 'hint' ? `hint-${c.hint}` : c.kind);
+export const candidateRule = (c: Candidate): RequirementRule => (c.kind === 'hint' ? `hint-${c.hint}` : c.kind);
 
 export const candidateCost = (c: Candidate): number => liftCost(candidateRule(c));
 
@@ -252,7 +253,7 @@ export interface HintLift {
   hint: 'numa' | 'group' | 'hotplug';
 }
 
-const LIFTABLE_HINTS: Record<string, HintLift['hint']> = { 'hint-numa': 'numa', 'hint-group': 'group', 'hint-hotplug': 'hotplug' };
+const LIFTABLE_HINTS: Partial<Record<RequirementRule, HintLift['hint']>> = { 'hint-numa': 'numa', 'hint-group': 'group', 'hint-hotplug': 'hotplug' };
 
 /** The cheapest hint of a build-time conflict (lifting any one removes it: it is minimal). */
 function cheapestHintLift(c: Conflict): HintLift | undefined {

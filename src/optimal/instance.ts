@@ -383,7 +383,7 @@ function makeUnit(members: Device[], domain: Domain, policy: Policy, greedy: Gre
     throw new ConflictError({
       requirements: [
         groupRequirement(first.hints.group!, members),
-        ...numas.map((n) => {
+        ...numas.map((n): Requirement => {
           const who = members.filter((m) => m.hints.numa === n).map((m) => m.id);
           return { rule: 'hint-numa', devices: who, text: `numa='${n}' on ${nameList(who)}` };
         }),

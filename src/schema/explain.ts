@@ -1,10 +1,11 @@
 // `pciplan explain --format json`: either the smallest set of requirements in conflict, or why
 // the layout adds each controller it adds.
 import { z } from 'zod';
-import { count, deviceName, schemaVersion } from './common.js';
+import type { RequirementRule } from '../rules.js';
+import { count, deviceName, ruleId, schemaVersion } from './common.js';
 
 export const RequirementJson = z.object({
-  rule: z.string().describe('hint-*, default-hotplug, policy-*, place, or the validator rule a given address breaks'),
+  rule: ruleId<RequirementRule>('hint-*, default-hotplug, policy-*, place, or the validator rule a given address breaks'),
   devices: z.array(deviceName),
   text: z.string(),
 });

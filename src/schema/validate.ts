@@ -1,16 +1,15 @@
 // `pciplan validate --format json`.
 import { z } from 'zod';
-import { RULES } from '../validate/problems.js';
-import { deviceName, schemaVersion } from './common.js';
+import { RULES, type RuleId } from '../validate/problems.js';
+import { deviceName, optionalRuleId, ruleId, schemaVersion } from './common.js';
 
 export const ProblemJson = z.object({
   severity: z.enum(['error', 'warning', 'note']).describe('error: libvirt or the guest refuses it; warning: legal but unwise; note: a device still to be placed'),
-  // A string, not an enum: the validator gains rules, and a new rule id must not break readers.
-  rule: z.string().describe(`The rule broken (README: What validate checks), e.g. ${Object.keys(RULES).slice(0, 3).join(', ')}; new rules may appear`),
+  rule: ruleId<RuleId>(`The rule broken (README: What validate checks), e.g. ${Object.keys(RULES).slice(0, 3).join(', ')}; new rules may appear`),
   device: deviceName.optional(),
   line: z.int().min(1).optional(),
   message: z.string(),
-  waives: z.string().optional().describe('On a hint-waived warning: the rule the layout breaks, waived in the file'),
+  waives: optionalRuleId<RuleId>('On a hint-waived warning: the rule the layout breaks, waived in the file'),
 });
 
 export const ValidateJson = z

@@ -1,10 +1,14 @@
 // A small builder for SMT-LIB2 scripts over non-negative integers: variables, linear constraints
 // and named (tracked) assertions, so that an unsat core names the requirements in conflict.
 
+import { smtName, type SolverRule } from '../rules.js';
+
 export type Term = string;
 
 export interface Tracked {
-  /** SMT name of the assertion, used in unsat cores. */
+  /** The rule it tracks (src/rules.ts). */
+  rule: SolverRule;
+  /** SMT name of the assertion, used in unsat cores: the rule's, with its part (smtName). */
   name: string;
   /** What a person is told when it is part of a conflict. */
   meaning: string;
@@ -30,9 +34,13 @@ export class Smt {
     this.asserts.push(`(assert ${expr})`);
   }
 
-  /** A requirement a person can act on: named, so unsat cores report it. */
-  require(name: string, meaning: string, expr: Term): void {
-    this.tracked.set(name, { name, meaning });
+  /**
+   * A tracked assertion of a rule (the class or location it is about as `part`, where the rule has
+   * one per class or location): named, so unsat cores report it.
+   */
+  require(rule: SolverRule, part: string | number | undefined, meaning: string, expr: Term): void {
+    const name = smtName(rule, part);
+    this.tracked.set(name, { rule, name, meaning });
     this.asserts.push(`(assert (! ${expr} :named ${name}))`);
   }
 

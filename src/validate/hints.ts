@@ -73,6 +73,7 @@ export function checkHints(domain: Domain, topo: Topology, policy: Policy): Prob
     if (stranger) {
       out.push(breach('hotplug', 'hint-hotplug', d, `${why}=yes, but ${formatAddress(a)} shares its slot with ${stranger.id}, which is not in its group: QEMU hot-plugs and ejects a slot as a whole`));
     }
+    // A device that must not be hot-pluggable, where the guest can eject it (@rule hotplug-no).
     if (hotplug === false && busHotpluggable(bus)) {
       out.push(
         breach('hotplug', 'hint-hotplug', d,

@@ -6,7 +6,7 @@ import type { Domain } from '../model/types.js';
 import { checkAddresses } from './addresses.js';
 import { checkControllers } from './controllers.js';
 import { checkHints, checkPolicySpares } from './hints.js';
-import type { Problem } from './problems.js';
+import type { Problem, RuleId } from './problems.js';
 import { checkBusNumbers, checkChassis, checkHostdevs } from './tree.js';
 
 export interface Validation {
@@ -34,7 +34,7 @@ export function validateDomain(domain: Domain, policy: Policy = {}): Validation 
  * The requirements a layout breaks: hints and the policy's spares (what greedy, which cannot
  * express them, may ignore). Everything else in a layout is a rule, not a requirement.
  */
-export const isRequirementRule = (rule: string): boolean => rule.startsWith('hint-') || rule === 'policy-spares';
+export const isRequirementRule = (rule: RuleId): boolean => rule.startsWith('hint-') || rule === 'policy-spares';
 
 /** Requirements the layout breaks, waived ones (a warning in the file greedy writes) included. */
 export function brokenRequirements(domain: Domain, policy: Policy): Problem[] {

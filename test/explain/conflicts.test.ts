@@ -30,10 +30,12 @@ import { IN_CI, REPO } from '../helpers/corpus.js';
 import { addressTable, tableDiff } from '../../testkit/parity.js';
 import { Rng } from '../helpers/prng.js';
 
+import type { RequirementRule } from '../../src/rules.js';
+
 const fixture = (n: string) => join(REPO, 'fixtures', 'infeasible', n);
 
 interface Req {
-  rule: string;
+  rule: RequirementRule;
   devices: string[];
   text: string;
 }
@@ -64,7 +66,7 @@ const shape = (j: Json) => j.conflicts.map((c) => c.requirements.map((r) => ({ r
 
 /** A change a person could make to lift one requirement: an XML edit or a policy flag. */
 interface Edit {
-  rule: string;
+  rule: RequirementRule;
   devices: string[];
   xml?: (s: string) => string;
   policy?: Policy;
