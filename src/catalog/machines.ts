@@ -63,8 +63,6 @@ export interface MachineSpec {
   preferred: readonly Preference[];
   /** Devices libvirt adds to every domain of the machine that lacks them (qemuDomainDefAddDefaultDevices). */
   implicit: Implicit;
-  /** Expander bus model the machine supports, if any. */
-  expander?: ControllerModel;
   /** More than one root bus (pSeries PHBs, each its own PCI domain in the guest). */
   multipleRoots: boolean;
   /** Whether libvirt can give this machine's devices PCI addresses at all. */
@@ -128,7 +126,6 @@ export const MACHINES: readonly MachineSpec[] = [
       { slot: 0x1b, what: 'first ich9 sound device', device: 'ich9-sound' },
     ],
     implicit: { root: true, usb: 'qemu-xhci', sata: true, memballoon: true, videoWithGraphics: true },
-    expander: 'pcie-expander-bus',
     multipleRoots: false,
     pci: true,
     defaults: X86_DEFAULTS,
@@ -159,7 +156,6 @@ export const MACHINES: readonly MachineSpec[] = [
     ],
     preferred: [{ slot: 0x02, what: 'primary video', device: 'primary-video' }],
     implicit: { root: true, usb: 'piix3-uhci', sata: false, memballoon: true, videoWithGraphics: true },
-    expander: 'pci-expander-bus',
     multipleRoots: false,
     pci: true,
     defaults: X86_DEFAULTS,
@@ -172,7 +168,6 @@ export const MACHINES: readonly MachineSpec[] = [
     reserved: [],
     preferred: [],
     implicit: { root: true, usb: '', sata: false, memballoon: true, noMemballoonArches: ['aarch64', 'armv7l'], videoWithGraphics: true },
-    expander: 'pcie-expander-bus',
     multipleRoots: false,
     pci: true,
     defaults: { nic: 'virtio', video: 'virtio', usb: 'qemu-xhci', scsi: 'lsilogic', panic: 'pvpanic', serial: 'system-serial' },

@@ -8,7 +8,7 @@ import { AddressSet, type DeviceFlags } from '../alloc/addressSet.js';
 import { deviceFlags } from '../alloc/flags.js';
 import type { GreedyResult } from '../alloc/greedy.js';
 import { placementOrder } from '../alloc/order.js';
-import { CONTROLLERS, EXPANDER_MODELS, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS, MAX_CONTROLLER_INDEX, rootComplexFunction, type BusKind, type ControllerModel } from '../catalog/index.js';
+import { CONTROLLERS, EXPANDER_MODELS, FUNCTIONS_PER_SLOT, GUEST_BUS_NUMBERS, MAX_CONTROLLER_INDEX, modelOnMachine, rootComplexFunction, type BusKind, type ControllerModel } from '../catalog/index.js';
 import { ConflictError, PciplanError } from '../errors.js';
 import { nameList, type Conflict, type Requirement } from '../conflict.js';
 import type { Policy } from '../model/schemas.js';
@@ -250,7 +250,8 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
   const expanderModel: ControllerModel = rootKind === 'pcie-root' ? 'pcie-expander-bus' : 'pci-expander-bus';
   const allowed = new Set(CONTROLLERS_BY_MACHINE[rootKind].filter((m) => !policy.addControllers || policy.addControllers.includes(m)));
   if (domain.machine.family === 'virt') allowed.delete('dmi-to-pci-bridge');
-  if (!domain.machine.expander) allowed.delete(expanderModel);
+  // The machine's expander model, where it has one (the catalog's `machines`: pxb-pcie only on q35 and ARM virt).
+  if (!modelOnMachine(expanderModel, domain.machine.family, domain.arch)) allowed.delete(expanderModel);
   if (allowed.has(expanderModel)) loc('Xnone');
   for (const l of locations.values()) if (l.id !== 'R') l.expander ??= { existing: false, freeSlots: 0, subtree: 0 };
 
