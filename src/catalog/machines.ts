@@ -24,7 +24,11 @@ export interface Implicit {
   sata: boolean;
   /** A virtio memballoon when no <memballoon> is written. */
   memballoon: boolean;
-  /** Arches of the family that get no default memballoon (libvirt adds none on ARM). */
+  /**
+   * Arches of the family that get no default memballoon: qemuDomainDefAddDefaultDevices
+   * (libvirt:src/qemu/qemu_postparse.c) sets addDefaultMemballoon for neither ARM nor LoongArch
+   * (riscv does get one in libvirt 11.3: its corpus pair riscv64-virt-acpi).
+   */
   noMemballoonArches?: readonly string[];
   /** A video device of the default model when <graphics> is given without <video>. */
   videoWithGraphics: boolean;
@@ -167,7 +171,7 @@ export const MACHINES: readonly MachineSpec[] = [
     root: 'pcie-root',
     reserved: [],
     preferred: [],
-    implicit: { root: true, usb: '', sata: false, memballoon: true, noMemballoonArches: ['aarch64', 'armv7l'], videoWithGraphics: true },
+    implicit: { root: true, usb: '', sata: false, memballoon: true, noMemballoonArches: ['aarch64', 'armv7l', 'loongarch64'], videoWithGraphics: true },
     multipleRoots: false,
     pci: true,
     defaults: { nic: 'virtio', video: 'virtio', usb: 'qemu-xhci', scsi: 'lsilogic', panic: 'pvpanic', serial: 'system-serial' },

@@ -60,6 +60,27 @@ describe.skipIf(skipCorpus)('greedy parity with libvirt 11.3 on the corpus', asy
   });
 });
 
+describe.skipIf(skipCorpus)('loongarch64 virt gets no default memballoon', () => {
+  // qemuDomainDefAddDefaultDevices (libvirt:src/qemu/qemu_postparse.c) adds none on LoongArch, so
+  // the corpus pair without its <memballoon model='none'/> has the same layout as expected.xml:
+  // no balloon, and no root port for one.
+  it('loongarch64-virt-default-models without its memballoon element: expected.xml\'s table', async () => {
+    const name = 'loongarch64-virt-default-models';
+    const input = readFileSync(pairFile(name, 'input.xml'), 'utf8');
+    const stripped = input.replace(/\n\s*<memballoon model='none'\/>/, '');
+    expect(stripped).not.toBe(input);
+    const expected = addressTable(parseDomain(readFileSync(pairFile(name, 'expected.xml'), 'utf8'), `${name}/expected.xml`).domain);
+    for (const strategy of ['greedy', 'optimal'] as const) {
+      const run = (text: string) => assignDomain(parseDomain(text, `${name}/input.xml`), { strategy, policy: {}, progressAfterMs: Infinity });
+      const [without, withNone] = [await run(stripped), await run(input)];
+      expect(without.devices.filter((d) => d.kind === 'memballoon'), strategy).toEqual([]);
+      // The same layout as with the balloon written off.
+      expect(addressTable(without.domain), strategy).toEqual(addressTable(withNone.domain));
+      if (strategy === 'greedy') expect(tableDiff(addressTable(without.domain), expected)).toEqual([]);
+    }
+  });
+});
+
 describe('greedy parity with real libvirt 9.0 on fixtures/q35-workstation.xml', () => {
   it('gives the table libvirt gave (fixtures/q35-workstation.libvirt.xml, made by virsh define)', async () => {
     const { REPO } = await import('../helpers/corpus.js');
