@@ -408,7 +408,9 @@ function greedyFreePciSlots(domain: Domain, greedy: GreedyResult, devices: Devic
   const used = new Set<string>();
   for (const a of greedy.addresses.values()) used.add(`${a.bus}:${a.slot}`);
   let free = 0;
-  const buses = [{ index: 0, model: domain.machine.root as ControllerModel, hotplug: undefined as 'on' | 'off' | undefined }];
+  // The root too may be written hotplug='off' (libvirt's pc-i440fx-acpi-root-hotplug-disable): its free slots are no hot-pluggable spare.
+  const root = [...devices, ...greedy.devices].find((d) => d.pci?.index === 0);
+  const buses = [{ index: 0, model: domain.machine.root as ControllerModel, hotplug: root?.pci!.target.hotplug }];
   for (const d of [...devices, ...greedy.devices]) if (d.pci && d.pci.index > 0) buses.push({ index: d.pci.index, model: d.pci.model, hotplug: d.pci.target.hotplug });
   for (const b of buses) {
     const spec = CONTROLLERS[b.model];
