@@ -10,6 +10,7 @@ import { PciplanError } from '../../src/errors.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import { validateDomain } from '../../src/validate/validateDomain.js';
 import { corpusIndex, pairFile, skipCorpus } from '../helpers/corpus.js';
+import { LIBVIRT_CASES } from '../helpers/libvirtCases.js';
 import { addressTable, tableDiff } from '../../testkit/parity.js';
 
 /** Pairs where pciplan deliberately differs from libvirt, with the reason and what it says. */
@@ -58,6 +59,22 @@ describe.skipIf(skipCorpus)('greedy parity with libvirt 11.3 on the corpus', asy
       expect(errors, r.name).toEqual([]);
     }
   });
+});
+
+describe('greedy parity with libvirt 11.3 on its test cases the corpus lacks (test/helpers/libvirtCases.ts)', () => {
+  for (const c of LIBVIRT_CASES) {
+    it(`${c.name}: ${c.what}`, async () => {
+      const expected = addressTable(parseDomain(c.expected, `${c.name}.x86_64-latest.xml`).domain);
+      const greedy = await assignDomain(parseDomain(c.input, `${c.name}.xml`), { strategy: 'greedy', policy: {} });
+      expect(tableDiff(addressTable(greedy.domain), expected)).toEqual([]);
+      // The optimal strategy starts from the same implicit devices: it adds the same ones, and
+      // (no hint, no policy) no controller libvirt does not add.
+      const optimal = await assignDomain(parseDomain(c.input, `${c.name}.xml`), { strategy: 'optimal', policy: {}, progressAfterMs: Infinity });
+      expect([...addressTable(optimal.domain).keys()].sort()).toEqual([...expected.keys()].sort());
+      expect(optimal.addedControllers).toEqual(greedy.addedControllers);
+      expect(validateDomain(optimal.domain).problems.filter((p) => p.severity === 'error')).toEqual([]);
+    });
+  }
 });
 
 describe.skipIf(skipCorpus)('loongarch64 virt gets no default memballoon', () => {
