@@ -139,7 +139,7 @@ class Builder {
   /** A new controller of `role` plugged into `parent`; root ports share a slot as functions. */
   private addController(role: ControllerRole, parent: Bus, target: ControllerTarget = {}): Bus {
     const model = modelFor(role);
-    if (!this.input.allowed.has(model)) throw new NoPlace(`the policy does not allow adding a ${model}`);
+    if (!this.input.allowed.has(model)) throw new NoPlace(`the machine or the policy does not allow adding a ${model}`);
     if (this.nextIndex > 255) throw new NoPlace('controller indexes run out (255)');
     let at: PciAddress | undefined;
     if (role === 'root-port' && parent.portSlot !== undefined) {

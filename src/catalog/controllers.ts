@@ -77,11 +77,17 @@ export interface ControllerSpec {
   modelNames: readonly string[];
   /** A NUMA node may be given (`<target><node>`). */
   numa: boolean;
-  /** The machine families that have it; undefined = any machine whose root accepts its connect type. */
-  machines?: readonly string[];
+  /** The machines that have it; undefined = any machine whose root accepts its connect type. */
+  machines?: readonly MachineScope[];
   /** libvirt's own allocator adds it when capacity runs out (docs/pci-rules.md). */
   libvirtAutoAdds: boolean;
 }
+
+/**
+ * A machine family (as named in machines.ts, which imports this file), or a family on some of its
+ * arches only (libvirt's qemuDomainIsARMVirt is virt on ARM).
+ */
+export type MachineScope = string | { family: string; arches: readonly string[] };
 
 const PCI_ENDPOINT_BUS: readonly ConnectType[] = ['pci-device', 'pci-bridge'];
 const PCIE_PORT_BUS: readonly ConnectType[] = ['pcie-device', 'pcie-switch-upstream-port', 'pcie-to-pci-bridge'];
@@ -222,7 +228,8 @@ export const CONTROLLERS: Record<ControllerModel, ControllerSpec> = {
     targetOptions: ['busNr', 'node'],
     modelNames: ['pxb-pcie'],
     numa: true,
-    machines: ['q35', 'virt'],
+    // qemuDomainIsQ35 || qemuDomainIsARMVirt: not on the riscv or loongarch virt machines.
+    machines: ['q35', { family: 'virt', arches: ['aarch64', 'armv7l'] }],
     libvirtAutoAdds: false,
   },
   'pcie-to-pci-bridge': {
@@ -309,6 +316,12 @@ export const MAX_CONTROLLER_INDEX = 255;
 export const GUEST_BUS_NUMBERS = 256;
 export const SLOTS_PER_BUS = 32;
 export const FUNCTIONS_PER_SLOT = 8;
+
+/** Whether a domain of this machine family and arch may have the model (its `machines`). */
+export function modelOnMachine(model: ControllerModel, family: string, arch: string): boolean {
+  const scopes = CONTROLLERS[model].machines;
+  return !scopes || scopes.some((m) => (typeof m === 'string' ? m === family : m.family === family && m.arches.includes(arch)));
+}
 
 export function isControllerModel(s: string): s is ControllerModel {
   return (CONTROLLER_MODELS as readonly string[]).includes(s);

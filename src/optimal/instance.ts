@@ -18,6 +18,7 @@ import {
   isRootRole,
   MAX_CONTROLLER_INDEX,
   modelFor,
+  modelOnMachine,
   roleOf,
   rootComplexFunction,
   rootRole,
@@ -273,7 +274,8 @@ export function buildInstance(domain: Domain, devices: Device[], policy: Policy,
   const expanderModel = modelFor(expanderRoleFor(rootKind));
   const allowed = new Set(CONTROLLERS_BY_MACHINE[rootKind].map(modelFor).filter((m) => !policy.addControllers || policy.addControllers.includes(m)));
   if (domain.machine.family === 'virt') allowed.delete(modelFor('dmi-bridge'));
-  if (!domain.machine.expander) allowed.delete(expanderModel);
+  // The machine's expander model, where it has one (the catalog's `machines`: pxb-pcie only on q35 and ARM virt).
+  if (!modelOnMachine(expanderModel, domain.machine.family, domain.arch)) allowed.delete(expanderModel);
   if (allowed.has(expanderModel)) loc('Xnone');
   for (const l of locations.values()) if (l.id !== 'R') l.expander ??= { existing: false, freeSlots: 0, subtree: 0 };
 
@@ -430,7 +432,9 @@ function greedyFreePciSlots(domain: Domain, greedy: GreedyResult, devices: Devic
   const used = new Set<string>();
   for (const a of greedy.addresses.values()) used.add(`${a.bus}:${a.slot}`);
   let free = 0;
-  const buses = [{ index: 0, model: domain.machine.root as ControllerModel, hotplug: undefined as 'on' | 'off' | undefined }];
+  // The root too may be written hotplug='off' (libvirt's pc-i440fx-acpi-root-hotplug-disable): its free slots are no hot-pluggable spare.
+  const root = [...devices, ...greedy.devices].find((d) => d.pci?.index === 0);
+  const buses = [{ index: 0, model: domain.machine.root as ControllerModel, hotplug: root?.pci!.target.hotplug }];
   for (const d of [...devices, ...greedy.devices]) if (d.pci && d.pci.index > 0) buses.push({ index: d.pci.index, model: d.pci.model, hotplug: d.pci.target.hotplug });
   for (const b of buses) {
     const spec = CONTROLLERS[b.model];

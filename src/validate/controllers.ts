@@ -1,7 +1,7 @@
 // Rules about the PCI controllers themselves: indexes, the root, which machine has which model,
 // and the <target> options each model takes (libvirt qemu_validate.c, domain_validate.c,
 // qemu_postparse.c; docs/pci-rules.md: Controller models, Bus numbers and controller indexes).
-import { busAccepts, connectOf, CONTROLLERS, gapModel, MAX_CONTROLLER_INDEX, ROOT_MODELS, TARGET_RANGES, type ConnectType, type ControllerRole, type TargetOption } from '../catalog/index.js';
+import { busAccepts, connectOf, CONTROLLERS, gapModel, MAX_CONTROLLER_INDEX, modelOnMachine, ROOT_MODELS, TARGET_RANGES, type ConnectType, type ControllerRole, type TargetOption } from '../catalog/index.js';
 import { addressOf, type Topology } from '../model/topology.js';
 import { pciControllers, type Domain } from '../model/types.js';
 import { error, warning, type Problem } from './problems.js';
@@ -52,7 +52,7 @@ export function checkControllers(domain: Domain, topo: Topology): Problem[] {
     }
     if (isRoot && d.address.type !== 'none') out.push(error('root-address', d, 'pci-root and pcie-root controllers should not have an address'));
 
-    if (spec.machines && !spec.machines.includes(domain.machine.family)) {
+    if (!modelOnMachine(model, domain.machine.family, domain.arch)) {
       out.push(
         error(
           'controller-machine',

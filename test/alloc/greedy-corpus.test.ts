@@ -10,6 +10,7 @@ import { PciplanError } from '../../src/errors.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
 import { validateDomain } from '../../src/validate/validateDomain.js';
 import { corpusIndex, pairFile, skipCorpus } from '../helpers/corpus.js';
+import { LIBVIRT_CASES } from '../helpers/libvirtCases.js';
 import { addressTable, tableDiff } from '../../testkit/parity.js';
 
 /** Pairs where pciplan deliberately differs from libvirt, with the reason and what it says. */
@@ -56,6 +57,43 @@ describe.skipIf(skipCorpus)('greedy parity with libvirt 11.3 on the corpus', asy
       if (!('result' in r) || !r.result) continue;
       const errors = validateDomain(r.result.domain).problems.filter((p) => p.severity === 'error');
       expect(errors, r.name).toEqual([]);
+    }
+  });
+});
+
+describe('greedy parity with libvirt 11.3 on its test cases the corpus lacks (test/helpers/libvirtCases.ts)', () => {
+  for (const c of LIBVIRT_CASES) {
+    it(`${c.name}: ${c.what}`, async () => {
+      const expected = addressTable(parseDomain(c.expected, `${c.name}.x86_64-latest.xml`).domain);
+      const greedy = await assignDomain(parseDomain(c.input, `${c.name}.xml`), { strategy: 'greedy', policy: {} });
+      expect(tableDiff(addressTable(greedy.domain), expected)).toEqual([]);
+      // The optimal strategy starts from the same implicit devices: it adds the same ones, and
+      // (no hint, no policy) no controller libvirt does not add.
+      const optimal = await assignDomain(parseDomain(c.input, `${c.name}.xml`), { strategy: 'optimal', policy: {}, progressAfterMs: Infinity });
+      expect([...addressTable(optimal.domain).keys()].sort()).toEqual([...expected.keys()].sort());
+      expect(optimal.addedControllers).toEqual(greedy.addedControllers);
+      expect(validateDomain(optimal.domain).problems.filter((p) => p.severity === 'error')).toEqual([]);
+    });
+  }
+});
+
+describe.skipIf(skipCorpus)('loongarch64 virt gets no default memballoon', () => {
+  // qemuDomainDefAddDefaultDevices (libvirt:src/qemu/qemu_postparse.c) adds none on LoongArch, so
+  // the corpus pair without its <memballoon model='none'/> has the same layout as expected.xml:
+  // no balloon, and no root port for one.
+  it('loongarch64-virt-default-models without its memballoon element: expected.xml\'s table', async () => {
+    const name = 'loongarch64-virt-default-models';
+    const input = readFileSync(pairFile(name, 'input.xml'), 'utf8');
+    const stripped = input.replace(/\n\s*<memballoon model='none'\/>/, '');
+    expect(stripped).not.toBe(input);
+    const expected = addressTable(parseDomain(readFileSync(pairFile(name, 'expected.xml'), 'utf8'), `${name}/expected.xml`).domain);
+    for (const strategy of ['greedy', 'optimal'] as const) {
+      const run = (text: string) => assignDomain(parseDomain(text, `${name}/input.xml`), { strategy, policy: {}, progressAfterMs: Infinity });
+      const [without, withNone] = [await run(stripped), await run(input)];
+      expect(without.devices.filter((d) => d.kind === 'memballoon'), strategy).toEqual([]);
+      // The same layout as with the balloon written off.
+      expect(addressTable(without.domain), strategy).toEqual(addressTable(withNone.domain));
+      if (strategy === 'greedy') expect(tableDiff(addressTable(without.domain), expected)).toEqual([]);
     }
   });
 });

@@ -56,3 +56,26 @@ describe.skipIf(skipCorpus)('validator on the libvirt error corpus', () => {
     });
   }
 });
+
+describe.skipIf(skipCorpus)('pcie-expander-bus on the virt machines libvirt refuses it on', () => {
+  // libvirt accepts pxb-pcie on q35 and ARM virt only (qemuDomainIsQ35 || qemuDomainIsARMVirt):
+  // the corpus pair pcie-expander-bus-aarch64 moved to riscv64 or loongarch64 gets the message of
+  // the error case pcie-expander-bus-bad-machine.
+  const input = readFileSync(pairFile('pcie-expander-bus-aarch64', 'input.xml'), 'utf8');
+  const libvirtError = errorCases().find((c) => c.name === 'pcie-expander-bus-bad-machine')!.libvirtError;
+  const errors = (arch: string) => {
+    const text = input.replace("arch='aarch64'", `arch='${arch}'`);
+    expect(text).toContain(`arch='${arch}'`);
+    return validateDomain(parseDomain(text, `pcie-expander-bus-${arch}.xml`).domain).problems.filter((p) => p.severity === 'error');
+  };
+  it('aarch64: accepted', () => {
+    expect(errors('aarch64')).toEqual([]);
+  });
+  for (const arch of ['riscv64', 'loongarch64']) {
+    it(`${arch}: refused with libvirt's message`, () => {
+      const found = errors(arch);
+      expect(found.map((p) => p.rule)).toEqual(['controller-machine']);
+      expect(libvirtError).toBe(`unsupported configuration: ${found[0]!.message}`);
+    });
+  }
+});
