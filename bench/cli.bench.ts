@@ -8,7 +8,9 @@
  * devices, which libvirt defines), one round runs, one after the other: libvirt (`virsh define;
  * dumpxml --inactive; undefine` in one virsh process on the embedded QEMU driver, pinned to CPU 0
  * as the oracle runs it, on its own embed root warmed once), `pciplan validate`, `pciplan assign
- * --strategy greedy`, and `pciplan assign` (optimal) with `--solver native` and `--solver wasm`,
+ * --strategy greedy`, and `pciplan assign` (optimal) with `--solver native` and `--solver wasm` (and
+ * WASM once more with PCIPLAN_WASM_THREAD=worker, the library's way, to show what the CLI's
+ * main-thread checks save),
  * each the built command (`node dist/cli/pciplan.js`, the bin, scripts/bundle.mjs; output to /dev/null). Rounds alternate the
  * commands so that a busy moment of the shared machine hits all of them alike; the figure is the
  * median wall time over rounds, and its ratio to libvirt's median. Peak memory: the maximum
@@ -96,14 +98,15 @@ const NODE_ENV: NodeJS.ProcessEnv = { ...process.env };
 delete NODE_ENV.NODE_EXTRA_CA_CERTS;
 const caCertsSet = process.env.NODE_EXTRA_CA_CERTS !== undefined;
 
-type Kind = 'libvirt' | 'validate' | 'greedy' | 'native' | 'wasm';
-const KINDS: Kind[] = ['libvirt', 'validate', 'greedy', 'native', 'wasm'];
+type Kind = 'libvirt' | 'validate' | 'greedy' | 'native' | 'wasm' | 'wasm-worker';
+const KINDS: Kind[] = ['libvirt', 'validate', 'greedy', 'native', 'wasm', 'wasm-worker'];
 const LABEL: Record<Kind, string> = {
   libvirt: 'libvirt define + dumpxml',
   validate: 'pciplan validate',
   greedy: 'pciplan assign --strategy greedy',
   native: 'pciplan assign (optimal), native z3',
   wasm: 'pciplan assign (optimal), WASM z3',
+  'wasm-worker': 'the same, checks on the worker thread (PCIPLAN_WASM_THREAD=worker)',
 };
 /** The issue's targets: pciplan ÷ libvirt. */
 const TARGET: Partial<Record<Kind, number>> = { validate: 1.5, greedy: 1.5, native: 2, wasm: 5 };
@@ -116,9 +119,18 @@ function argvOf(kind: Kind, d: Domain): string[] {
       return [process.execPath, CLI, 'validate', d.file];
     case 'greedy':
       return [process.execPath, CLI, 'assign', d.file, '--strategy', 'greedy'];
-    default:
+    case 'native':
+    case 'wasm':
       return [process.execPath, CLI, 'assign', d.file, '--solver', kind];
+    case 'wasm-worker':
+      return [process.execPath, CLI, 'assign', d.file, '--solver', 'wasm'];
   }
+}
+
+/** The environment of a kind's processes. */
+function envOf(kind: Kind): NodeJS.ProcessEnv {
+  if (kind === 'libvirt') return VIRSH_ENV;
+  return kind === 'wasm-worker' ? { ...NODE_ENV, PCIPLAN_WASM_THREAD: 'worker' } : NODE_ENV;
 }
 
 /** z3's own peak RSS in one native run: z3 started under GNU time through PCIPLAN_Z3. */
@@ -165,7 +177,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0]!;
   // Warm-up: libvirt's capability probe of the fresh root (seconds, once), Node's and the OS caches.
   for (const d of all) for (const k of KINDS) {
-    const r = run(argvOf(k, d), k === 'libvirt' ? VIRSH_ENV : NODE_ENV);
+    const r = run(argvOf(k, d), envOf(k));
     if (r.code !== 0) throw new Error(`${LABEL[k]} on ${d.name} exits ${r.code}`);
   }
   const samples = new Map<string, Run[]>();
@@ -173,7 +185,7 @@ async function main(): Promise<void> {
     for (const d of all) {
       for (const k of KINDS) {
         const key = `${d.name}|${k}`;
-        samples.set(key, [...(samples.get(key) ?? []), run(argvOf(k, d), k === 'libvirt' ? VIRSH_ENV : NODE_ENV)]);
+        samples.set(key, [...(samples.get(key) ?? []), run(argvOf(k, d), envOf(k))]);
       }
     }
     process.stderr.write(`round ${round_ + 1}/${ROUNDS}\n`);
