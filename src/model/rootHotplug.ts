@@ -35,7 +35,8 @@ function pciRoot(domain: Domain): Device | undefined {
 }
 
 /**
- * Whether pci.0's hotplug could be turned off for this domain: a pc machine whose pci-root has no
+ * Whether pci.0's hotplug could be turned off for this domain (@rule hotplug-no: on i440fx it is
+ * what gives such a device a place): a pc machine whose pci-root has no
  * hotplug setting written (or, with `written: 'lift'`, none but 'on': explain's fix lifts the
  * user's), with devices that must not be hot-pluggable. Those devices, or undefined when there is
  * nothing to choose.
