@@ -16,7 +16,7 @@ import { applyLayout, newController, type Layout, type NewController } from './m
 import { moveHintsToMetadata } from './model/hints.js';
 import { gapModel, MAX_CONTROLLER_INDEX } from './catalog/index.js';
 import type { ParsedDomain } from './model/parseDomain.js';
-import { decideRootHotplug, type SettingChange } from './model/rootHotplug.js';
+import { decideRootHotplug, keepRootHotplug, type SettingChange } from './model/rootHotplug.js';
 import { readDevice, readDomain } from './model/parseDomain.js';
 import type { Policy } from './model/schemas.js';
 import { compareAddressText, formatAddress, WAIVABLE_HINTS, type Device, type Domain, type PciAddress, type WaivableHint } from './model/types.js';
@@ -400,10 +400,15 @@ export function optimalInputOf(parsed: ParsedDomain, policy: Policy): OptimalInp
 
 export async function assignDomain(input: ParsedDomain, opts: AssignOptions): Promise<AssignResult> {
   const start = performance.now();
-  const pinned: Pinned | undefined = opts.previous ? pinPrevious(input, opts.previous, opts.policy, { dropUnused: !!opts.dropUnused }) : undefined;
-  // The optimal strategy also chooses i440fx's root bus hotplug; libvirt's algorithm never does.
-  const decided = opts.strategy === 'optimal' ? decideRootHotplug(pinned?.parsed ?? input, opts.policy) : undefined;
-  const parsed = decided?.parsed ?? pinned?.parsed ?? input;
+  // The optimal strategy also chooses i440fx's root bus hotplug (libvirt's algorithm never does),
+  // before the earlier layout's addresses are judged against the requirements: whether an old
+  // address on pci.0 may stay depends on it. The earlier layout's own choice is kept.
+  const optimal = opts.strategy === 'optimal';
+  const base = optimal && opts.previous ? keepRootHotplug(input, opts.previous) : input;
+  const decided = optimal ? decideRootHotplug(base, opts.policy) : undefined;
+  const current = decided?.parsed ?? base;
+  const pinned: Pinned | undefined = opts.previous ? pinPrevious(current, opts.previous, opts.policy, { dropUnused: !!opts.dropUnused }) : undefined;
+  const parsed = pinned?.parsed ?? current;
   const { doc, domain } = parsed;
   checkInput(domain, opts.policy);
   const implicit = implicitOf(parsed);

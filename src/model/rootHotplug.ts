@@ -75,6 +75,18 @@ export function withRootHotplugOff(parsed: ParsedDomain): ParsedDomain | undefin
 }
 
 /**
+ * With an earlier layout of the domain: pci.0's hotplug='off' that layout has and the domain does
+ * not write (pciplan chose it then) is kept, as its addresses are. Turning it back on would change
+ * what the guest may eject of every device on pci.0, and leave the addresses kept for it wrong.
+ */
+export function keepRootHotplug(current: ParsedDomain, previous: ParsedDomain): ParsedDomain {
+  const { domain } = current;
+  if (domain.machine.family !== 'pc' || rootRole(domain.machine) !== 'conventional-root') return current;
+  if (pciRoot(domain)?.pci?.target.hotplug !== undefined || pciRoot(previous.domain)?.pci?.target.hotplug !== 'off') return current;
+  return withRootHotplugOff(current) ?? current;
+}
+
+/**
  * The root bus hotplug pciplan chooses for an optimal layout: the domain to plan, and the change
  * it made, if any (see the top of this file).
  */

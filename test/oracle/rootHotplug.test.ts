@@ -4,7 +4,8 @@
  * setting written and said, real libvirt defining the layout as written, and a running QEMU that
  * hot-plugs into the pci-bridge and refuses to hot-unplug from pci.0.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDomain } from '../../src/model/parseDomain.js';
@@ -84,6 +85,28 @@ describe("i440fx's root bus hotplug, chosen", () => {
     expect(greedy.code).toBe(0);
     expect(greedy.stdout).not.toMatch(ROOT_OFF);
     expect(greedy.stderr).toMatch(/greedy does not honour hotplug='no' on disk\[vda\]/);
+  });
+
+  it('with --previous, the earlier layout\'s choice is kept as its addresses are, and not said again', () => {
+    const { xml: out } = plan(xml);
+    const dir = mkdtempSync(join(tmpdir(), 'pciplan-root-'));
+    const previous = join(dir, 'previous.xml');
+    writeFileSync(previous, out);
+    // The same domain planned again against it: nothing moves, nothing new is set.
+    const same = plan(xml, ['--previous', previous]);
+    expect(same.json.settings).toBeUndefined();
+    expect(same.xml).toMatch(ROOT_OFF);
+    const where = (p: Planned) => p.devices.map((d) => `${d.id} ${d.address}`);
+    expect(where(same.json)).toEqual(where(plan(xml).json));
+    // With no hotplug='no' device left, pci.0's hotplug stays off: turning it on would change what
+    // the guest may eject of every device kept there.
+    const relaxed = xml.replaceAll("<addressPreferences hotplug='no'/>", '');
+    const kept = plan(relaxed, ['--previous', previous]);
+    expect(kept.xml).toMatch(ROOT_OFF);
+    expect(kept.json.settings).toBeUndefined();
+    expect(kept.stderr).toBe('');
+    // Without the earlier layout, that domain keeps libvirt's default: pci.0 hot-pluggable.
+    expect(plan(relaxed).xml).not.toMatch(ROOT_OFF);
   });
 
   it("the policy's hotplug='no' turns it off too, naming the policy", () => {

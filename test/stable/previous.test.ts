@@ -6,12 +6,16 @@
  * is the independent judge), with the rule in its why. One consequence is allowed and required:
  * when function 0 of a slot leaves (removed, or moved by its new requirement), the other
  * functions of that slot (a group's, or packed endpoints) move with it, since a guest finds a
- * slot's functions through function 0 [function-zero]. Every other device and controller of the
+ * slot's functions through function 0 [function-zero]. On i440fx a new hotplug='no' turns pci.0's
+ * hotplug off (src/model/rootHotplug.ts): then the device may stay there, and the hotplug='yes'
+ * devices on pci.0 move instead, each for its own hint. Every other device and controller of the
  * old layout that is still there keeps its address, and the new layout meets every rule.
  */
 import { describe, expect, it } from 'vitest';
 import { ConflictError, PciplanError } from '../../src/errors.js';
 import { parseDomain } from '../../src/model/parseDomain.js';
+import { rootHotplugOffFor, withRootHotplugOff } from '../../src/model/rootHotplug.js';
+import type { Domain } from '../../src/model/types.js';
 import { validateDomain } from '../../src/validate/validateDomain.js';
 import { writeXml } from '../../src/xml/writeXml.js';
 import { changed } from './changes.js';
@@ -49,19 +53,32 @@ describe('assign --previous keeps every address a requirement does not force to 
           return [...oldAt].filter(([x, b]) => x !== id && stillThere.has(x) && b.bus === a.bus && b.slot === a.slot).map(([x]) => x);
         };
         const forced: string[] = [];
+        /** Devices whose own new requirement moves them (the rest of forced follow function 0). */
+        const own = new Set<string>();
         const followers: string[] = change.removed ? slotMates(change.removed) : [];
         if (change.edited) {
-          // Would the old layout break the new hint? Ask the validator about the old layout itself.
-          const judged = parseDomain(oldText, 'old.xml').domain;
-          const d = judged.devices.find((x) => x.id === change.edited!.id)!;
-          d.hints = { ...d.hints, hotplug: change.edited.hotplug };
-          const broken = validateDomain(judged, change.policy).problems.some((p) => p.severity === 'error' && p.device === d.id && p.rule === 'hint-hotplug');
-          if (broken) forced.push(d.id, ...slotMates(d.id).filter((x) => !followers.includes(x)));
+          // Would the old layout break the new hint? Ask the validator about the old layout itself,
+          // with pci.0's hotplug as assign sets it for the new hints: on i440fx a hotplug='no'
+          // device turns it off (src/model/rootHotplug.ts), and then every hotplug='yes' device
+          // on pci.0 must leave it.
+          const edit = (domain: Domain) => {
+            const d = domain.devices.find((x) => x.id === change.edited!.id)!;
+            d.hints = { ...d.hints, hotplug: change.edited!.hotplug };
+            return domain;
+          };
+          const oldParsed = parseDomain(oldText, 'old.xml');
+          const off = rootHotplugOffFor(edit(parseDomain(oldText, 'old.xml').domain), change.policy) && withRootHotplugOff(oldParsed);
+          const judged = edit(off ? off.domain : oldParsed.domain);
+          const broken = validateDomain(judged, change.policy).problems.filter((p) => p.severity === 'error' && p.rule === 'hint-hotplug').map((p) => p.device!);
+          for (const id of broken) {
+            own.add(id);
+            forced.push(id, ...slotMates(id).filter((x) => !followers.includes(x)));
+          }
         }
         const expected = [...new Set([...forced, ...followers])].sort();
         expect(r.moved!.map((m) => m.id).sort(), label).toEqual(expected);
         for (const m of r.moved!) {
-          expect(m.why, label).toMatch(m.id === change.edited?.id ? /\[hint-hotplug\]$/ : /\[(function-zero|hint-group)\]$/);
+          expect(m.why, label).toMatch(own.has(m.id) ? /\[hint-hotplug\]$/ : /\[(function-zero|hint-group)\]$/);
         }
         tally.moves += r.moved!.length;
         // Every other device and controller of the old layout keeps its address.
