@@ -111,5 +111,22 @@ export function newElement(name: string, attrs: [string, string][] = [], childre
 }
 
 export function cloneDocument(doc: XmlDocument): XmlDocument {
-  return structuredClone(doc);
+  return clonePlain(doc);
+}
+
+/**
+ * A deep copy of data made of arrays, plain objects and primitives, as the tree is (nothing in it
+ * is shared, a class instance or a cycle). structuredClone does the same through serialisation,
+ * and cost about 16 ms of each copy of a 256-device domain, several copies per assign.
+ */
+function clonePlain<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = clonePlain(value[i]);
+    return out as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k in value) if (Object.prototype.hasOwnProperty.call(value, k)) out[k] = clonePlain((value as Record<string, unknown>)[k]);
+  return out as T;
 }
