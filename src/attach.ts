@@ -289,7 +289,9 @@ export async function attachDevices(parsed: ParsedDomain, news: readonly NewDevi
     const was = addressOf(d);
     const is = now && addressOf(now.device);
     if (was && is && (was.multifunction ?? 'off') !== (is.multifunction ?? 'off')) {
-      if (opts.live) throw refusal('live-multifunction', `${d.id} at ${formatAddress(was)} would need multifunction='${is.multifunction}', which cannot change while the guest runs`);
+      // A live attach takes only function 0 of a free slot (checkLive), so no existing slot gains
+      // functions: reaching this is pciplan's bug, not a rule the input breaks.
+      if (opts.live) throw new PciplanError('internal', `attach --live changed the multifunction of ${d.id} at ${formatAddress(was)} (to '${is.multifunction}')`);
       warnings.push(`${d.id} at ${formatAddress(was)} needs multifunction='${is.multifunction}' now: edit it too`);
     }
   });

@@ -82,7 +82,6 @@ export const REGISTRY = {
   // attach --live's refusals.
   'live-hotplug': { kinds: ['attach'], meaning: 'a live attach goes only where the guest hot-plugs, and not for a device with hotplug=no' },
   'live-controller': { kinds: ['attach'], meaning: 'a live attach adds no controller but a SCSI one (libvirt hot-plugs no other)' },
-  'live-multifunction': { kinds: ['attach'], meaning: "a live attach does not change an existing slot's multifunction" },
 
   // Rules enforced in several places.
   'hotplug-no': {

@@ -204,9 +204,7 @@ type Trigger =
    */
   | { core: Input | { instance: CountInstance } }
   /** attach: the refusal's rule. */
-  | { attach: Input & { devices: string[]; live: boolean } }
-  /** No input is known to reach it: listed as a todo, with why, until one is. */
-  | { unreached: string };
+  | { attach: Input & { devices: string[]; live: boolean } };
 
 const fixture = (path: string): Input['domain'] => ({ fixture: path });
 const xml = (...devices: string[]): Input['domain'] => ({ xml: domainXml({ devices }) });
@@ -285,7 +283,6 @@ const TRIGGERS: Record<RegisteredId, Trigger> = {
   // attach.ts refuses an existing device whose multifunction the layout changes; no new device
   // goes into an existing slot (the instance counts no free functions of one), and a new device's
   // own address in an existing slot leaves the existing function 0 as written.
-  'live-multifunction': { unreached: "no layout found changes an existing device's multifunction" },
 
   'hotplug-no': { validate: { domain: xml(q35Root, rootPort(1, 2, 0), disk('vda', pciAddr(1, 0), hint("hotplug='no'"))) } },
 };
@@ -322,7 +319,6 @@ async function idsShown(t: Trigger): Promise<string[]> {
     const r = await checkFeasible(inst, 60_000);
     return r.core.map((c) => c.rule);
   }
-  if ('unreached' in t) return [];
   try {
     await attach({ xml: domainText(t.attach.domain), file: fileName(t.attach.domain) }, t.attach.devices, { live: t.attach.live, policy: t.attach.policy ?? {} });
   } catch (e) {
@@ -352,10 +348,6 @@ describe('every id has an input that triggers it', () => {
   for (const id of IDS) {
     const t = TRIGGERS[id];
     const how = Object.keys(t)[0]!;
-    if ('unreached' in t) {
-      it.todo(`${id}: ${t.unreached}`);
-      continue;
-    }
     it(`${id} (${how})`, async () => {
       expect((REGISTRY[id].kinds as readonly RuleKind[]).some((k) => reads[how]!.includes(k)), `${id} is not of a kind ${how} shows`).toBe(true);
       expect(await idsShown(t)).toContain(shows(id));
