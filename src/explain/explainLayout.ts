@@ -4,6 +4,7 @@
 // counted together: "3 pcie-root-port: hotplug=yes on disk[vda], disk[vdb], interface[net0]".
 import type { AssignResult } from '../assign.js';
 import { CONTROLLERS, isExpanderRole } from '../catalog/index.js';
+import { ROOT_CONTROLLER } from '../model/rootHotplug.js';
 import type { Policy } from '../model/schemas.js';
 import { addressOf, buildTopology, busHotpluggable, numaBus } from '../model/topology.js';
 import type { Device } from '../model/types.js';
@@ -49,7 +50,7 @@ export function explainLayout(result: AssignResult, policy: Policy): ControllerR
   };
   // A setting the plan changed comes first: the controllers it adds may follow from it.
   for (const c of result.settings) add(result.domain.machine.root, 0, c.devices.length ? `hotplug='${c.target.hotplug}' set, so that the guest cannot eject` : `hotplug='${c.target.hotplug}' set, for the policy's hotplug='no'`, c.devices);
-  const rootOff = result.settings.some((c) => c.device === 'controller[pci 0]' && c.target.hotplug === 'off');
+  const rootOff = result.settings.some((c) => c.device === ROOT_CONTROLLER && c.target.hotplug === 'off');
   const added = result.addedControllers.filter((c) => CONTROLLERS[c.model as keyof typeof CONTROLLERS]?.connect);
   for (const c of added) {
     const bus = topo.buses.get(c.index);

@@ -20,7 +20,7 @@ import type { Device, Domain } from './types.js';
 
 /** A machine setting pciplan chose, and what made it choose so. */
 export interface SettingChange {
-  /** The controller it is set on, as devices are named: controller[pci 0]. */
+  /** The controller it is set on, as devices are named (ROOT_CONTROLLER). */
   device: string;
   /** The attribute and value written: `<target hotplug='off'/>`. */
   target: { hotplug: 'off' };
@@ -29,9 +29,17 @@ export interface SettingChange {
   why: string;
 }
 
-/** The pc machine's pci-root device, if the domain writes one. */
-function pciRoot(domain: Domain): Device | undefined {
+/** How the root controller a setting is made on is named (as devices are): controller[pci 0]. */
+export const ROOT_CONTROLLER = 'controller[pci 0]';
+
+/** The conventional root (pci.0) the domain writes, if it writes one. */
+export function pciRoot(domain: Domain): Device | undefined {
   return domain.devices.find((d) => d.pci?.index === 0 && roleOf(d.pci.model) === 'conventional-root');
+}
+
+/** An i440fx machine: pc, whose root is conventional PCI (the only machine with the setting). */
+function isI440fx(domain: Domain): boolean {
+  return domain.machine.family === 'pc' && rootRole(domain.machine) === 'conventional-root';
 }
 
 /**
@@ -42,7 +50,7 @@ function pciRoot(domain: Domain): Device | undefined {
  * nothing to choose.
  */
 export function rootHotplugOffFor(domain: Domain, policy: Policy, written: 'fixed' | 'lift' = 'fixed'): Device[] | undefined {
-  if (domain.machine.family !== 'pc' || rootRole(domain.machine) !== 'conventional-root') return undefined;
+  if (!isI440fx(domain)) return undefined;
   const setting = pciRoot(domain)?.pci?.target.hotplug;
   if (setting === 'off' || (setting !== undefined && written === 'fixed')) return undefined;
   const hinted = domain.devices.filter((d) => d.hints.hotplug === false);
@@ -81,7 +89,7 @@ export function withRootHotplugOff(parsed: ParsedDomain): ParsedDomain | undefin
  */
 export function keepRootHotplug(current: ParsedDomain, previous: ParsedDomain): ParsedDomain {
   const { domain } = current;
-  if (domain.machine.family !== 'pc' || rootRole(domain.machine) !== 'conventional-root') return current;
+  if (!isI440fx(domain)) return current;
   if (pciRoot(domain)?.pci?.target.hotplug !== undefined || pciRoot(previous.domain)?.pci?.target.hotplug !== 'off') return current;
   return withRootHotplugOff(current) ?? current;
 }
@@ -99,7 +107,7 @@ export function decideRootHotplug(parsed: ParsedDomain, policy: Policy): { parse
   return {
     parsed: off,
     change: {
-      device: 'controller[pci 0]',
+      device: ROOT_CONTROLLER,
       target: { hotplug: 'off' },
       devices,
       why: `${who} ${devices.length > 1 ? 'need' : 'needs'} slots the guest cannot eject, and on i440fx only pci.0 has them once its ACPI hotplug is off (libvirt 7.9 or later); hot-pluggable devices go behind pci-bridges`,

@@ -29,6 +29,7 @@ import {
 } from '../catalog/index.js';
 import { ConflictError, PciplanError } from '../errors.js';
 import { nameList, type Conflict, type Requirement } from '../conflict.js';
+import { pciRoot } from '../model/rootHotplug.js';
 import type { Policy } from '../model/schemas.js';
 import type { CountClass, CountInstance, CountUnit, Location } from '../../encodings/instance.js';
 import { addressOf, endpointKind } from '../model/topology.js';
@@ -155,7 +156,7 @@ const groupRequirement = (name: string, members: readonly Device[]): Requirement
 export function buildInstance(domain: Domain, devices: Device[], policy: Policy, greedy: GreedyResult | undefined, opts: InstanceOptions = {}): Instance {
   const rootKind = rootRole(domain.machine);
   const { placed, set, overflow } = placeExisting(domain, devices, greedy);
-  const pinnedRoot = domain.devices.find((d) => d.pci?.index === 0 && roleOf(d.pci.model) === 'conventional-root');
+  const pinnedRoot = pciRoot(domain);
 
   // Units: endpoints still without an address; groups become one unit.
   const units: Unit[] = [];

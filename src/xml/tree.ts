@@ -117,7 +117,8 @@ export function cloneDocument(doc: XmlDocument): XmlDocument {
 /**
  * A deep copy of data made of arrays, plain objects and primitives, as the tree is (nothing in it
  * is shared, a class instance or a cycle). structuredClone does the same through serialisation,
- * and cost about 16 ms of each copy of a 256-device domain, several copies per assign.
+ * which a profile of 256-device greedy assigns showed as the largest part of applyLayout (this
+ * copy saves about 5 ms of each such assign, warm).
  */
 function clonePlain<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
